@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Ember needs to build and test. Idempotent and fast when everything
+# is present: apt-get update runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libfmt-dev liblzf-dev liblua5.1-0-dev libhiredis-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-pytest python3-redis
+  redis-server redis-tools bc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "Installing missing packages: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# The redis-server package starts a system service on 6379; the tests start their own servers
+# on free ports, and `make run` wants 6379 for Ember. Stop the packaged service if it runs.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+  $SUDO systemctl stop redis-server || true
+  $SUDO systemctl disable redis-server || true
+fi
+if pgrep -x redis-server >/dev/null 2>&1 && [ -f /var/run/redis/redis-server.pid ]; then
+  $SUDO kill "$(cat /var/run/redis/redis-server.pid)" 2>/dev/null || true
+fi

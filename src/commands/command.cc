@@ -1,0 +1,197 @@
+#include "commands/command.h"
+
+#include "common/errors.h"
+#include "common/strings.h"
+
+namespace ember {
+
+namespace {
+struct NamedBit {
+  uint32_t bit;
+  std::string_view name;
+};
+
+// Order as Redis prints them. may_replicate, sentinel and protected are hidden, as in Redis.
+constexpr NamedBit kFlagNames[] = {
+    {cmd_flags::kWrite, "write"},
+    {cmd_flags::kReadOnly, "readonly"},
+    {cmd_flags::kDenyOom, "denyoom"},
+    {cmd_flags::kAdmin, "admin"},
+    {cmd_flags::kPubSub, "pubsub"},
+    {cmd_flags::kNoScript, "noscript"},
+    {cmd_flags::kBlocking, "blocking"},
+    {cmd_flags::kLoading, "loading"},
+    {cmd_flags::kStale, "stale"},
+    {cmd_flags::kSkipMonitor, "skip_monitor"},
+    {cmd_flags::kSkipSlowlog, "skip_slowlog"},
+    {cmd_flags::kFast, "fast"},
+    {cmd_flags::kNoAuth, "no_auth"},
+    {cmd_flags::kNoMandatoryKeys, "no_mandatory_keys"},
+    {cmd_flags::kNoAsyncLoading, "no_async_loading"},
+    {cmd_flags::kNoMulti, "no_multi"},
+    {cmd_flags::kMovableKeys, "movablekeys"},
+    {cmd_flags::kAllowBusy, "allow_busy"},
+};
+
+constexpr NamedBit kCategoryNames[] = {
+    {acl_cat::kKeyspace, "keyspace"},     {acl_cat::kRead, "read"},
+    {acl_cat::kWrite, "write"},           {acl_cat::kSet, "set"},
+    {acl_cat::kSortedSet, "sortedset"},   {acl_cat::kList, "list"},
+    {acl_cat::kHash, "hash"},             {acl_cat::kString, "string"},
+    {acl_cat::kBitmap, "bitmap"},         {acl_cat::kHyperLogLog, "hyperloglog"},
+    {acl_cat::kGeo, "geo"},               {acl_cat::kStream, "stream"},
+    {acl_cat::kPubSub, "pubsub"},         {acl_cat::kAdmin, "admin"},
+    {acl_cat::kFast, "fast"},             {acl_cat::kSlow, "slow"},
+    {acl_cat::kBlocking, "blocking"},     {acl_cat::kDangerous, "dangerous"},
+    {acl_cat::kConnection, "connection"}, {acl_cat::kTransaction, "transaction"},
+    {acl_cat::kScripting, "scripting"},
+};
+}  // namespace
+
+std::vector<std::string_view> FlagNames(uint32_t flags) {
+  std::vector<std::string_view> out;
+  for (const auto& f : kFlagNames) {
+    if (flags & f.bit) out.push_back(f.name);
+  }
+  return out;
+}
+
+std::vector<std::string_view> AclCategoryNames(uint32_t categories) {
+  std::vector<std::string_view> out;
+  for (const auto& c : kCategoryNames) {
+    if (categories & c.bit) out.push_back(c.name);
+  }
+  return out;
+}
+
+uint32_t AclCategoryByName(std::string_view name) {
+  for (const auto& c : kCategoryNames) {
+    if (EqualsIgnoreCase(c.name, name)) return c.bit;
+  }
+  return 0;
+}
+
+uint32_t CommandSpec::AllAclCategories() const {
+  uint32_t c = acl_categories;
+  if (flags & cmd_flags::kWrite) c |= acl_cat::kWrite;
+  if ((flags & cmd_flags::kReadOnly) && !(c & acl_cat::kScripting)) c |= acl_cat::kRead;
+  if (flags & cmd_flags::kAdmin) c |= acl_cat::kAdmin | acl_cat::kDangerous;
+  if (flags & cmd_flags::kPubSub) c |= acl_cat::kPubSub;
+  if (flags & cmd_flags::kFast) c |= acl_cat::kFast;
+  if (flags & cmd_flags::kBlocking) c |= acl_cat::kBlocking;
+  if (!(c & acl_cat::kFast)) c |= acl_cat::kSlow;
+  return c;
+}
+
+std::vector<int> CommandSpec::KeyIndexes(int argc) const {
+  std::vector<int> keys;
+  if (first_key <= 0) return keys;
+  int last = last_key >= 0 ? last_key : argc + last_key;
+  for (int i = first_key; i <= last && i < argc; i += std::max(key_step, 1)) keys.push_back(i);
+  return keys;
+}
+
+const CommandSpec* CommandSpec::FindSubcommand(std::string_view sub) const {
+  std::string full = name + "|" + ToLower(sub);
+  for (const auto& s : subcommands) {
+    if (s->name == full) return s.get();
+  }
+  return nullptr;
+}
+
+CommandTable& CommandTable::Global() {
+  static CommandTable table;
+  return table;
+}
+
+CommandSpec* CommandTable::Add(CommandSpec spec) {
+  auto owned = std::make_unique<CommandSpec>(std::move(spec));
+  CommandSpec* raw = owned.get();
+  commands_[raw->name] = std::move(owned);
+  return raw;
+}
+
+CommandSpec* CommandTable::AddSubcommand(std::string_view container, CommandSpec spec) {
+  auto it = commands_.find(container);
+  if (it == commands_.end()) return nullptr;
+  CommandSpec* parent = it->second.get();
+  spec.name = parent->name + "|" + spec.name;
+  spec.parent = parent;
+  if (spec.group.empty()) spec.group = parent->group;
+  parent->subcommands.push_back(std::make_unique<CommandSpec>(std::move(spec)));
+  return parent->subcommands.back().get();
+}
+
+bool CommandTable::Rename(std::string_view name, std::string_view new_name) {
+  auto it = commands_.find(ToLower(name));
+  if (it == commands_.end()) return false;
+  auto spec = std::move(it->second);
+  commands_.erase(it);
+  if (new_name.empty()) return true;
+  spec->name = ToLower(new_name);
+  commands_[spec->name] = std::move(spec);
+  return true;
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  char buf[64];
+  if (name.size() < sizeof(buf)) {
+    for (size_t i = 0; i < name.size(); ++i) {
+      char c = name[i];
+      buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    }
+    auto it = commands_.find(std::string_view(buf, name.size()));
+    return it == commands_.end() ? nullptr : it->second.get();
+  }
+  auto it = commands_.find(ToLower(name));
+  return it == commands_.end() ? nullptr : it->second.get();
+}
+
+void CommandTable::ResetStats() {
+  auto reset = [](const CommandSpec& s) {
+    s.calls = s.usec = s.rejected_calls = s.failed_calls = 0;
+  };
+  for (auto& [name, spec] : commands_) {
+    reset(*spec);
+    for (auto& sub : spec->subcommands) reset(*sub);
+  }
+}
+
+KeyEntry* CommandContext::LookupRead(std::string_view key) {
+  KeyEntry* e = db().Find(key, now_ms_, !services_.is_replica() || client_.is_master_link);
+  if (e) {
+    ++keyspace_.stats().hits;
+  } else {
+    ++keyspace_.stats().misses;
+  }
+  return e;
+}
+
+KeyEntry* CommandContext::LookupWrite(std::string_view key) {
+  return db().Find(key, now_ms_, !services_.is_replica() || client_.is_master_link);
+}
+
+void CommandContext::ReplyStatus(OpStatus status) {
+  switch (status) {
+    case OpStatus::kOk: reply_.Ok(); break;
+    case OpStatus::kKeyNotFound: reply_.Error(errors::kNoSuchKey); break;
+    case OpStatus::kWrongType: reply_.Error(errors::kWrongType); break;
+    case OpStatus::kSyntaxError: reply_.Error(errors::kSyntax); break;
+    case OpStatus::kNotAnInteger: reply_.Error(errors::kNotInteger); break;
+    case OpStatus::kNotAFloat: reply_.Error(errors::kNotFloat); break;
+    case OpStatus::kOutOfRange: reply_.Error(errors::kOutOfRangeIndex); break;
+    case OpStatus::kOverflow: reply_.Error(errors::kOverflow); break;
+    case OpStatus::kSkipped: reply_.Null(); break;
+    case OpStatus::kInvalidExpire:
+      reply_.Error("ERR invalid expire time in '" + spec_->name + "' command");
+      break;
+    case OpStatus::kBitOffsetOutOfRange: reply_.Error(errors::kBitOffset); break;
+    case OpStatus::kStringTooLong: reply_.Error(errors::kStringTooLong); break;
+  }
+}
+
+void CommandContext::ReplyWrongArity() {
+  reply_.Error("ERR wrong number of arguments for '" + spec_->name + "' command");
+}
+
+}  // namespace ember

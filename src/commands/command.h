@@ -1,0 +1,244 @@
+// The command table: one declarative entry per command (name, arity, flags, key positions, ACL
+// categories, handler), and the context a handler runs in.
+//
+// Handlers follow parse -> operate -> reply: they read ctx.args(), operate on ctx.db(), and write
+// one reply through ctx.reply(). They never touch sockets and never know whether they run for a
+// normal client, inside MULTI, in a script, or for a master's link: the context tells them what
+// they need. Whatever a write command changed is propagated by the dispatcher, as the original
+// argv or as the deterministic rewrite the handler asks for with ctx.Propagate*.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "db/keyspace.h"
+#include "protocol/reply_builder.h"
+
+namespace ember {
+
+namespace cmd_flags {
+enum : uint32_t {
+  kWrite = 1 << 0,
+  kReadOnly = 1 << 1,
+  kDenyOom = 1 << 2,
+  kAdmin = 1 << 3,
+  kPubSub = 1 << 4,
+  kNoScript = 1 << 5,
+  kBlocking = 1 << 6,
+  kLoading = 1 << 7,      // allowed while loading the dataset
+  kStale = 1 << 8,        // allowed on a replica with a stale data set
+  kSkipMonitor = 1 << 9,
+  kSkipSlowlog = 1 << 10,
+  kFast = 1 << 11,
+  kNoAuth = 1 << 12,      // allowed before AUTH
+  kMayReplicate = 1 << 13,
+  kNoMandatoryKeys = 1 << 14,
+  kNoMulti = 1 << 15,
+  kAllowBusy = 1 << 16,
+  kMovableKeys = 1 << 17,
+  kNoAsyncLoading = 1 << 18,
+  kSentinel = 1 << 19,
+  kOnlySentinel = 1 << 20,
+  kProtected = 1 << 21,
+};
+}  // namespace cmd_flags
+
+namespace acl_cat {
+enum : uint32_t {
+  kKeyspace = 1 << 0,
+  kRead = 1 << 1,
+  kWrite = 1 << 2,
+  kSet = 1 << 3,
+  kSortedSet = 1 << 4,
+  kList = 1 << 5,
+  kHash = 1 << 6,
+  kString = 1 << 7,
+  kBitmap = 1 << 8,
+  kHyperLogLog = 1 << 9,
+  kGeo = 1 << 10,
+  kStream = 1 << 11,
+  kPubSub = 1 << 12,
+  kAdmin = 1 << 13,
+  kFast = 1 << 14,
+  kSlow = 1 << 15,
+  kBlocking = 1 << 16,
+  kDangerous = 1 << 17,
+  kConnection = 1 << 18,
+  kTransaction = 1 << 19,
+  kScripting = 1 << 20,
+};
+}  // namespace acl_cat
+
+// Names of flags and categories, in the order Redis prints them.
+std::vector<std::string_view> FlagNames(uint32_t flags);
+std::vector<std::string_view> AclCategoryNames(uint32_t categories);
+// Looks up a category by name (without '@'); returns 0 if unknown.
+uint32_t AclCategoryByName(std::string_view name);
+
+class CommandContext;
+using CommandHandler = void (*)(CommandContext& ctx);
+
+struct CommandSpec {
+  std::string name;  // lower case; subcommands are "container|sub"
+  int arity = 0;     // >0 exact argc, <0 at least -arity
+  uint32_t flags = 0;
+  int first_key = 0;
+  int last_key = 0;  // -1: the last argument, -2: the one before, ...
+  int key_step = 0;
+  uint32_t acl_categories = 0;  // explicit ones; implicit ones are derived from flags
+  CommandHandler handler = nullptr;
+  std::string group;    // for COMMAND DOCS ("string", "generic", "server", ...)
+  std::string summary;  // one line for COMMAND DOCS
+  std::string since;
+
+  // Filled at registration.
+  std::vector<std::unique_ptr<CommandSpec>> subcommands;
+  const CommandSpec* parent = nullptr;
+
+  // Runtime stats (INFO commandstats).
+  mutable uint64_t calls = 0;
+  mutable uint64_t usec = 0;
+  mutable uint64_t rejected_calls = 0;
+  mutable uint64_t failed_calls = 0;
+
+  bool is(uint32_t f) const { return (flags & f) != 0; }
+  // Categories including those Redis derives from flags (@write, @read, @fast/@slow, ...).
+  uint32_t AllAclCategories() const;
+  // Key argument indexes for argv (empty when the command takes no keys).
+  std::vector<int> KeyIndexes(int argc) const;
+  const CommandSpec* FindSubcommand(std::string_view name) const;
+  // "get", "config|get".
+  const std::string& full_name() const { return name; }
+};
+
+class CommandTable {
+ public:
+  static CommandTable& Global();
+
+  // Adds a top-level command; returns it so subcommands can be attached.
+  CommandSpec* Add(CommandSpec spec);
+  // Adds a subcommand under an existing container ("config" + spec named "get").
+  CommandSpec* AddSubcommand(std::string_view container, CommandSpec spec);
+  // Renames a command (rename-command), or removes it when new_name is empty.
+  bool Rename(std::string_view name, std::string_view new_name);
+
+  const CommandSpec* Find(std::string_view name) const;  // case-insensitive
+  size_t size() const { return commands_.size(); }
+  template <typename F>
+  void ForEach(F&& fn) const {
+    for (const auto& [name, spec] : commands_) fn(*spec);
+  }
+  void ResetStats();
+
+ private:
+  std::map<std::string, std::unique_ptr<CommandSpec>, std::less<>> commands_;
+};
+
+// Per-connection state a command may read or change. The server's Connection derives from it.
+struct ClientState {
+  uint64_t id = 0;
+  int db_index = 0;
+  int resp = 2;
+  bool authenticated = false;
+  std::string user = "default";
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  // Set when a command wants the connection closed after its reply is written (QUIT).
+  bool close_after_reply = false;
+  // CLIENT REPLY: OFF/SKIP suppress replies.
+  enum class ReplyMode { kOn, kOff, kSkip, kSkipNext } reply_mode = ReplyMode::kOn;
+  bool no_evict = false;
+  bool is_master_link = false;  // the replica's connection to its master
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  uint64_t flags = 0;
+  virtual ~ClientState() = default;
+};
+
+// What a handler may ask of the server beyond the keyspace. The server layer implements it.
+class ServerServices {
+ public:
+  virtual ~ServerServices() = default;
+  // Upper bound of a string value (proto-max-bulk-len).
+  virtual int64_t max_string_len() const = 0;
+  // A replica never deletes expired keys itself and refuses writes from normal clients.
+  virtual bool is_replica() const = 0;
+};
+
+class CommandContext {
+ public:
+  CommandContext(std::span<const std::string_view> args, const CommandSpec* spec,
+                 ReplyBuilder& reply, Keyspace& keyspace, ClientState& client,
+                 ServerServices& services, int64_t now_ms)
+      : args_(args),
+        spec_(spec),
+        reply_(reply),
+        keyspace_(keyspace),
+        client_(client),
+        services_(services),
+        now_ms_(now_ms) {}
+
+  std::span<const std::string_view> args() const { return args_; }
+  std::string_view arg(size_t i) const { return args_[i]; }
+  size_t argc() const { return args_.size(); }
+  const CommandSpec& spec() const { return *spec_; }
+
+  ReplyBuilder& reply() { return reply_; }
+  Keyspace& keyspace() { return keyspace_; }
+  Database& db() { return keyspace_.db(client_.db_index); }
+  ClientState& client() { return client_; }
+  ServerServices& services() { return services_; }
+  int64_t now_ms() const { return now_ms_; }
+
+  // Lookups honouring expiry; they count keyspace hits and misses like Redis's lookupKeyRead.
+  KeyEntry* LookupRead(std::string_view key);
+  // Lookups for a write: expired keys are removed (on a master) but hits/misses are not counted.
+  KeyEntry* LookupWrite(std::string_view key);
+
+  // Records that the command changed `n` things (server.dirty). Write commands that change
+  // nothing are not propagated.
+  void MarkDirty(uint64_t n = 1) {
+    keyspace_.dirty += n;
+    dirty_ += n;
+  }
+  uint64_t dirty() const { return dirty_; }
+
+  // Propagate `argv` instead of the command as received (SET EX -> SET PXAT, GETDEL -> DEL).
+  // May be called several times; the effects are propagated in order (wrapped in MULTI/EXEC
+  // when more than one).
+  void Propagate(std::vector<std::string> argv) { effects_.push_back(std::move(argv)); }
+  // Propagate nothing even though the command changed the data set.
+  void PreventPropagation() { prevent_propagation_ = true; }
+  const std::vector<std::vector<std::string>>& effects() const { return effects_; }
+  bool propagation_prevented() const { return prevent_propagation_; }
+
+  // Replies for a status from a keyspace operation (WRONGTYPE, not an integer, ...).
+  void ReplyStatus(OpStatus status);
+  void ReplyWrongArity();
+  void ReplySyntaxError() { reply_.Error("ERR syntax error"); }
+
+ private:
+  std::span<const std::string_view> args_;
+  const CommandSpec* spec_;
+  ReplyBuilder& reply_;
+  Keyspace& keyspace_;
+  ClientState& client_;
+  ServerServices& services_;
+  int64_t now_ms_;
+  uint64_t dirty_ = 0;
+  bool prevent_propagation_ = false;
+  std::vector<std::vector<std::string>> effects_;
+};
+
+// Every family registers its commands here (see command_families.h).
+void RegisterAllCommands(CommandTable& table);
+
+}  // namespace ember

@@ -1,0 +1,11 @@
+// Every command family registers its commands in one function at the bottom of its file.
+#pragma once
+
+namespace ember {
+class CommandTable;
+
+void RegisterStringFamily(CommandTable& table);   // string_family.cc
+void RegisterBitmapFamily(CommandTable& table);   // bitmap_family.cc
+void RegisterGenericFamily(CommandTable& table);  // generic_family.cc (keys, expiry, scan)
+
+}  // namespace ember

@@ -1,0 +1,43 @@
+// Number <-> string conversions with Redis's exact rules, glob matching, and small string helpers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ember {
+
+// Strict base-10 parse as Redis's string2ll: no spaces, no '+', no leading zeros, no overflow.
+bool ParseInt64(std::string_view s, int64_t* out);
+std::optional<int64_t> ParseInt64(std::string_view s);
+// Unsigned variant used by BITFIELD u63 values and counts.
+bool ParseUint64(std::string_view s, uint64_t* out);
+
+// strtold/strtod with Redis's checks: no leading space, whole string consumed, no NaN, no ERANGE.
+bool ParseLongDouble(std::string_view s, long double* out);
+bool ParseDouble(std::string_view s, double* out);
+
+// Shortest base-10 form; the buffer must hold 21 bytes. Returns the length.
+size_t FormatInt64(int64_t v, char* buf);
+std::string Int64ToString(int64_t v);
+
+// Long double as INCRBYFLOAT prints it: %.17Lf with trailing zeros (and a bare '.') trimmed.
+std::string LongDoubleToHumanString(long double v);
+// Double as Redis's RESP2 bulk/RESP3 double: %.17g, "inf", "-inf", "nan".
+std::string DoubleToString(double v);
+
+// Glob-style match with Redis's rules: * ? [abc] [^a] [a-z] and backslash escapes.
+bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::string ToLower(std::string_view s);
+std::string ToUpper(std::string_view s);
+
+// Memory amounts as in redis.conf: "1gb" = 1024^3, "1g" = 10^9, plain bytes otherwise.
+std::optional<int64_t> ParseMemory(std::string_view s);
+
+// `n` random bytes hex-encoded (used for run_id and replication IDs), from /dev/urandom.
+std::string RandomHex(size_t n_chars);
+
+}  // namespace ember

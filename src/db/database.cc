@@ -1,0 +1,170 @@
+#include "db/database.h"
+
+#include <new>
+
+#include "common/clock.h"
+#include "common/memory.h"
+
+namespace ember {
+
+uint32_t LruClock() { return static_cast<uint32_t>((WallClockMs() / 1000) & 0xFFFFFF); }
+
+int64_t IdleTimeMs(const KeyEntry* e) {
+  uint32_t now = LruClock();
+  uint32_t then = e->lru;
+  uint32_t secs = now >= then ? now - then : (0xFFFFFF - then) + now;
+  return static_cast<int64_t>(secs) * 1000;
+}
+
+static KeyEntry* NewEntry(std::string_view key, Value value) {
+  void* mem = MemAlloc(sizeof(KeyEntry) + key.size());
+  auto* e = static_cast<KeyEntry*>(mem);
+  e->next = nullptr;
+  new (&e->value) Value(std::move(value));
+  e->lru = LruClock();
+  e->has_expire = 0;
+  e->unused_flags = 0;
+  e->key_len = static_cast<uint32_t>(key.size());
+  std::memcpy(e->key_data, key.data(), key.size());
+  return e;
+}
+
+void Database::FreeEntry(KeyEntry* e) {
+  e->value.~Value();
+  MemFree(e);
+}
+
+Database::~Database() { Clear(); }
+
+KeyEntry* Database::Find(std::string_view key, int64_t now_ms, bool delete_expired) {
+  KeyEntry* e = keys_.Find(key);
+  if (!e) return nullptr;
+  if (e->has_expire && IsExpired(e, now_ms)) {
+    if (delete_expired) DeleteExpired(e);
+    return nullptr;
+  }
+  e->lru = LruClock();
+  return e;
+}
+
+void Database::DeleteExpired(KeyEntry* e) {
+  // The listener may want the key; copy it before the entry is freed.
+  std::string key(e->key());
+  Delete(key);
+  if (expiry_listener_ && *expiry_listener_) (*expiry_listener_)(index_, key);
+}
+
+KeyEntry* Database::Insert(std::string_view key, Value value) {
+  KeyEntry* e = NewEntry(key, std::move(value));
+  keys_.Insert(e);
+  return e;
+}
+
+KeyEntry* Database::Set(std::string_view key, Value value, bool keep_ttl) {
+  KeyEntry* e = keys_.Find(key);
+  if (!e) return Insert(key, std::move(value));
+  e->value = std::move(value);
+  e->lru = LruClock();
+  if (!keep_ttl && e->has_expire) RemoveExpire(e);
+  return e;
+}
+
+bool Database::Delete(std::string_view key) {
+  KeyEntry* e = Detach(key);
+  if (!e) return false;
+  FreeEntry(e);
+  return true;
+}
+
+KeyEntry* Database::Detach(std::string_view key) {
+  KeyEntry* e = keys_.Remove(key);
+  if (e && e->has_expire) RemoveExpire(e);
+  return e;
+}
+
+KeyEntry* Database::Rekey(KeyEntry* e, std::string_view new_key) {
+  KeyEntry* n = NewEntry(new_key, std::move(e->value));
+  n->lru = e->lru;
+  FreeEntry(e);
+  return n;
+}
+
+void Database::Attach(KeyEntry* e) {
+  e->has_expire = 0;
+  keys_.Insert(e);
+}
+
+int64_t Database::GetExpire(const KeyEntry* e) {
+  if (!e->has_expire) return -1;
+  ExpireEntry* x = expires_.Find(e->key());
+  return x ? x->when_ms : -1;
+}
+
+void Database::SetExpire(KeyEntry* e, int64_t when_ms) {
+  if (e->has_expire) {
+    ExpireEntry* x = expires_.Find(e->key());
+    if (x) {
+      x->entry = e;
+      x->when_ms = when_ms;
+      return;
+    }
+  }
+  auto* x = static_cast<ExpireEntry*>(MemAlloc(sizeof(ExpireEntry)));
+  x->next = nullptr;
+  x->entry = e;
+  x->when_ms = when_ms;
+  expires_.Insert(x);
+  e->has_expire = 1;
+}
+
+bool Database::RemoveExpire(KeyEntry* e) {
+  if (!e->has_expire) return false;
+  e->has_expire = 0;
+  ExpireEntry* x = expires_.Remove(e->key());
+  if (!x) return false;
+  MemFree(x);
+  return true;
+}
+
+bool Database::IsExpired(const KeyEntry* e, int64_t now_ms) {
+  if (!e->has_expire) return false;
+  int64_t when = GetExpire(e);
+  return when >= 0 && when <= now_ms;
+}
+
+void Database::Clear() {
+  expires_.Clear([](ExpireEntry* x) { MemFree(x); });
+  keys_.Clear([](KeyEntry* e) { FreeEntry(e); });
+}
+
+void Database::SwapContents(Database& other) {
+  std::swap(keys_, other.keys_);
+  std::swap(expires_, other.expires_);
+}
+
+std::pair<size_t, size_t> Database::ActiveExpireStep(size_t samples, int64_t now_ms,
+                                                     std::mt19937_64& rng) {
+  size_t sampled = 0, expired = 0;
+  while (sampled < samples && expires_.size() > 0) {
+    ExpireEntry* x = expires_.Random(rng);
+    ++sampled;
+    if (x->when_ms <= now_ms) {
+      DeleteExpired(x->entry);
+      ++expired;
+    }
+  }
+  return {sampled, expired};
+}
+
+bool Database::RehashStep(size_t buckets) {
+  bool keys_left = keys_.Rehash(buckets);
+  bool expires_left = expires_.Rehash(buckets);
+  return keys_left || expires_left;
+}
+
+void Database::ShrinkIfNeeded() {
+  keys_.ShrinkIfNeeded();
+  expires_.ShrinkIfNeeded();
+}
+
+}  // namespace ember

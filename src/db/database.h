@@ -1,0 +1,135 @@
+// Database: one keyspace (the `SELECT`able unit). Keys map to values in an incrementally rehashed
+// table; keys with a TTL are also indexed in a second table so the active expiry cycle can sample
+// them, as Redis's `expires` dict.
+//
+// Expiry is decided against the caller's "now" (cached per event-loop iteration, frozen during
+// scripts). A master deletes an expired key when it is touched and reports it through
+// ExpiryListener so the deletion is propagated as DEL; a replica never deletes on its own but
+// hides logically expired keys from reads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "db/value.h"
+#include "ds/hash_table.h"
+
+namespace ember {
+
+struct KeyEntry {
+  KeyEntry* next;
+  Value value;
+  uint32_t lru : 24;  // LRU clock in seconds (for OBJECT IDLETIME), or LFU counter later
+  uint32_t has_expire : 1;
+  uint32_t unused_flags : 7;
+  uint32_t key_len;
+  char key_data[];
+
+  std::string_view key() const { return {key_data, key_len}; }
+};
+
+struct ExpireEntry {
+  ExpireEntry* next;
+  KeyEntry* entry;
+  int64_t when_ms;
+};
+
+struct KeyEntryTraits {
+  static std::string_view Key(const KeyEntry* e) { return e->key(); }
+  static KeyEntry*& Next(KeyEntry* e) { return e->next; }
+};
+struct ExpireEntryTraits {
+  static std::string_view Key(const ExpireEntry* e) { return e->entry->key(); }
+  static ExpireEntry*& Next(ExpireEntry* e) { return e->next; }
+};
+
+// The current LRU clock (seconds, 24 bits), as Redis's LRU_CLOCK.
+uint32_t LruClock();
+// Milliseconds since an entry was last accessed.
+int64_t IdleTimeMs(const KeyEntry* e);
+
+class Database {
+ public:
+  // Called when a key is removed because it expired (the master propagates a DEL).
+  using ExpiryListener = std::function<void(int db_index, std::string_view key)>;
+
+  explicit Database(int index) : index_(index) {}
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  Database(Database&&) = default;
+  Database& operator=(Database&&) = default;
+
+  int index() const { return index_; }
+  void set_index(int i) { index_ = i; }
+  size_t size() const { return keys_.size(); }
+  size_t expires_count() const { return expires_.size(); }
+
+  // Raw lookup: no expiry check, no LRU update.
+  KeyEntry* FindRaw(std::string_view key) { return keys_.Find(key); }
+
+  // Lookup honouring expiry at `now_ms`. When `delete_expired` is set (a master) an expired key
+  // is deleted and reported; otherwise it is only hidden.
+  KeyEntry* Find(std::string_view key, int64_t now_ms, bool delete_expired);
+
+  // Inserts a new key. REQUIRES: the key is absent (FindRaw returned null).
+  KeyEntry* Insert(std::string_view key, Value value);
+  // Sets key to value: overwrites (and drops the TTL unless keep_ttl) or inserts.
+  KeyEntry* Set(std::string_view key, Value value, bool keep_ttl = false);
+  bool Delete(std::string_view key);
+  // Unlinks an entry without freeing it (RENAME/MOVE re-home it). Its expiry is dropped.
+  KeyEntry* Detach(std::string_view key);
+  // Re-keys a detached entry: returns a new entry with `new_key` owning the old entry's value.
+  static KeyEntry* Rekey(KeyEntry* e, std::string_view new_key);
+  // Links a detached (or re-keyed) entry. REQUIRES: the key is absent.
+  void Attach(KeyEntry* e);
+  static void FreeEntry(KeyEntry* e);
+
+  // Expiry. Absent TTL is -1.
+  int64_t GetExpire(const KeyEntry* e);
+  void SetExpire(KeyEntry* e, int64_t when_ms);
+  bool RemoveExpire(KeyEntry* e);
+  bool IsExpired(const KeyEntry* e, int64_t now_ms);
+
+  void Clear();
+  void SwapContents(Database& other);
+
+  // SCAN over the keys table.
+  template <typename F>
+  uint64_t Scan(uint64_t cursor, F&& fn) {
+    return keys_.Scan(cursor, std::forward<F>(fn));
+  }
+  template <typename F>
+  void ForEach(F&& fn) const {
+    keys_.ForEach(std::forward<F>(fn));
+  }
+  KeyEntry* RandomEntry(std::mt19937_64& rng) { return keys_.Random(rng); }
+
+  // One pass of active expiry over sampled keys with a TTL: deletes up to `samples` expired
+  // keys. Returns {sampled, expired}.
+  std::pair<size_t, size_t> ActiveExpireStep(size_t samples, int64_t now_ms,
+                                             std::mt19937_64& rng);
+
+  // Incremental rehashing and shrinking, from the server's cron.
+  // Returns true while either table is still rehashing.
+  bool RehashStep(size_t buckets);
+  void ShrinkIfNeeded();
+
+  void set_expiry_listener(ExpiryListener* l) { expiry_listener_ = l; }
+
+  // Memory held by the tables themselves.
+  size_t OverheadBytes() const { return keys_.bucket_bytes() + expires_.bucket_bytes(); }
+
+ private:
+  void DeleteExpired(KeyEntry* e);
+
+  int index_;
+  HashTable<KeyEntry, KeyEntryTraits> keys_;
+  HashTable<ExpireEntry, ExpireEntryTraits> expires_;
+  ExpiryListener* expiry_listener_ = nullptr;
+};
+
+}  // namespace ember

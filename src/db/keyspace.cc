@@ -1,0 +1,30 @@
+#include "db/keyspace.h"
+
+namespace ember {
+
+Keyspace::Keyspace(int num_dbs) {
+  dbs_.reserve(static_cast<size_t>(num_dbs));
+  for (int i = 0; i < num_dbs; ++i) dbs_.emplace_back(i);
+  for (auto& db : dbs_) db.set_expiry_listener(&expiry_listener_);
+}
+
+void Keyspace::Swap(int a, int b) {
+  if (a == b) return;
+  dbs_[static_cast<size_t>(a)].SwapContents(dbs_[static_cast<size_t>(b)]);
+}
+
+void Keyspace::FlushAll() {
+  for (auto& db : dbs_) db.Clear();
+}
+
+size_t Keyspace::TotalKeys() const {
+  size_t n = 0;
+  for (const auto& db : dbs_) n += db.size();
+  return n;
+}
+
+void Keyspace::set_expiry_listener(Database::ExpiryListener listener) {
+  expiry_listener_ = std::move(listener);
+}
+
+}  // namespace ember

@@ -1,0 +1,49 @@
+// Keyspace: the numbered databases of one server and the counters shared by every command that
+// reads or writes them (dirty, hits/misses, expired keys).
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "db/database.h"
+
+namespace ember {
+
+struct KeyspaceStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t expired_keys = 0;
+  uint64_t expired_stale_perc_x100 = 0;
+  uint64_t expired_time_cap_reached_count = 0;
+  uint64_t expire_cycle_cpu_milliseconds = 0;
+};
+
+class Keyspace {
+ public:
+  explicit Keyspace(int num_dbs);
+
+  int num_dbs() const { return static_cast<int>(dbs_.size()); }
+  Database& db(int i) { return dbs_[static_cast<size_t>(i)]; }
+  // Swaps the contents of two databases (SWAPDB); clients stay on their index.
+  void Swap(int a, int b);
+  void FlushAll();
+  size_t TotalKeys() const;
+
+  // Every database reports expired keys here.
+  void set_expiry_listener(Database::ExpiryListener listener);
+
+  KeyspaceStats& stats() { return stats_; }
+  std::mt19937_64& rng() { return rng_; }
+
+  // Changes since the last save (Redis's server.dirty).
+  uint64_t dirty = 0;
+
+ private:
+  std::vector<Database> dbs_;
+  Database::ExpiryListener expiry_listener_;
+  KeyspaceStats stats_;
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace ember
