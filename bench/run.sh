@@ -23,7 +23,7 @@ WORK=$(mktemp -d)
 trap 'kill $EPID $RPID 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 start() {  # binary port -> pid
-  taskset -c 0 "$1" --port "$2" --bind 127.0.0.1 --save "" --appendonly no \
+  taskset -c 0 "$1" --port "$2" --bind 127.0.0.1 --save "" --appendonly no --enable-debug-command yes \
     --dir "$WORK" --logfile "$WORK/$2.log" >/dev/null 2>&1 &
   local pid=$!
   for _ in $(seq 100); do

@@ -158,7 +158,7 @@ void CommandTable::ResetStats() {
 }
 
 KeyEntry* CommandContext::LookupRead(std::string_view key) {
-  KeyEntry* e = db().Find(key, now_ms_, !services_.is_replica() || client_.is_master_link);
+  KeyEntry* e = LookupWrite(key);
   if (e) {
     ++keyspace_.stats().hits;
   } else {
@@ -168,7 +168,10 @@ KeyEntry* CommandContext::LookupRead(std::string_view key) {
 }
 
 KeyEntry* CommandContext::LookupWrite(std::string_view key) {
-  return db().Find(key, now_ms_, !services_.is_replica() || client_.is_master_link);
+  // Commands from the master's link see every key: the master decides expiry and sends DEL.
+  if (client_.is_master_link) return db().FindRaw(key);
+  // A replica hides logically expired keys but never deletes them itself.
+  return db().Find(key, now_ms_, !services_.is_replica());
 }
 
 void CommandContext::ReplyStatus(OpStatus status) {

@@ -105,7 +105,8 @@ void Combine(BitOp op, std::span<const std::string_view> srcs, uint8_t* out, siz
       case BitOp::kXor:
         for (size_t i = 0; i < n; ++i) out[i] ^= src[i];
         break;
-      case BitOp::kNot: break;
+      case BitOp::kNot:
+        break;
     }
   }
 }
@@ -190,10 +191,10 @@ int CheckSignedOverflow(int64_t value, int64_t incr, int bits, Overflow ow, int6
   const int64_t min = -max - 1;
   // These may wrap when `value` is out of range; they are only decisive when it is not. The
   // wrapped comparisons reproduce Redis's classification of out-of-range SET values.
-  const int64_t max_incr = static_cast<int64_t>(static_cast<uint64_t>(max) -
-                                                static_cast<uint64_t>(value));
-  const int64_t min_incr = static_cast<int64_t>(static_cast<uint64_t>(min) -
-                                                static_cast<uint64_t>(value));
+  const int64_t max_incr =
+      static_cast<int64_t>(static_cast<uint64_t>(max) - static_cast<uint64_t>(value));
+  const int64_t min_incr =
+      static_cast<int64_t>(static_cast<uint64_t>(min) - static_cast<uint64_t>(value));
   int result;
   if (value > max || (bits != 64 && incr > max_incr) ||
       (value >= 0 && incr > 0 && incr > max_incr)) {
@@ -221,8 +222,7 @@ int CheckSignedOverflow(int64_t value, int64_t incr, int bits, Overflow ow, int6
 // ---- LCS -----------------------------------------------------------------------------------
 
 uint64_t LcsTableBytes(size_t a_len, size_t b_len) {
-  return (static_cast<uint64_t>(a_len) + 1) * (static_cast<uint64_t>(b_len) + 1) *
-         sizeof(uint32_t);
+  return (static_cast<uint64_t>(a_len) + 1) * (static_cast<uint64_t>(b_len) + 1) * sizeof(uint32_t);
 }
 
 bool ComputeLcs(std::string_view a, std::string_view b, bool want_common, bool want_matches,

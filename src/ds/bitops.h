@@ -79,8 +79,8 @@ struct LcsMatch {
 
 struct LcsResult {
   uint32_t length = 0;
-  std::string common;              // the subsequence itself (if asked for)
-  std::vector<LcsMatch> matches;   // runs from the end of the strings backwards (if asked for)
+  std::string common;             // the subsequence itself (if asked for)
+  std::vector<LcsMatch> matches;  // runs from the end of the strings backwards (if asked for)
 };
 
 // Bytes of transient memory ComputeLcs needs for strings of these lengths.

@@ -1,0 +1,776 @@
+// Generic keyspace commands: deleting, testing and renaming keys, moving them between databases,
+// iterating the keyspace (KEYS, SCAN, RANDOMKEY), key expiry (EXPIRE & co., TTL & co., PERSIST),
+// OBJECT introspection, and the database-level commands SELECT, SWAPDB, DBSIZE, FLUSHDB and
+// FLUSHALL. Redis keeps these in db.c, expire.c and object.c.
+//
+// Expiry follows Redis 7.0: a relative TTL is propagated as an absolute PEXPIREAT so replicas and
+// the AOF agree on the instant; a TTL already in the past deletes the key on a master and is
+// propagated as DEL, while a replica stores it and waits for the master's DEL.
+#include <cerrno>
+#include <cctype>
+#include <climits>
+#include <cstdlib>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/command.h"
+#include "commands/command_families.h"
+#include "common/errors.h"
+#include "common/strings.h"
+#include "db/database.h"
+#include "db/keyspace.h"
+#include "db/value.h"
+
+namespace ember {
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+// Whether a lookup may delete a logically expired key (a master does; a replica only hides it).
+// Same rule as CommandContext::LookupRead/LookupWrite, for lookups in other databases.
+bool MayDeleteExpired(CommandContext& ctx) {
+  return !ctx.services().is_replica() || ctx.client().is_master_link;
+}
+
+// Redis's expireIfNeeded without touching the key: true when `key` is logically expired, in
+// which case a master also deletes it (and the expiry listener propagates the DEL).
+bool ExpireIfNeeded(CommandContext& ctx, Database& db, std::string_view key) {
+  KeyEntry* raw = db.FindRaw(key);
+  if (!raw || !raw->has_expire || !db.IsExpired(raw, ctx.now_ms())) return false;
+  if (MayDeleteExpired(ctx)) db.Find(key, ctx.now_ms(), /*delete_expired=*/true);
+  return true;
+}
+
+// A read lookup that counts hits/misses like ctx.LookupRead but leaves the access time alone
+// (Redis's LOOKUP_NOTOUCH): TYPE, EXISTS, TTL and OBJECT must not reset OBJECT IDLETIME.
+KeyEntry* LookupReadNoTouch(CommandContext& ctx, std::string_view key) {
+  Database& db = ctx.db();
+  KeyEntry* e = db.FindRaw(key);
+  if (e && e->has_expire && db.IsExpired(e, ctx.now_ms())) {
+    if (MayDeleteExpired(ctx)) db.Find(key, ctx.now_ms(), /*delete_expired=*/true);
+    e = nullptr;
+  }
+  KeyspaceStats& stats = ctx.keyspace().stats();
+  ++(e ? stats.hits : stats.misses);
+  return e;
+}
+
+// getIntFromObject: a strict 64-bit integer that also fits in an int.
+std::optional<int> ParseInt32(std::string_view s) {
+  int64_t v;
+  if (!ParseInt64(s, &v) || v < INT_MIN || v > INT_MAX) return std::nullopt;
+  return static_cast<int>(v);
+}
+
+// A deep copy of a value for COPY. Strings keep their encoding, as Redis's dupStringObject.
+// Returns nullopt for types this build cannot duplicate yet.
+std::optional<Value> DuplicateValue(const Value& v) {
+  if (v.type() != ValueType::kString) return std::nullopt;
+  if (v.is_int()) return Value::FromInt(v.int_value());
+  char scratch[21];
+  return Value::FromBytes(v.GetString(scratch), v.encoding());
+}
+
+// Redis's OBJECT REFCOUNT: integers 0..9999 are shared objects whose refcount is INT_MAX.
+constexpr int64_t kSharedIntegers = 10000;
+constexpr int64_t kSharedRefcount = INT_MAX;
+
+// ---------------------------------------------------------------------------------------------
+// DEL, UNLINK, EXISTS, TOUCH, TYPE
+// ---------------------------------------------------------------------------------------------
+
+// DEL and UNLINK. UNLINK frees synchronously for now; it is still propagated as UNLINK.
+void CmdDel(CommandContext& ctx) {
+  Database& db = ctx.db();
+  int64_t deleted = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view key = ctx.arg(i);
+    // As Redis: on a master an expired key is deleted (and reported) by the expiry check first,
+    // so it is not counted; a replica only hides it, so the DEL below removes and counts it.
+    ExpireIfNeeded(ctx, db, key);
+    if (db.Delete(key)) {
+      ++deleted;
+      ctx.MarkDirty();
+    }
+  }
+  ctx.reply().Integer(deleted);
+}
+
+void CmdExists(CommandContext& ctx) {
+  int64_t count = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (LookupReadNoTouch(ctx, ctx.arg(i))) ++count;
+  }
+  ctx.reply().Integer(count);
+}
+
+void CmdTouch(CommandContext& ctx) {
+  int64_t count = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (ctx.LookupRead(ctx.arg(i))) ++count;
+  }
+  ctx.reply().Integer(count);
+}
+
+void CmdType(CommandContext& ctx) {
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(1));
+  ctx.reply().SimpleString(e ? TypeName(e->value.type()) : "none");
+}
+
+// ---------------------------------------------------------------------------------------------
+// KEYS, SCAN, RANDOMKEY
+// ---------------------------------------------------------------------------------------------
+
+void CmdKeys(CommandContext& ctx) {
+  std::string_view pattern = ctx.arg(1);
+  bool all = pattern == "*";
+  Database& db = ctx.db();
+  int64_t now = ctx.now_ms();
+  std::vector<std::string_view> keys;
+  db.ForEach([&](KeyEntry* e) {
+    std::string_view key = e->key();
+    if (!all && !GlobMatch(pattern, key)) return;
+    // KEYS only hides expired keys; it never deletes while iterating.
+    if (e->has_expire && db.IsExpired(e, now)) return;
+    keys.push_back(key);
+  });
+  ctx.reply().ArrayLen(keys.size());
+  for (std::string_view k : keys) ctx.reply().Bulk(k);
+}
+
+// Redis's parseScanCursorOrReply: strtoul semantics (a sign is accepted and "-1" wraps around,
+// an empty string is 0), but no leading space, no trailing garbage and no overflow.
+bool ParseScanCursor(std::string_view s, uint64_t* cursor) {
+  std::string buf(s);
+  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *cursor = v;
+  return true;
+}
+
+void CmdScan(CommandContext& ctx) {
+  uint64_t cursor;
+  if (!ParseScanCursor(ctx.arg(1), &cursor)) {
+    ctx.reply().Error("ERR invalid cursor");
+    return;
+  }
+
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+  std::optional<std::string_view> type_name;
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    std::string_view opt = ctx.arg(i);
+    bool has_value = i + 1 < ctx.argc();
+    if (EqualsIgnoreCase(opt, "count") && has_value) {
+      if (!ParseInt64(ctx.arg(i + 1), &count)) {
+        ctx.reply().Error(errors::kNotInteger);
+        return;
+      }
+      if (count < 1) {
+        ctx.ReplySyntaxError();
+        return;
+      }
+    } else if (EqualsIgnoreCase(opt, "match") && has_value) {
+      pattern = ctx.arg(i + 1);
+      use_pattern = pattern != "*";
+    } else if (EqualsIgnoreCase(opt, "type") && has_value) {
+      type_name = ctx.arg(i + 1);
+    } else {
+      ctx.ReplySyntaxError();
+      return;
+    }
+  }
+
+  // Gather first (at most ~count keys, visiting at most count*10 buckets), then filter: the
+  // filters may delete expired keys, which must not happen while the table is being walked.
+  Database& db = ctx.db();
+  std::vector<std::string> keys;
+  int64_t max_iterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+  do {
+    cursor = db.Scan(cursor, [&](KeyEntry* e) { keys.emplace_back(e->key()); });
+  } while (cursor && max_iterations-- && keys.size() < static_cast<uint64_t>(count));
+
+  std::vector<std::string_view> matched;
+  matched.reserve(keys.size());
+  for (const auto& key : keys) {
+    if (use_pattern && !GlobMatch(pattern, key)) continue;
+    if (type_name) {
+      // As Redis 7.0: a lookup (counted in keyspace stats) whose missing key reads as "none".
+      KeyEntry* e = LookupReadNoTouch(ctx, key);
+      const char* type = e ? TypeName(e->value.type()) : "none";
+      if (!EqualsIgnoreCase(*type_name, type)) continue;
+    }
+    if (ExpireIfNeeded(ctx, db, key)) continue;
+    matched.push_back(key);
+  }
+
+  ctx.reply().ArrayLen(2);
+  ctx.reply().Bulk(std::to_string(cursor));
+  ctx.reply().ArrayLen(matched.size());
+  for (std::string_view k : matched) ctx.reply().Bulk(k);
+}
+
+void CmdRandomKey(CommandContext& ctx) {
+  Database& db = ctx.db();
+  bool all_volatile = db.size() == db.expires_count();
+  int max_tries = 100;
+  while (true) {
+    KeyEntry* e = db.RandomEntry(ctx.keyspace().rng());
+    if (!e) {
+      ctx.reply().Null();
+      return;
+    }
+    std::string key(e->key());
+    if (e->has_expire) {
+      // A replica cannot delete expired keys; if all keys are volatile they may all be
+      // logically expired, so give up after some tries and return one anyway (as Redis).
+      if (all_volatile && ctx.services().is_replica() && --max_tries == 0) {
+        ctx.reply().Bulk(key);
+        return;
+      }
+      if (ExpireIfNeeded(ctx, db, key)) continue;
+    }
+    ctx.reply().Bulk(key);
+    return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// RENAME, RENAMENX, COPY, MOVE
+// ---------------------------------------------------------------------------------------------
+
+void RenameGeneric(CommandContext& ctx, bool nx) {
+  std::string_view src = ctx.arg(1), dst = ctx.arg(2);
+  Database& db = ctx.db();
+  if (!ctx.LookupWrite(src)) {
+    ctx.reply().Error(errors::kNoSuchKey);
+    return;
+  }
+  if (src == dst) {
+    if (nx) {
+      ctx.reply().Integer(0);
+    } else {
+      ctx.reply().Ok();
+    }
+    return;
+  }
+  KeyEntry* old = db.FindRaw(src);
+  int64_t expire = db.GetExpire(old);
+  if (ctx.LookupWrite(dst)) {
+    if (nx) {
+      ctx.reply().Integer(0);
+      return;
+    }
+    db.Delete(dst);
+  }
+  KeyEntry* e = Database::Rekey(db.Detach(src), dst);
+  db.Attach(e);
+  if (expire != -1) db.SetExpire(e, expire);
+  ctx.MarkDirty();
+  if (nx) {
+    ctx.reply().Integer(1);
+  } else {
+    ctx.reply().Ok();
+  }
+}
+
+void CmdRename(CommandContext& ctx) { RenameGeneric(ctx, false); }
+void CmdRenameNx(CommandContext& ctx) { RenameGeneric(ctx, true); }
+
+// COPY source destination [DB destination-db] [REPLACE]
+void CmdCopy(CommandContext& ctx) {
+  int src_id = ctx.client().db_index;
+  int dst_id = src_id;
+  bool replace = false;
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    std::string_view opt = ctx.arg(j);
+    if (EqualsIgnoreCase(opt, "replace")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(opt, "db") && j + 1 < ctx.argc()) {
+      auto id = ParseInt32(ctx.arg(j + 1));
+      if (!id) {
+        ctx.reply().Error(errors::kNotInteger);
+        return;
+      }
+      if (*id < 0 || *id >= ctx.keyspace().num_dbs()) {
+        ctx.reply().Error(errors::kDbIndexOutOfRange);
+        return;
+      }
+      dst_id = *id;
+      ++j;
+    } else {
+      ctx.ReplySyntaxError();
+      return;
+    }
+  }
+
+  std::string_view key = ctx.arg(1), new_key = ctx.arg(2);
+  if (src_id == dst_id && key == new_key) {
+    ctx.reply().Error(errors::kSameObject);
+    return;
+  }
+
+  KeyEntry* e = ctx.LookupRead(key);
+  if (!e) {
+    ctx.reply().Integer(0);
+    return;
+  }
+  Database& src = ctx.db();
+  Database& dst = ctx.keyspace().db(dst_id);
+  int64_t expire = src.GetExpire(e);
+
+  bool remove_existing = false;
+  if (dst.Find(new_key, ctx.now_ms(), MayDeleteExpired(ctx))) {
+    if (!replace) {
+      ctx.reply().Integer(0);
+      return;
+    }
+    remove_existing = true;
+  }
+
+  std::optional<Value> copy = DuplicateValue(e->value);
+  if (!copy) {
+    ctx.reply().Error("ERR COPY is not supported for this type yet");
+    return;
+  }
+  if (remove_existing) dst.Delete(new_key);
+  KeyEntry* n = dst.Insert(new_key, std::move(*copy));
+  if (expire != -1) dst.SetExpire(n, expire);
+  ctx.MarkDirty();
+  ctx.reply().Integer(1);
+}
+
+void CmdMove(CommandContext& ctx) {
+  auto id = ParseInt32(ctx.arg(2));
+  if (!id) {
+    ctx.reply().Error(errors::kNotInteger);
+    return;
+  }
+  if (*id < 0 || *id >= ctx.keyspace().num_dbs()) {
+    ctx.reply().Error(errors::kDbIndexOutOfRange);
+    return;
+  }
+  if (*id == ctx.client().db_index) {
+    ctx.reply().Error(errors::kSameObject);
+    return;
+  }
+  std::string_view key = ctx.arg(1);
+  Database& src = ctx.db();
+  Database& dst = ctx.keyspace().db(*id);
+  KeyEntry* e = ctx.LookupWrite(key);
+  if (!e) {
+    ctx.reply().Integer(0);
+    return;
+  }
+  int64_t expire = src.GetExpire(e);
+  if (dst.Find(key, ctx.now_ms(), MayDeleteExpired(ctx))) {
+    ctx.reply().Integer(0);
+    return;
+  }
+  e = src.Detach(key);
+  dst.Attach(e);
+  if (expire != -1) dst.SetExpire(e, expire);
+  ctx.MarkDirty();
+  ctx.reply().Integer(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME
+// ---------------------------------------------------------------------------------------------
+
+enum ExpireFlags : unsigned { kExpireNx = 1, kExpireXx = 2, kExpireGt = 4, kExpireLt = 8 };
+
+// The NX/XX/GT/LT options after `key time`; replies and returns false on error.
+bool ParseExpireFlags(CommandContext& ctx, unsigned* flags) {
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    std::string_view opt = ctx.arg(j);
+    if (EqualsIgnoreCase(opt, "nx")) {
+      *flags |= kExpireNx;
+    } else if (EqualsIgnoreCase(opt, "xx")) {
+      *flags |= kExpireXx;
+    } else if (EqualsIgnoreCase(opt, "gt")) {
+      *flags |= kExpireGt;
+    } else if (EqualsIgnoreCase(opt, "lt")) {
+      *flags |= kExpireLt;
+    } else {
+      ctx.reply().Error("ERR Unsupported option " + std::string(opt));
+      return false;
+    }
+  }
+  if ((*flags & kExpireNx) && (*flags & (kExpireXx | kExpireGt | kExpireLt))) {
+    ctx.reply().Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    return false;
+  }
+  if ((*flags & kExpireGt) && (*flags & kExpireLt)) {
+    ctx.reply().Error("ERR GT and LT options at the same time are not compatible");
+    return false;
+  }
+  return true;
+}
+
+// Redis's expireGenericCommand. `base_ms` is now for EXPIRE/PEXPIRE and 0 for the *AT forms;
+// `seconds` tells whether the argument is in seconds.
+void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds, bool is_pexpireat) {
+  unsigned flags = 0;
+  if (!ParseExpireFlags(ctx, &flags)) return;
+  int64_t when;
+  if (!ParseInt64(ctx.arg(2), &when)) {
+    ctx.reply().Error(errors::kNotInteger);
+    return;
+  }
+  if (seconds) {
+    if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) {
+      ctx.ReplyStatus(OpStatus::kInvalidExpire);
+      return;
+    }
+    when *= 1000;
+  }
+  if (when > INT64_MAX - base_ms) {
+    ctx.ReplyStatus(OpStatus::kInvalidExpire);
+    return;
+  }
+  when += base_ms;
+
+  std::string_view key = ctx.arg(1);
+  KeyEntry* e = ctx.LookupWrite(key);
+  if (!e) {
+    ctx.reply().Integer(0);
+    return;
+  }
+  Database& db = ctx.db();
+  if (flags) {
+    int64_t current = db.GetExpire(e);
+    // No TTL counts as an infinite one: GT never succeeds against it, LT always does.
+    bool skip = ((flags & kExpireNx) && current != -1) ||
+                ((flags & kExpireXx) && current == -1) ||
+                ((flags & kExpireGt) && (current == -1 || when <= current)) ||
+                ((flags & kExpireLt) && current != -1 && when >= current);
+    if (skip) {
+      ctx.reply().Integer(0);
+      return;
+    }
+  }
+
+  if (when <= ctx.now_ms() && !ctx.services().is_replica()) {
+    // Already expired: delete now and propagate a DEL. A replica instead stores the past TTL
+    // and waits for its master's DEL.
+    db.Delete(key);
+    ctx.MarkDirty();
+    ctx.Propagate({"DEL", std::string(key)});
+    ctx.reply().Integer(1);
+    return;
+  }
+  db.SetExpire(e, when);
+  ctx.MarkDirty();
+  if (!is_pexpireat) {
+    // Propagate as PEXPIREAT with the absolute time, keeping the options as Redis does.
+    std::vector<std::string> argv;
+    argv.reserve(ctx.argc());
+    argv.emplace_back("PEXPIREAT");
+    argv.emplace_back(key);
+    argv.push_back(Int64ToString(when));
+    for (size_t j = 3; j < ctx.argc(); ++j) argv.emplace_back(ctx.arg(j));
+    ctx.Propagate(std::move(argv));
+  }
+  ctx.reply().Integer(1);
+}
+
+void CmdExpire(CommandContext& ctx) { ExpireGeneric(ctx, ctx.now_ms(), true, false); }
+void CmdPExpire(CommandContext& ctx) { ExpireGeneric(ctx, ctx.now_ms(), false, false); }
+void CmdExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, 0, true, false); }
+void CmdPExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, 0, false, true); }
+
+void CmdPersist(CommandContext& ctx) {
+  KeyEntry* e = ctx.LookupWrite(ctx.arg(1));
+  if (e && ctx.db().RemoveExpire(e)) {
+    ctx.MarkDirty();
+    ctx.reply().Integer(1);
+  } else {
+    ctx.reply().Integer(0);
+  }
+}
+
+// Redis's ttlGenericCommand: -2 for a missing key, -1 without a TTL; seconds are rounded.
+void TtlGeneric(CommandContext& ctx, bool in_ms, bool absolute) {
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(1));
+  if (!e) {
+    ctx.reply().Integer(-2);
+    return;
+  }
+  int64_t expire = ctx.db().GetExpire(e);
+  if (expire == -1) {
+    ctx.reply().Integer(-1);
+    return;
+  }
+  int64_t ttl = absolute ? expire : expire - ctx.now_ms();
+  if (ttl < 0) ttl = 0;
+  // Rounded to the nearest second, without overflowing near INT64_MAX.
+  ctx.reply().Integer(in_ms ? ttl : ttl / 1000 + (ttl % 1000 >= 500 ? 1 : 0));
+}
+
+void CmdTtl(CommandContext& ctx) { TtlGeneric(ctx, false, false); }
+void CmdPTtl(CommandContext& ctx) { TtlGeneric(ctx, true, false); }
+void CmdExpireTime(CommandContext& ctx) { TtlGeneric(ctx, false, true); }
+void CmdPExpireTime(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
+
+// ---------------------------------------------------------------------------------------------
+// OBJECT
+// ---------------------------------------------------------------------------------------------
+
+// The container is only reached when the dispatcher did not route to a subcommand.
+void CmdObject(CommandContext& ctx) {
+  std::string sub = ctx.argc() > 1 ? std::string(ctx.arg(1).substr(0, 128)) : std::string();
+  ctx.reply().Error("ERR unknown subcommand '" + sub + "'. Try OBJECT HELP.");
+}
+
+void CmdObjectHelp(CommandContext& ctx) {
+  static constexpr std::string_view kHelp[] = {
+      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the <key>. The returned integer is",
+      "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
+      "REFCOUNT <key>",
+      "    Return the number of references of the value associated with the specified",
+      "    <key>.",
+      "HELP",
+      "    Prints this help.",
+  };
+  ctx.reply().ArrayLen(std::size(kHelp));
+  for (std::string_view line : kHelp) ctx.reply().SimpleString(line);
+}
+
+void CmdObjectEncoding(CommandContext& ctx) {
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  if (!e) return ctx.reply().Null();
+  ctx.reply().Bulk(e->value.EncodingName());
+}
+
+void CmdObjectRefcount(CommandContext& ctx) {
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  if (!e) return ctx.reply().Null();
+  const Value& v = e->value;
+  bool shared = v.is_int() && v.int_value() >= 0 && v.int_value() < kSharedIntegers;
+  ctx.reply().Integer(shared ? kSharedRefcount : 1);
+}
+
+void CmdObjectIdletime(CommandContext& ctx) {
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  if (!e) return ctx.reply().Null();
+  ctx.reply().Integer(IdleTimeMs(e) / 1000);
+}
+
+void CmdObjectFreq(CommandContext& ctx) {
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  if (!e) return ctx.reply().Null();
+  // No LFU policy exists yet, so frequency is never tracked.
+  ctx.reply().Error(
+      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+      "that when switching between policies at runtime LRU and LFU data will take some time to "
+      "adjust.");
+}
+
+// ---------------------------------------------------------------------------------------------
+// SELECT, SWAPDB, DBSIZE, FLUSHDB, FLUSHALL
+// ---------------------------------------------------------------------------------------------
+
+void CmdSelect(CommandContext& ctx) {
+  auto id = ParseInt32(ctx.arg(1));
+  if (!id) {
+    ctx.reply().Error(errors::kNotInteger);
+    return;
+  }
+  if (*id < 0 || *id >= ctx.keyspace().num_dbs()) {
+    ctx.reply().Error(errors::kDbIndexOutOfRange);
+    return;
+  }
+  ctx.client().db_index = *id;
+  ctx.reply().Ok();
+}
+
+void CmdSwapDb(CommandContext& ctx) {
+  auto a = ParseInt32(ctx.arg(1));
+  if (!a) {
+    ctx.reply().Error("ERR invalid first DB index");
+    return;
+  }
+  auto b = ParseInt32(ctx.arg(2));
+  if (!b) {
+    ctx.reply().Error("ERR invalid second DB index");
+    return;
+  }
+  int n = ctx.keyspace().num_dbs();
+  if (*a < 0 || *a >= n || *b < 0 || *b >= n) {
+    ctx.reply().Error(errors::kDbIndexOutOfRange);
+    return;
+  }
+  ctx.keyspace().Swap(*a, *b);
+  ctx.MarkDirty();  // even when a == b, as Redis (it is propagated)
+  ctx.reply().Ok();
+}
+
+void CmdDbSize(CommandContext& ctx) {
+  ctx.reply().Integer(static_cast<int64_t>(ctx.db().size()));
+}
+
+// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC. Both free synchronously for now.
+bool ParseFlushMode(CommandContext& ctx) {
+  if (ctx.argc() == 1) return true;
+  if (ctx.argc() == 2 &&
+      (EqualsIgnoreCase(ctx.arg(1), "sync") || EqualsIgnoreCase(ctx.arg(1), "async"))) {
+    return true;
+  }
+  ctx.ReplySyntaxError();
+  return false;
+}
+
+std::vector<std::string> OriginalArgv(CommandContext& ctx) {
+  std::vector<std::string> argv;
+  for (std::string_view a : ctx.args()) argv.emplace_back(a);
+  return argv;
+}
+
+void CmdFlushDb(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  Database& db = ctx.db();
+  size_t removed = db.size();
+  db.Clear();
+  if (removed) ctx.MarkDirty(removed);
+  // Propagated even when the database was already empty (Redis's forceCommandPropagation).
+  ctx.Propagate(OriginalArgv(ctx));
+  ctx.reply().Ok();
+}
+
+void CmdFlushAll(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  size_t removed = ctx.keyspace().TotalKeys();
+  ctx.keyspace().FlushAll();
+  // Redis adds one on top of the removed keys so FLUSHALL is always propagated.
+  ctx.MarkDirty(removed + 1);
+  ctx.Propagate(OriginalArgv(ctx));
+  ctx.reply().Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration
+// ---------------------------------------------------------------------------------------------
+
+CommandSpec Spec(std::string name, int arity, uint32_t flags, int first_key, int last_key,
+                 int key_step, uint32_t acl, CommandHandler handler, std::string group,
+                 std::string summary, std::string since) {
+  CommandSpec s;
+  s.name = std::move(name);
+  s.arity = arity;
+  s.flags = flags;
+  s.first_key = first_key;
+  s.last_key = last_key;
+  s.key_step = key_step;
+  s.acl_categories = acl;
+  s.handler = handler;
+  s.group = std::move(group);
+  s.summary = std::move(summary);
+  s.since = std::move(since);
+  return s;
+}
+
+}  // namespace
+
+void RegisterGenericFamily(CommandTable& table) {
+  using namespace cmd_flags;
+  constexpr uint32_t kKs = acl_cat::kKeyspace;
+  constexpr uint32_t kDanger = acl_cat::kDangerous;
+
+  // Keys.
+  table.Add(Spec("del", -2, kWrite, 1, -1, 1, kKs, CmdDel, "generic",
+                 "Removes the given keys and returns how many existed.", "1.0.0"));
+  table.Add(Spec("unlink", -2, kWrite | kFast, 1, -1, 1, kKs, CmdDel, "generic",
+                 "Removes the given keys, reclaiming their memory in the background.", "4.0.0"));
+  table.Add(Spec("exists", -2, kReadOnly | kFast, 1, -1, 1, kKs, CmdExists, "generic",
+                 "Counts how many of the given keys exist.", "1.0.0"));
+  table.Add(Spec("touch", -2, kReadOnly | kFast, 1, -1, 1, kKs, CmdTouch, "generic",
+                 "Updates the last access time of keys and counts the existing ones.", "3.2.1"));
+  table.Add(Spec("type", 2, kReadOnly | kFast, 1, 1, 1, kKs, CmdType, "generic",
+                 "Returns the data type of the value stored at a key.", "1.0.0"));
+  table.Add(Spec("keys", 2, kReadOnly, 0, 0, 0, kKs | kDanger, CmdKeys, "generic",
+                 "Returns every key name matching a glob pattern.", "1.0.0"));
+  table.Add(Spec("scan", -2, kReadOnly, 0, 0, 0, kKs, CmdScan, "generic",
+                 "Walks the key space incrementally with a cursor.", "2.8.0"));
+  table.Add(Spec("randomkey", 1, kReadOnly, 0, 0, 0, kKs, CmdRandomKey, "generic",
+                 "Returns the name of a key chosen at random.", "1.0.0"));
+  table.Add(Spec("rename", 3, kWrite, 1, 2, 1, kKs, CmdRename, "generic",
+                 "Gives a key a new name, replacing any key already there.", "1.0.0"));
+  table.Add(Spec("renamenx", 3, kWrite | kFast, 1, 2, 1, kKs, CmdRenameNx, "generic",
+                 "Gives a key a new name unless that name is already taken.", "1.0.0"));
+  table.Add(Spec("copy", -3, kWrite | kDenyOom, 1, 2, 1, kKs, CmdCopy, "generic",
+                 "Duplicates a key's value under another name, optionally in another database.",
+                 "6.2.0"));
+  table.Add(Spec("move", 3, kWrite | kFast, 1, 1, 1, kKs, CmdMove, "generic",
+                 "Transfers a key to another database.", "1.0.0"));
+
+  // Expiry.
+  table.Add(Spec("expire", -3, kWrite | kFast, 1, 1, 1, kKs, CmdExpire, "generic",
+                 "Sets a key's time to live, in seconds.", "1.0.0"));
+  table.Add(Spec("pexpire", -3, kWrite | kFast, 1, 1, 1, kKs, CmdPExpire, "generic",
+                 "Sets a key's time to live, in milliseconds.", "2.6.0"));
+  table.Add(Spec("expireat", -3, kWrite | kFast, 1, 1, 1, kKs, CmdExpireAt, "generic",
+                 "Makes a key expire at a Unix time given in seconds.", "1.2.0"));
+  table.Add(Spec("pexpireat", -3, kWrite | kFast, 1, 1, 1, kKs, CmdPExpireAt, "generic",
+                 "Makes a key expire at a Unix time given in milliseconds.", "2.6.0"));
+  table.Add(Spec("persist", 2, kWrite | kFast, 1, 1, 1, kKs, CmdPersist, "generic",
+                 "Drops a key's time to live so it never expires.", "2.2.0"));
+  table.Add(Spec("ttl", 2, kReadOnly | kFast, 1, 1, 1, kKs, CmdTtl, "generic",
+                 "Returns the remaining time to live of a key, in seconds.", "1.0.0"));
+  table.Add(Spec("pttl", 2, kReadOnly | kFast, 1, 1, 1, kKs, CmdPTtl, "generic",
+                 "Returns the remaining time to live of a key, in milliseconds.", "2.6.0"));
+  table.Add(Spec("expiretime", 2, kReadOnly | kFast, 1, 1, 1, kKs, CmdExpireTime, "generic",
+                 "Returns the Unix time in seconds at which a key will expire.", "7.0.0"));
+  table.Add(Spec("pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, kKs, CmdPExpireTime, "generic",
+                 "Returns the Unix time in milliseconds at which a key will expire.", "7.0.0"));
+
+  // OBJECT and its subcommands.
+  table.Add(Spec("object", -2, 0, 0, 0, 0, 0, CmdObject, "generic",
+                 "Introspection of the values stored at keys.", "2.2.3"));
+  table.AddSubcommand("object", Spec("help", 2, kLoading | kStale, 0, 0, 0, kKs, CmdObjectHelp,
+                                     "generic", "Lists the OBJECT subcommands.", "6.2.0"));
+  table.AddSubcommand("object",
+                      Spec("encoding", 3, kReadOnly, 2, 2, 1, kKs, CmdObjectEncoding, "generic",
+                           "Returns the internal representation of a key's value.", "2.2.3"));
+  table.AddSubcommand("object",
+                      Spec("freq", 3, kReadOnly, 2, 2, 1, kKs, CmdObjectFreq, "generic",
+                           "Returns the logarithmic access frequency counter of a key.", "4.0.0"));
+  table.AddSubcommand("object",
+                      Spec("idletime", 3, kReadOnly, 2, 2, 1, kKs, CmdObjectIdletime, "generic",
+                           "Returns the seconds since a key was last accessed.", "2.2.3"));
+  table.AddSubcommand("object",
+                      Spec("refcount", 3, kReadOnly, 2, 2, 1, kKs, CmdObjectRefcount, "generic",
+                           "Returns the reference count of a key's value.", "2.2.3"));
+
+  // Databases.
+  table.Add(Spec("select", 2, kLoading | kStale | kFast, 0, 0, 0, acl_cat::kConnection, CmdSelect,
+                 "connection", "Switches the connection to another database.", "1.0.0"));
+  table.Add(Spec("swapdb", 3, kWrite | kFast, 0, 0, 0, kKs | kDanger, CmdSwapDb, "server",
+                 "Exchanges the contents of two databases.", "4.0.0"));
+  table.Add(Spec("dbsize", 1, kReadOnly | kFast, 0, 0, 0, kKs, CmdDbSize, "server",
+                 "Returns the number of keys in the current database.", "1.0.0"));
+  table.Add(Spec("flushdb", -1, kWrite, 0, 0, 0, kKs | kDanger, CmdFlushDb, "server",
+                 "Deletes every key of the current database.", "1.0.0"));
+  table.Add(Spec("flushall", -1, kWrite, 0, 0, 0, kKs | kDanger, CmdFlushAll, "server",
+                 "Deletes every key of every database.", "1.0.0"));
+}
+
+}  // namespace ember

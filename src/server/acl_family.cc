@@ -1,0 +1,277 @@
+// ACL: WHOAMI, SETUSER, GETUSER, DELUSER, LIST, USERS, CAT, GENPASS, DRYRUN, LOG, LOAD, SAVE,
+// HELP — as Redis 7.0 (without selectors and without the ACL log).
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "common/strings.h"
+#include "server/acl.h"
+#include "server/server.h"
+#include "server/server_families.h"
+
+namespace ember {
+
+namespace {
+
+Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
+Connection& ConnOf(CommandContext& ctx) { return static_cast<Connection&>(ctx.client()); }
+
+constexpr std::string_view kNoAclFile =
+    "ERR This Redis instance is not configured to use an ACL file. You may want to specify "
+    "users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a "
+    "Redis configuration file set) in order to store users in the Redis configuration.";
+
+void CmdAclWhoAmI(CommandContext& ctx) { ctx.reply().Bulk(ctx.client().user); }
+
+void CmdAclSetUser(CommandContext& ctx) {
+  std::string_view name = ctx.arg(2);
+  for (char c : name) {
+    if (c == ' ' || c == '\0') {
+      return ctx.reply().Error("ERR Usernames can't contain spaces or null characters");
+    }
+  }
+  std::vector<std::string_view> rules(ctx.args().begin() + 3, ctx.args().end());
+  std::string err;
+  if (!ServerOf(ctx).acl().SetUser(name, rules, &err)) {
+    return ctx.reply().Error(fmt::format("ERR {}", err));
+  }
+  ctx.reply().Ok();
+}
+
+void CmdAclGetUser(CommandContext& ctx) {
+  Acl& acl = ServerOf(ctx).acl();
+  const AclUser* u = acl.FindUser(ctx.arg(2));
+  ReplyBuilder& r = ctx.reply();
+  if (!u) return r.Null();
+  r.MapLen(6);
+  r.Bulk("flags");
+  auto flags = Acl::FlagNames(*u);
+  r.SetLen(flags.size());
+  for (auto f : flags) r.Bulk(f);
+  r.Bulk("passwords");
+  r.ArrayLen(u->passwords.size());
+  for (const auto& p : u->passwords) r.Bulk(p);
+  r.Bulk("commands");
+  r.Bulk(acl.DescribeCommands(*u));
+  r.Bulk("keys");
+  r.Bulk(acl.DescribeKeys(*u));
+  r.Bulk("channels");
+  r.Bulk(acl.DescribeChannels(*u));
+  r.Bulk("selectors");
+  r.ArrayLen(0);
+}
+
+void CmdAclDelUser(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  Connection& self = ConnOf(ctx);
+  int64_t deleted = 0;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    if (ctx.arg(i) == "default") {
+      return ctx.reply().Error("ERR The 'default' user cannot be removed");
+    }
+  }
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    std::string name(ctx.arg(i));
+    if (!server.acl().DeleteUser(name)) continue;
+    ++deleted;
+    // Clients authenticated as a removed user are disconnected.
+    std::vector<Connection*> victims;
+    for (const auto& [id, c] : server.clients()) {
+      if (c->user == name && c->authenticated) victims.push_back(c);
+    }
+    for (Connection* c : victims) {
+      if (c == &self) {
+        c->close_after_reply = true;
+      } else {
+        c->Close();
+      }
+    }
+  }
+  ctx.reply().Integer(deleted);
+}
+
+void CmdAclList(CommandContext& ctx) {
+  Acl& acl = ServerOf(ctx).acl();
+  ctx.reply().ArrayLen(acl.users().size());
+  for (const auto& [name, u] : acl.users()) ctx.reply().Bulk(acl.Describe(*u));
+}
+
+void CmdAclUsers(CommandContext& ctx) {
+  Acl& acl = ServerOf(ctx).acl();
+  ctx.reply().ArrayLen(acl.users().size());
+  for (const auto& [name, u] : acl.users()) ctx.reply().Bulk(name);
+}
+
+void CmdAclCat(CommandContext& ctx) {
+  ReplyBuilder& r = ctx.reply();
+  if (ctx.argc() > 3) {
+    return r.Error(fmt::format(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try ACL HELP.",
+        ctx.arg(1)));
+  }
+  if (ctx.argc() == 2) {
+    auto names = AclCategoryNames(~0u);
+    r.ArrayLen(names.size());
+    for (auto n : names) r.Bulk(n);
+    return;
+  }
+  uint32_t cat = AclCategoryByName(ctx.arg(2));
+  if (!cat) return r.Error(fmt::format("ERR Unknown category '{}'", ctx.arg(2)));
+  std::vector<std::string_view> names;
+  CommandTable::Global().ForEach([&](const CommandSpec& spec) {
+    if (spec.AllAclCategories() & cat) names.push_back(spec.name);
+    for (const auto& sub : spec.subcommands) {
+      if (sub->AllAclCategories() & cat) names.push_back(sub->name);
+    }
+  });
+  r.ArrayLen(names.size());
+  for (auto n : names) r.Bulk(n);
+}
+
+void CmdAclGenPass(CommandContext& ctx) {
+  int64_t bits = 256;
+  if (ctx.argc() == 3) {
+    if (!ParseInt64(ctx.arg(2), &bits)) return ctx.reply().Error(errors::kNotInteger);
+    if (bits <= 0 || bits > 4096) {
+      return ctx.reply().Error(
+          "ERR ACL GENPASS argument must be the number of bits for the output password, a "
+          "positive number up to 4096");
+    }
+  } else if (ctx.argc() > 3) {
+    return ctx.ReplySyntaxError();
+  }
+  ctx.reply().Bulk(RandomHex(static_cast<size_t>((bits + 3) / 4)));
+}
+
+void CmdAclDryRun(CommandContext& ctx) {
+  Acl& acl = ServerOf(ctx).acl();
+  std::string_view user = ctx.arg(2);
+  if (!acl.FindUser(user)) {
+    return ctx.reply().Error(fmt::format("ERR User '{}' not found", user));
+  }
+  auto args = ctx.args().subspan(3);
+  const CommandSpec* spec = CommandTable::Global().Find(args[0]);
+  if (spec && !spec->subcommands.empty() && args.size() >= 2) {
+    spec = spec->FindSubcommand(args[1]);
+  }
+  if (!spec) return ctx.reply().Error(fmt::format("ERR Command '{}' not found", args[0]));
+  int argc = static_cast<int>(args.size());
+  if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+    return ctx.reply().Error(
+        fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+  }
+  int key_index = 0;
+  switch (acl.Check(user, *spec, args, &key_index)) {
+    case Acl::Verdict::kOk: return ctx.reply().Ok();
+    case Acl::Verdict::kDeniedCommand:
+      return ctx.reply().Bulk(
+          fmt::format("This user has no permissions to run the '{}' command", spec->name));
+    case Acl::Verdict::kDeniedKey:
+      return ctx.reply().Bulk(fmt::format("This user has no permissions to access the '{}' key",
+                                          args[static_cast<size_t>(key_index)]));
+  }
+}
+
+void CmdAclLog(CommandContext& ctx) {
+  // Denials are not logged yet: the log is always empty.
+  if (ctx.argc() == 3) {
+    if (EqualsIgnoreCase(ctx.arg(2), "reset")) return ctx.reply().Ok();
+    int64_t count;
+    if (!ParseInt64(ctx.arg(2), &count) || count < 0) {
+      return ctx.reply().Error(errors::kNotInteger);
+    }
+  } else if (ctx.argc() > 3) {
+    return ctx.ReplySyntaxError();
+  }
+  ctx.reply().ArrayLen(0);
+}
+
+void CmdAclLoadSave(CommandContext& ctx) { ctx.reply().Error(kNoAclFile); }
+
+void CmdAclHelp(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CAT [<category>]",
+      "    List all commands that belong to <category>, or all command categories",
+      "    when no category is specified.",
+      "DELUSER <username> [<username> ...]",
+      "    Delete a list of users.",
+      "DRYRUN <username> <command> [<arg> ...]",
+      "    Returns whether the user can execute the given command without executing the "
+      "command.",
+      "GETUSER <username>",
+      "    Get the user's details.",
+      "GENPASS [<bits>]",
+      "    Generate a secure 256-bit user password. The optional `bits` argument can",
+      "    be used to specify a different size.",
+      "LIST",
+      "    Show users details in config file format.",
+      "LOAD",
+      "    Reload users from the ACL file.",
+      "LOG [<count> | RESET]",
+      "    Show the ACL log entries.",
+      "SAVE",
+      "    Save the current config to the ACL file.",
+      "SETUSER <username> <attribute> [<attribute> ...]",
+      "    Create or modify a user with the specified attributes.",
+      "USERS",
+      "    List all the registered usernames.",
+      "WHOAMI",
+      "    Return the current connection username.",
+      "HELP",
+      "    Prints this help.",
+  };
+  ctx.reply().ArrayLen(std::size(kLines));
+  for (const char* line : kLines) ctx.reply().SimpleString(line);
+}
+
+}  // namespace
+
+void RegisterAclFamily(CommandTable& table) {
+  using namespace cmd_flags;
+  auto spec = [](const char* name, int arity, uint32_t flags, CommandHandler h,
+                 const char* summary, const char* since) {
+    CommandSpec s;
+    s.name = name;
+    s.arity = arity;
+    s.flags = flags;
+    s.handler = h;
+    s.group = "server";
+    s.summary = summary;
+    s.since = since;
+    return s;
+  };
+  constexpr uint32_t kAdm = kAdmin | kNoScript | kLoading | kStale;
+  constexpr uint32_t kPlain = kNoScript | kLoading | kStale;
+  table.Add(spec("acl", -2, kSentinel, nullptr, "A container for Access List Control commands",
+                 "6.0.0"));
+  auto sub = [&](CommandSpec s) { table.AddSubcommand("acl", std::move(s)); };
+  sub(spec("cat", -2, kPlain, CmdAclCat, "List the ACL categories or the commands inside a category",
+           "6.0.0"));
+  sub(spec("deluser", -3, kAdm, CmdAclDelUser, "Remove the specified ACL users and the associated rules",
+           "6.0.0"));
+  sub(spec("dryrun", -4, kAdm, CmdAclDryRun,
+           "Returns whether the user can execute the given command without executing the "
+           "command.",
+           "7.0.0"));
+  sub(spec("genpass", -2, kPlain, CmdAclGenPass,
+           "Generate a pseudorandom secure password to use for ACL users", "6.0.0"));
+  sub(spec("getuser", 3, kAdm, CmdAclGetUser, "Get the rules for a specific ACL user", "6.0.0"));
+  sub(spec("list", 2, kAdm, CmdAclList, "List the current ACL rules in ACL config file format",
+           "6.0.0"));
+  sub(spec("load", 2, kAdm, CmdAclLoadSave, "Reload the ACLs from the configured ACL file",
+           "6.0.0"));
+  sub(spec("log", -2, kAdm, CmdAclLog, "List latest events denied because of ACLs in place",
+           "6.0.0"));
+  sub(spec("save", 2, kAdm, CmdAclLoadSave, "Save the current ACL rules in the configured ACL file",
+           "6.0.0"));
+  sub(spec("setuser", -3, kAdm, CmdAclSetUser, "Modify or create the rules for a specific ACL user",
+           "6.0.0"));
+  sub(spec("users", 2, kAdm, CmdAclUsers, "List the username of all the configured ACL rules",
+           "6.0.0"));
+  sub(spec("whoami", 2, kPlain, CmdAclWhoAmI, "Return the name of the user associated to the current connection",
+           "6.0.0"));
+  sub(spec("help", 2, kLoading | kStale, CmdAclHelp, "Show helpful text about the different subcommands",
+           "6.0.0"));
+}
+
+}  // namespace ember

@@ -1,0 +1,445 @@
+// CLIENT: ID, SETNAME, GETNAME, LIST, INFO, KILL, PAUSE, UNPAUSE, REPLY, NO-EVICT, UNBLOCK,
+// GETREDIR, TRACKINGINFO, HELP — as Redis 7.0's clientCommand.
+#include <fmt/format.h>
+
+#include <iterator>
+
+#include "common/clock.h"
+#include "common/errors.h"
+#include "common/strings.h"
+#include "server/info.h"
+#include "server/server.h"
+#include "server/server_families.h"
+
+namespace ember {
+
+namespace {
+
+Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
+Connection& ConnOf(CommandContext& ctx) { return static_cast<Connection&>(ctx.client()); }
+
+enum class ClientType { kNormal, kReplica, kPubSub, kMaster, kInvalid };
+
+ClientType ClientTypeByName(std::string_view name) {
+  if (EqualsIgnoreCase(name, "normal")) return ClientType::kNormal;
+  if (EqualsIgnoreCase(name, "slave") || EqualsIgnoreCase(name, "replica")) {
+    return ClientType::kReplica;
+  }
+  if (EqualsIgnoreCase(name, "pubsub")) return ClientType::kPubSub;
+  if (EqualsIgnoreCase(name, "master")) return ClientType::kMaster;
+  return ClientType::kInvalid;
+}
+
+ClientType TypeOf(const Connection& conn) {
+  // A MONITOR client counts as normal, as in Redis. Replicas and pub/sub clients arrive with
+  // their own issues.
+  if (conn.is_master_link) return ClientType::kMaster;
+  return ClientType::kNormal;
+}
+
+// "ip:port", or "<unixsocket>:0" for a unix-socket client, as Redis prints them.
+std::string AddrOf(const Connection& conn) {
+  if (conn.is_unix_socket()) return conn.local_addr() + ":0";
+  return conn.peer_addr();
+}
+std::string LocalAddrOf(const Connection& conn) {
+  if (conn.is_unix_socket()) return conn.local_addr() + ":0";
+  return conn.local_addr();
+}
+
+std::string FlagsOf(const Connection& conn) {
+  std::string f;
+  if (conn.monitor) f.push_back('O');
+  if (conn.is_master_link) f.push_back('M');
+  if (conn.close_after_reply) f.push_back('c');
+  if (conn.closed()) f.push_back('A');
+  if (conn.is_unix_socket()) f.push_back('U');
+  if (conn.no_evict) f.push_back('e');
+  if (f.empty()) f.push_back('N');
+  return f;
+}
+
+size_t ArgvBytes(std::span<const std::string_view> args) {
+  size_t n = 0;
+  for (auto a : args) n += a.size();
+  return n;
+}
+
+// One CLIENT LIST line (without the trailing newline). `self` is the connection running the
+// command: it shows the command being executed and the size of its arguments.
+std::string ClientInfoString(const Connection& conn, const Connection& self,
+                             const CommandContext& ctx) {
+  bool is_self = &conn == &self;
+  size_t argv_mem = is_self ? ArgvBytes(ctx.args()) : 0;
+  std::string cmd = is_self ? ctx.spec().name : conn.last_command();
+  if (cmd.empty()) cmd = "NULL";
+  int64_t now_s = WallClockMs() / 1000;
+  size_t qbuf = conn.query_buffer_bytes();
+  size_t qcap = conn.query_buffer_capacity();
+  size_t pending = conn.output_bytes();
+  // Redis keeps the first 16 KB of a reply in a static buffer (obl) and the rest in a list of
+  // blocks (oll/omem); report our single buffer the same way.
+  constexpr size_t kStaticBuffer = 16 * 1024;
+  size_t obl = std::min(pending, kStaticBuffer);
+  size_t omem = pending - obl;
+  size_t oll = (omem + kStaticBuffer - 1) / kStaticBuffer;
+  std::string out;
+  fmt::format_to(std::back_inserter(out),
+                 "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 "
+                 "psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} "
+                 "rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 "
+                 "resp={}",
+                 conn.id, AddrOf(conn), LocalAddrOf(conn), conn.fd(), conn.name,
+                 now_s - conn.created_ms / 1000, now_s - conn.last_interaction_ms / 1000,
+                 FlagsOf(conn), conn.db_index, qbuf, qcap > qbuf ? qcap - qbuf : 0, argv_mem,
+                 conn.output_capacity(), conn.output_capacity(), obl, oll, omem,
+                 ClientMemory(conn, argv_mem), pending > 0 ? "rw" : "r", cmd, conn.user,
+                 conn.resp);
+  return out;
+}
+
+bool ValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+void CmdClientId(CommandContext& ctx) { ctx.reply().Integer(static_cast<int64_t>(ctx.client().id)); }
+
+void CmdClientSetName(CommandContext& ctx) {
+  std::string_view name = ctx.arg(2);
+  if (!ValidClientName(name)) {
+    return ctx.reply().Error(
+        "ERR Client names cannot contain spaces, newlines or special characters.");
+  }
+  ctx.client().name = std::string(name);
+  ctx.reply().Ok();
+}
+
+void CmdClientGetName(CommandContext& ctx) {
+  if (ctx.client().name.empty()) return ctx.reply().Null();
+  ctx.reply().Bulk(ctx.client().name);
+}
+
+void CmdClientList(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  Connection& self = ConnOf(ctx);
+  ClientType type = ClientType::kInvalid;  // kInvalid: every type
+  std::vector<uint64_t> ids;
+  bool by_id = false;
+  if (ctx.argc() == 4 && EqualsIgnoreCase(ctx.arg(2), "type")) {
+    type = ClientTypeByName(ctx.arg(3));
+    if (type == ClientType::kInvalid) {
+      return ctx.reply().Error(fmt::format("ERR Unknown client type '{}'", ctx.arg(3)));
+    }
+  } else if (ctx.argc() > 3 && EqualsIgnoreCase(ctx.arg(2), "id")) {
+    by_id = true;
+    for (size_t i = 3; i < ctx.argc(); ++i) {
+      int64_t id;
+      if (!ParseInt64(ctx.arg(i), &id) || id <= 0) {
+        return ctx.reply().Error("ERR Invalid client ID");
+      }
+      ids.push_back(static_cast<uint64_t>(id));
+    }
+  } else if (ctx.argc() != 2) {
+    return ctx.ReplySyntaxError();
+  }
+  std::string out;
+  auto add = [&](const Connection& c) {
+    out.append(ClientInfoString(c, self, ctx));
+    out.push_back('\n');
+  };
+  if (by_id) {
+    for (uint64_t id : ids) {
+      if (const Connection* c = server.FindClient(id)) add(*c);
+    }
+  } else {
+    for (const auto& [id, c] : server.clients()) {
+      if (type != ClientType::kInvalid && TypeOf(*c) != type) continue;
+      add(*c);
+    }
+  }
+  ctx.reply().Verbatim(out);
+}
+
+void CmdClientInfo(CommandContext& ctx) {
+  Connection& self = ConnOf(ctx);
+  std::string out = ClientInfoString(self, self, ctx);
+  out.push_back('\n');
+  ctx.reply().Verbatim(out);
+}
+
+// Closes a client: the caller itself is closed after its reply is written.
+void KillClient(Connection& victim, Connection& self) {
+  if (&victim == &self) {
+    victim.close_after_reply = true;
+  } else {
+    victim.Close();
+  }
+}
+
+void CmdClientKill(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  Connection& self = ConnOf(ctx);
+  if (ctx.argc() == 3) {
+    // Old form: CLIENT KILL addr.
+    for (const auto& [id, c] : server.clients()) {
+      if (AddrOf(*c) == ctx.arg(2)) {
+        KillClient(*c, self);
+        return ctx.reply().Ok();
+      }
+    }
+    return ctx.reply().Error("ERR No such client");
+  }
+  if (ctx.argc() % 2 != 0) return ctx.ReplySyntaxError();
+  uint64_t id = 0;
+  ClientType type = ClientType::kInvalid;
+  std::string addr, laddr, user;
+  bool has_addr = false, has_laddr = false, has_user = false;
+  bool skipme = true;
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    std::string_view opt = ctx.arg(i), val = ctx.arg(i + 1);
+    if (EqualsIgnoreCase(opt, "id")) {
+      int64_t v;
+      if (!ParseInt64(val, &v) || v <= 0) {
+        return ctx.reply().Error("ERR client-id should be greater than 0");
+      }
+      id = static_cast<uint64_t>(v);
+    } else if (EqualsIgnoreCase(opt, "type")) {
+      type = ClientTypeByName(val);
+      if (type == ClientType::kInvalid) {
+        return ctx.reply().Error(fmt::format("ERR Unknown client type '{}'", val));
+      }
+    } else if (EqualsIgnoreCase(opt, "addr")) {
+      addr = std::string(val);
+      has_addr = true;
+    } else if (EqualsIgnoreCase(opt, "laddr")) {
+      laddr = std::string(val);
+      has_laddr = true;
+    } else if (EqualsIgnoreCase(opt, "user")) {
+      user = std::string(val);
+      has_user = true;
+      if (!server.acl().FindUser(user)) {
+        return ctx.reply().Error(fmt::format("ERR No such user '{}'", val));
+      }
+    } else if (EqualsIgnoreCase(opt, "skipme")) {
+      if (EqualsIgnoreCase(val, "yes")) {
+        skipme = true;
+      } else if (EqualsIgnoreCase(val, "no")) {
+        skipme = false;
+      } else {
+        return ctx.ReplySyntaxError();
+      }
+    } else {
+      return ctx.ReplySyntaxError();
+    }
+  }
+  std::vector<Connection*> victims;
+  for (const auto& [cid, c] : server.clients()) {
+    if (c->closed()) continue;
+    if (has_addr && AddrOf(*c) != addr) continue;
+    if (has_laddr && LocalAddrOf(*c) != laddr) continue;
+    if (type != ClientType::kInvalid && TypeOf(*c) != type) continue;
+    if (id != 0 && c->id != id) continue;
+    if (has_user && c->user != user) continue;
+    if (skipme && c == &self) continue;
+    victims.push_back(c);
+  }
+  for (Connection* c : victims) KillClient(*c, self);
+  ctx.reply().Integer(static_cast<int64_t>(victims.size()));
+}
+
+void CmdClientPause(CommandContext& ctx) {
+  int64_t timeout;
+  if (!ParseInt64(ctx.arg(2), &timeout)) {
+    // Redis parses the timeout as a long long; a float is "not an integer".
+    return ctx.reply().Error("ERR timeout is not an integer or out of range");
+  }
+  if (timeout < 0) return ctx.reply().Error("ERR timeout is negative");
+  bool writes_only = false;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.arg(3), "write")) {
+      writes_only = true;
+    } else if (!EqualsIgnoreCase(ctx.arg(3), "all")) {
+      return ctx.reply().Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  } else if (ctx.argc() > 4) {
+    return ctx.ReplySyntaxError();
+  }
+  ServerOf(ctx).PauseClients(ctx.now_ms() + timeout, writes_only);
+  ctx.reply().Ok();
+}
+
+void CmdClientUnpause(CommandContext& ctx) {
+  ServerOf(ctx).UnpauseClients();
+  ctx.reply().Ok();
+}
+
+void CmdClientReply(CommandContext& ctx) {
+  using Mode = ClientState::ReplyMode;
+  std::string_view mode = ctx.arg(2);
+  if (EqualsIgnoreCase(mode, "on")) {
+    ctx.client().reply_mode = Mode::kOn;
+    ctx.reply().set_muted(false);
+    ctx.reply().Ok();
+  } else if (EqualsIgnoreCase(mode, "off")) {
+    ctx.client().reply_mode = Mode::kOff;
+  } else if (EqualsIgnoreCase(mode, "skip")) {
+    // The dispatcher turns kSkipNext into kSkip after this command, so the next one is muted.
+    if (ctx.client().reply_mode != Mode::kOff) ctx.client().reply_mode = Mode::kSkipNext;
+  } else {
+    ctx.ReplySyntaxError();
+  }
+}
+
+void CmdClientNoEvict(CommandContext& ctx) {
+  std::string_view v = ctx.arg(2);
+  if (EqualsIgnoreCase(v, "on")) {
+    ctx.client().no_evict = true;
+  } else if (EqualsIgnoreCase(v, "off")) {
+    ctx.client().no_evict = false;
+  } else {
+    return ctx.ReplySyntaxError();
+  }
+  ctx.reply().Ok();
+}
+
+void CmdClientUnblock(CommandContext& ctx) {
+  int64_t id;
+  if (!ParseInt64(ctx.arg(2), &id)) return ctx.reply().Error(errors::kNotInteger);
+  if (ctx.argc() == 4) {
+    if (!EqualsIgnoreCase(ctx.arg(3), "timeout") && !EqualsIgnoreCase(ctx.arg(3), "error")) {
+      return ctx.reply().Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  } else if (ctx.argc() > 4) {
+    return ctx.ReplySyntaxError();
+  }
+  // No blocking commands yet: no client is ever blocked.
+  ctx.reply().Integer(0);
+}
+
+void CmdClientGetRedir(CommandContext& ctx) { ctx.reply().Integer(-1); }
+
+void CmdClientTrackingInfo(CommandContext& ctx) {
+  ReplyBuilder& r = ctx.reply();
+  r.MapLen(3);
+  r.Bulk("flags");
+  r.SetLen(1);
+  r.Bulk("off");
+  r.Bulk("redirect");
+  r.Integer(-1);
+  r.Bulk("prefixes");
+  r.ArrayLen(0);
+}
+
+void CmdClientHelp(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR",
+      "    Return the client ID we are redirecting to when tracking is enabled.",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are:",
+      "    * ADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made from the specified address",
+      "    * LADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made to specified local address",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Kill connections by type.",
+      "    * USER <username>",
+      "      Kill connections authenticated by <username>.",
+      "    * SKIPME (YES|NO)",
+      "      Skip killing current connection (default: yes).",
+      "LIST [options ...]",
+      "    Return information about client connections. Options:",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Return clients of specified type.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Control the replies sent to the current connection.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "TRACKINGINFO",
+      "    Report tracking status for the current connection.",
+      "NO-EVICT (ON|OFF)",
+      "    Protect current client connection from eviction.",
+      "HELP",
+      "    Prints this help.",
+  };
+  ctx.reply().ArrayLen(std::size(kLines));
+  for (const char* line : kLines) ctx.reply().SimpleString(line);
+}
+
+}  // namespace
+
+void RegisterClientFamily(CommandTable& table) {
+  using namespace cmd_flags;
+  auto spec = [](const char* name, int arity, uint32_t flags, CommandHandler h,
+                 const char* summary, const char* since) {
+    CommandSpec s;
+    s.name = name;
+    s.arity = arity;
+    s.flags = flags;
+    s.acl_categories = acl_cat::kConnection;
+    s.handler = h;
+    s.group = "connection";
+    s.summary = summary;
+    s.since = since;
+    return s;
+  };
+  CommandSpec container = spec("client", -2, 0, nullptr, "A container for client connection commands", "2.4.0");
+  container.acl_categories = 0;
+  table.Add(std::move(container));
+  constexpr uint32_t kAdm = kAdmin | kNoScript | kLoading | kStale;
+  constexpr uint32_t kConn = kNoScript | kLoading | kStale;
+  auto sub = [&](CommandSpec s) { table.AddSubcommand("client", std::move(s)); };
+  sub(spec("id", 2, kConn, CmdClientId, "Returns the unique client ID of the connection.",
+           "5.0.0"));
+  sub(spec("setname", 3, kConn, CmdClientSetName, "Sets the connection name.", "2.6.9"));
+  sub(spec("getname", 2, kConn, CmdClientGetName, "Returns the name of the connection.",
+           "2.6.9"));
+  sub(spec("list", -2, kAdm, CmdClientList, "Lists open connections.", "2.4.0"));
+  sub(spec("info", 2, kConn, CmdClientInfo, "Returns information about the connection.",
+           "6.2.0"));
+  sub(spec("kill", -3, kAdm, CmdClientKill, "Terminates open connections.", "2.4.0"));
+  sub(spec("pause", -3, kAdm, CmdClientPause,
+           "Suspends commands processing.", "3.0.0"));
+  sub(spec("unpause", 2, kAdm, CmdClientUnpause,
+           "Resumes processing commands from paused clients.", "6.2.0"));
+  sub(spec("reply", 3, kConn, CmdClientReply,
+           "Instructs the server whether to reply to commands.", "3.2.0"));
+  sub(spec("no-evict", 3, kAdm, CmdClientNoEvict,
+           "Sets the client eviction mode of the connection.", "7.0.0"));
+  sub(spec("unblock", -3, kAdm, CmdClientUnblock,
+           "Unblocks a client blocked by a blocking command from a different connection.",
+           "5.0.0"));
+  sub(spec("getredir", 2, kConn, CmdClientGetRedir,
+           "Returns the client ID to which the connection's tracking notifications are "
+           "redirected.",
+           "6.0.0"));
+  sub(spec("trackinginfo", 2, kConn, CmdClientTrackingInfo,
+           "Returns information about server-assisted client-side caching for the connection.",
+           "6.2.0"));
+  sub(spec("help", 2, kLoading | kStale, CmdClientHelp,
+           "Returns helpful text about the different subcommands.", "5.0.0"));
+}
+
+}  // namespace ember

@@ -1,0 +1,86 @@
+// Connection: one client socket. It reads as much as is available, parses every complete request
+// in the buffer (pipelining), hands each to the server's dispatcher, and queues the replies in one
+// output buffer that is written once per event-loop iteration (or when it grows large).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "commands/command.h"
+#include "protocol/reply_builder.h"
+#include "protocol/request_parser.h"
+#include "server/event_loop.h"
+
+namespace ember {
+
+class Server;
+
+class Connection : public ClientState, public IoHandler {
+ public:
+  Connection(Server* server, int fd, std::string peer_addr, std::string local_addr, bool unix_socket);
+  ~Connection() override;
+
+  void OnIoEvent(uint32_t events) override;
+
+  int fd() const { return fd_; }
+  bool closed() const { return closed_; }
+  ReplyBuilder& reply() { return reply_; }
+  const std::string& peer_addr() const { return peer_addr_; }
+  const std::string& local_addr() const { return local_addr_; }
+  bool is_unix_socket() const { return unix_socket_; }
+
+  // Writes as much of the output buffer as the socket takes; arms EPOLLOUT for the rest.
+  // Returns false if the connection was closed.
+  bool FlushOutput();
+  bool has_pending_output() const { return out_.size() > out_pos_; }
+  size_t output_bytes() const { return out_.size() - out_pos_; }
+  size_t query_buffer_bytes() const { return in_.size() - in_pos_; }
+  size_t query_buffer_capacity() const { return in_.capacity(); }
+  size_t output_capacity() const { return out_.capacity(); }
+  const std::string& last_command() const { return last_command_; }
+  void set_last_command(std::string_view c) { last_command_.assign(c); }
+
+  // Sends an error and closes after it is written (protocol errors, maxclients).
+  void ReplyAndClose(std::string_view error);
+  // Immediately closes (CLIENT KILL, shutdown, limits).
+  void Close();
+
+  // A blocked or paused client stops processing input until resumed.
+  void set_paused(bool v) { paused_ = v; }
+  bool paused() const { return paused_; }
+  // Re-runs the parser over buffered input (after CLIENT UNPAUSE).
+  void ProcessInput();
+
+  // Set while the connection is queued in the server's pending-write list.
+  bool pending_write = false;
+  // Since when the output buffer has been above the soft limit (0: it is not).
+  int64_t obuf_soft_limit_since_ms = 0;
+  bool monitor = false;
+  uint64_t total_net_input = 0;
+  uint64_t total_net_output = 0;
+  uint64_t commands_processed = 0;
+
+ private:
+  void HandleReadable();
+
+  Server* server_;
+  int fd_;
+  std::string peer_addr_;
+  std::string local_addr_;
+  bool unix_socket_;
+  bool closed_ = false;
+  bool paused_ = false;
+  bool write_armed_ = false;
+  bool processing_ = false;
+
+  std::string in_;
+  size_t in_pos_ = 0;
+  RequestParser parser_;
+
+  std::string out_;
+  size_t out_pos_ = 0;
+  ReplyBuilder reply_{&out_};
+  std::string last_command_;
+};
+
+}  // namespace ember

@@ -1,0 +1,170 @@
+// Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO.
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "common/strings.h"
+#include "common/version.h"
+#include "server/server.h"
+#include "server/server_families.h"
+
+namespace ember {
+
+namespace {
+
+Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
+Connection& ConnOf(CommandContext& ctx) { return static_cast<Connection&>(ctx.client()); }
+
+void CmdPing(CommandContext& ctx) {
+  if (ctx.argc() > 2) return ctx.ReplyWrongArity();
+  if (ctx.argc() == 2) {
+    ctx.reply().Bulk(ctx.arg(1));
+  } else {
+    ctx.reply().SimpleString("PONG");
+  }
+}
+
+void CmdEcho(CommandContext& ctx) { ctx.reply().Bulk(ctx.arg(1)); }
+
+void CmdQuit(CommandContext& ctx) {
+  ctx.reply().Ok();
+  ctx.client().close_after_reply = true;
+}
+
+// Checks a user/password pair against the ACL users: the user must exist and be enabled, and
+// the password must match one of its passwords (any password works for a nopass user).
+bool CheckPassword(Server& server, std::string_view user, std::string_view pass) {
+  return server.acl().Authenticate(user, pass);
+}
+
+void CmdAuth(CommandContext& ctx) {
+  if (ctx.argc() > 3) return ctx.ReplySyntaxError();
+  Server& server = ServerOf(ctx);
+  std::string_view user = ctx.argc() == 3 ? ctx.arg(1) : "default";
+  std::string_view pass = ctx.argc() == 3 ? ctx.arg(2) : ctx.arg(1);
+  if (ctx.argc() == 2 && server.acl().default_user().nopass) {
+    return ctx.reply().Error(errors::kAuthNoPassword);
+  }
+  if (!CheckPassword(server, user, pass)) return ctx.reply().Error(errors::kWrongPass);
+  ctx.client().authenticated = true;
+  ctx.client().user = std::string(user);
+  ctx.reply().Ok();
+}
+
+void CmdHello(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  ClientState& client = ctx.client();
+  int64_t ver = 0;
+  size_t next = 1;
+  if (ctx.argc() >= 2) {
+    if (!ParseInt64(ctx.arg(1), &ver) || ver < 0 || ver > INT32_MAX) {
+      return ctx.reply().Error("ERR Protocol version is not an integer or out of range");
+    }
+    if (ver < 2 || ver > 3) return ctx.reply().Error(errors::kNoProto);
+    next = 2;
+  }
+  std::string_view user, pass, setname;
+  bool has_auth = false, has_setname = false;
+  for (size_t i = next; i < ctx.argc(); ++i) {
+    size_t more = ctx.argc() - i - 1;
+    if (EqualsIgnoreCase(ctx.arg(i), "AUTH") && more >= 2) {
+      has_auth = true;
+      user = ctx.arg(i + 1);
+      pass = ctx.arg(i + 2);
+      i += 2;
+    } else if (EqualsIgnoreCase(ctx.arg(i), "SETNAME") && more >= 1) {
+      has_setname = true;
+      setname = ctx.arg(i + 1);
+      i += 1;
+    } else {
+      return ctx.reply().Error(fmt::format("ERR Syntax error in HELLO option '{}'", ctx.arg(i)));
+    }
+  }
+  if (has_auth) {
+    if (!CheckPassword(server, user, pass)) return ctx.reply().Error(errors::kWrongPass);
+    client.authenticated = true;
+    client.user = std::string(user);
+  }
+  if (!client.authenticated) {
+    return ctx.reply().Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
+        "select the RESP protocol version at the same time");
+  }
+  if (has_setname) {
+    for (char c : setname) {
+      if (c < '!' || c > '~') {
+        return ctx.reply().Error(
+            "ERR Client names cannot contain spaces, newlines or special characters.");
+      }
+    }
+    client.name = std::string(setname);
+  }
+  if (ver) client.resp = static_cast<int>(ver);
+  ctx.reply().set_resp3(client.resp == 3);
+
+  ReplyBuilder& r = ctx.reply();
+  r.MapLen(7);
+  r.Bulk("server");
+  r.Bulk("redis");
+  r.Bulk("version");
+  r.Bulk(kRedisCompatVersion);
+  r.Bulk("proto");
+  r.Integer(client.resp);
+  r.Bulk("id");
+  r.Integer(static_cast<int64_t>(client.id));
+  r.Bulk("mode");
+  r.Bulk("standalone");
+  r.Bulk("role");
+  r.Bulk(server.is_replica() ? "replica" : "master");
+  r.Bulk("modules");
+  r.ArrayLen(0);
+}
+
+void CmdReset(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  Connection& conn = ConnOf(ctx);
+  conn.db_index = 0;
+  conn.resp = 2;
+  conn.name.clear();
+  conn.reply_mode = ClientState::ReplyMode::kOn;
+  conn.no_evict = false;
+  if (conn.monitor) {
+    conn.monitor = false;
+    server.set_monitor_count(server.monitor_count() - 1);
+  }
+  conn.authenticated = server.acl().DefaultUserNoAuth();
+  conn.user = "default";
+  ctx.reply().set_resp3(false);
+  ctx.reply().SimpleString("RESET");
+}
+
+}  // namespace
+
+void RegisterConnectionFamily(CommandTable& table) {
+  using namespace cmd_flags;
+  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h,
+                 const char* summary, const char* since) {
+    CommandSpec s;
+    s.name = name;
+    s.arity = arity;
+    s.flags = flags;
+    s.acl_categories = acl_cat::kConnection;
+    s.handler = h;
+    s.group = "connection";
+    s.summary = summary;
+    s.since = since;
+    table.Add(std::move(s));
+  };
+  add("ping", -1, kFast | kSentinel, CmdPing, "Answers PONG, or echoes the message.", "1.0.0");
+  add("echo", 2, kLoading | kStale | kFast, CmdEcho, "Returns the given string.", "1.0.0");
+  add("quit", -1, kAllowBusy | kNoScript | kLoading | kStale | kFast | kNoAuth, CmdQuit,
+      "Closes the connection after replying.", "1.0.0");
+  add("reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, CmdReset,
+      "Resets the connection's state.", "6.2.0");
+  add("auth", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
+      CmdAuth, "Authenticates the connection.", "1.0.0");
+  add("hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
+      CmdHello, "Negotiates the protocol version and shows connection details.", "6.0.0");
+}
+
+}  // namespace ember

@@ -1,0 +1,73 @@
+#include "server/event_loop.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/clock.h"
+
+namespace ember {
+
+EventLoop::EventLoop() : epfd_(epoll_create1(EPOLL_CLOEXEC)) {}
+
+EventLoop::~EventLoop() {
+  if (epfd_ >= 0) close(epfd_);
+}
+
+bool EventLoop::Add(int fd, uint32_t events, IoHandler* handler) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = handler;
+  return epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+bool EventLoop::Modify(int fd, uint32_t events, IoHandler* handler) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = handler;
+  return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0;
+}
+
+void EventLoop::Remove(int fd) { epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
+
+void EventLoop::SetTimer(int64_t period_ms, std::function<void()> fn) {
+  timer_period_ms_ = period_ms;
+  timer_fn_ = std::move(fn);
+  next_timer_ms_ = MonotonicMs() + period_ms;
+}
+
+void EventLoop::Run() {
+  constexpr int kMaxEvents = 256;
+  epoll_event events[kMaxEvents];
+  while (!stop_) {
+    if (before_sleep_) before_sleep_();
+    if (stop_) break;
+    int timeout = -1;
+    if (!deferred_.empty()) {
+      timeout = 0;
+    } else if (timer_fn_) {
+      int64_t now = MonotonicMs();
+      timeout = next_timer_ms_ > now ? static_cast<int>(next_timer_ms_ - now) : 0;
+    }
+    int n = epoll_wait(epfd_, events, kMaxEvents, timeout);
+    if (n < 0 && errno != EINTR) break;
+    for (int i = 0; i < n; ++i) {
+      static_cast<IoHandler*>(events[i].data.ptr)->OnIoEvent(events[i].events);
+    }
+    if (!deferred_.empty()) {
+      auto pending = std::move(deferred_);
+      deferred_.clear();
+      for (auto& fn : pending) fn();
+    }
+    if (timer_fn_) {
+      int64_t now = MonotonicMs();
+      if (now >= next_timer_ms_) {
+        timer_fn_();
+        next_timer_ms_ = now + timer_period_ms_;
+      }
+    }
+  }
+}
+
+}  // namespace ember

@@ -1,0 +1,53 @@
+// A single-threaded epoll event loop with a periodic timer, like Redis's ae. The thread that runs
+// it owns the data set; every socket event and timer callback runs on it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace ember {
+
+class IoHandler {
+ public:
+  virtual ~IoHandler() = default;
+  // `events` is the epoll mask (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP).
+  virtual void OnIoEvent(uint32_t events) = 0;
+};
+
+class EventLoop {
+ public:
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  bool Add(int fd, uint32_t events, IoHandler* handler);
+  bool Modify(int fd, uint32_t events, IoHandler* handler);
+  void Remove(int fd);
+
+  // Runs until Stop(). Each iteration: wait for events (at most until the next timer), handle
+  // them, run due timers, then `before_sleep` (where replies are flushed in one batch).
+  void Run();
+  void Stop() { stop_ = true; }
+  bool stopping() const { return stop_; }
+
+  void set_before_sleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
+  // A periodic callback every `period_ms` (the server cron).
+  void SetTimer(int64_t period_ms, std::function<void()> fn);
+  void SetTimerPeriod(int64_t period_ms) { timer_period_ms_ = period_ms; }
+
+  // Callback to run once, on the next iteration (used to close connections safely).
+  void Defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
+
+ private:
+  int epfd_;
+  bool stop_ = false;
+  std::function<void()> before_sleep_;
+  std::function<void()> timer_fn_;
+  int64_t timer_period_ms_ = 100;
+  int64_t next_timer_ms_ = 0;
+  std::vector<std::function<void()>> deferred_;
+};
+
+}  // namespace ember

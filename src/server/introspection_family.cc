@@ -1,0 +1,384 @@
+// SLOWLOG (GET, LEN, RESET, HELP), LATENCY (LATEST, HISTORY, RESET, DOCTOR, HELP) and MEMORY
+// (USAGE, STATS, DOCTOR, MALLOC-STATS, PURGE, HELP), as Redis 7.0.
+#include <fmt/format.h>
+#include <malloc.h>
+
+#include "common/errors.h"
+#include "common/memory.h"
+#include "common/strings.h"
+#include "server/info.h"
+#include "server/server.h"
+#include "server/server_families.h"
+
+namespace ember {
+
+namespace {
+
+Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
+
+void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines) {
+  ctx.reply().ArrayLen(lines.size());
+  for (const char* line : lines) ctx.reply().SimpleString(line);
+}
+
+// Redis's addReplySubcommandSyntaxError.
+void ReplySubcommandSyntaxError(CommandContext& ctx) {
+  std::string container = ctx.spec().parent ? ctx.spec().parent->name : ctx.spec().name;
+  ctx.reply().Error(fmt::format(
+      "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+      ctx.arg(1).substr(0, 128), ToUpper(container)));
+}
+
+// --- SLOWLOG ---------------------------------------------------------------------------------
+
+void CmdSlowlogGet(CommandContext& ctx) {
+  if (ctx.argc() > 3) return ReplySubcommandSyntaxError(ctx);
+  int64_t count = 10;
+  if (ctx.argc() == 3) {
+    if (!ParseInt64(ctx.arg(2), &count) || count < -1) {
+      return ctx.reply().Error("ERR count should be greater than or equal to -1");
+    }
+  }
+  auto& log = ServerOf(ctx).slowlog();
+  size_t n = count == -1 ? log.size() : std::min(log.size(), static_cast<size_t>(count));
+  ReplyBuilder& r = ctx.reply();
+  r.ArrayLen(n);
+  for (size_t i = 0; i < n; ++i) {
+    const SlowlogEntry& e = log[i];
+    r.ArrayLen(6);
+    r.Integer(static_cast<int64_t>(e.id));
+    r.Integer(e.time_sec);
+    r.Integer(e.duration_us);
+    r.ArrayLen(e.args.size());
+    for (const auto& a : e.args) r.Bulk(a);
+    r.Bulk(e.peer);
+    r.Bulk(e.client_name);
+  }
+}
+
+void CmdSlowlogLen(CommandContext& ctx) {
+  ctx.reply().Integer(static_cast<int64_t>(ServerOf(ctx).slowlog().size()));
+}
+
+void CmdSlowlogReset(CommandContext& ctx) {
+  ServerOf(ctx).slowlog().clear();
+  ctx.reply().Ok();
+}
+
+void CmdSlowlogHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+                     "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                     "GET [<count>]",
+                     "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+                     "    Entries are made of:",
+                     "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+                     "    client name",
+                     "LEN",
+                     "    Return the length of the slowlog.",
+                     "RESET",
+                     "    Reset the slowlog.",
+                     "HELP",
+                     "    Prints this help.",
+                 });
+}
+
+// --- LATENCY ---------------------------------------------------------------------------------
+
+void CmdLatencyLatest(CommandContext& ctx) {
+  auto& events = ServerOf(ctx).latency_events();
+  ReplyBuilder& r = ctx.reply();
+  r.ArrayLen(events.size());
+  for (const auto& [name, e] : events) {
+    r.ArrayLen(4);
+    r.Bulk(name);
+    r.Integer(e.last_time_sec);
+    r.Integer(e.last_ms);
+    r.Integer(e.max_ms);
+  }
+}
+
+void CmdLatencyHistory(CommandContext& ctx) {
+  auto& events = ServerOf(ctx).latency_events();
+  auto it = events.find(std::string(ctx.arg(2)));
+  ReplyBuilder& r = ctx.reply();
+  if (it == events.end()) return r.ArrayLen(0);
+  r.ArrayLen(it->second.samples.size());
+  for (const auto& [time, ms] : it->second.samples) {
+    r.ArrayLen(2);
+    r.Integer(time);
+    r.Integer(ms);
+  }
+}
+
+void CmdLatencyReset(CommandContext& ctx) {
+  auto& events = ServerOf(ctx).latency_events();
+  int64_t n = 0;
+  if (ctx.argc() == 2) {
+    n = static_cast<int64_t>(events.size());
+    events.clear();
+  } else {
+    for (size_t i = 2; i < ctx.argc(); ++i) n += static_cast<int64_t>(events.erase(std::string(ctx.arg(i))));
+  }
+  ctx.reply().Integer(n);
+}
+
+void CmdLatencyDoctor(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  std::string report;
+  if (server.config().latency_monitor_threshold <= 0) {
+    report =
+        "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis "
+        "instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in "
+        "order to enable it. If we weren't in a deep space mission I'd suggest to take a look "
+        "at https://redis.io/topics/latency-monitor.\n";
+  } else if (server.latency_events().empty()) {
+    report =
+        "Dave, no latency spike was observed during the lifetime of this Redis instance, not "
+        "in the slightest bit. I honestly think you ought to sleep better at night.\n";
+  } else {
+    report =
+        "Dave, I have observed latency spikes in this Redis instance. You don't mind talking "
+        "about it, do you Dave?\n\n";
+    int i = 1;
+    for (const auto& [name, e] : server.latency_events()) {
+      int64_t sum = 0;
+      for (const auto& s : e.samples) sum += s.second;
+      int64_t avg = e.samples.empty() ? 0 : sum / static_cast<int64_t>(e.samples.size());
+      report += fmt::format(
+          "{}. {}: {} latency spikes (average {}ms, mean deviation 0ms, period 0 sec). Worst "
+          "all time event {}ms.\n",
+          i++, name, e.samples.size(), avg, e.max_ms);
+    }
+    report += "\nI have no advice for you at this time.\n";
+  }
+  ctx.reply().Verbatim(report);
+}
+
+void CmdLatencyHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+                     "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                     "DOCTOR",
+                     "    Return a human readable latency analysis report.",
+                     "GRAPH <event>",
+                     "    Return an ASCII latency graph for the <event> class.",
+                     "HISTORY <event>",
+                     "    Return time-latency samples for the <event> class.",
+                     "LATEST",
+                     "    Return the latest latency samples for all events.",
+                     "RESET [<event> ...]",
+                     "    Reset latency data of one or more <event> classes.",
+                     "    (default: reset all data for all event classes)",
+                     "HISTOGRAM [COMMAND ...]",
+                     "    Return a cumulative distribution of latencies in the format of a "
+                     "histogram for the specified command names.",
+                     "    If no commands are specified then all histograms are replied.",
+                     "HELP",
+                     "    Prints this help.",
+                 });
+}
+
+// --- MEMORY ----------------------------------------------------------------------------------
+
+// Memory a key costs in our layout: the key entry (header + key bytes) as the allocator rounds
+// it, the value's heap block, the expire entry if any, and its slot in the table's bucket array.
+// Redis counts its own structures (dictEntry, robj, sds); the figures are comparable, not equal.
+size_t KeyMemoryUsage(Database& db, KeyEntry* e) {
+  size_t n = MemUsableSize(e) + e->value.HeapBytes() + sizeof(void*);
+  if (e->has_expire) n += sizeof(ExpireEntry) + sizeof(void*);
+  (void)db;
+  return n;
+}
+
+void CmdMemoryUsage(CommandContext& ctx) {
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    if (EqualsIgnoreCase(ctx.arg(j), "samples") && j + 1 < ctx.argc()) {
+      int64_t samples;
+      if (!ParseInt64(ctx.arg(j + 1), &samples)) return ctx.reply().Error(errors::kNotInteger);
+      if (samples < 0) return ctx.ReplySyntaxError();
+      ++j;
+    } else {
+      return ctx.ReplySyntaxError();
+    }
+  }
+  // As Redis's objectCommandLookup: counts a hit or miss but does not touch the LRU clock.
+  KeyEntry* e = ctx.db().FindRaw(ctx.arg(2));
+  if (e && ctx.db().IsExpired(e, ctx.now_ms())) {
+    e = ctx.LookupRead(ctx.arg(2));
+  } else if (e) {
+    ++ctx.keyspace().stats().hits;
+  } else {
+    ++ctx.keyspace().stats().misses;
+  }
+  if (!e) return ctx.reply().Null();
+  ctx.reply().Integer(static_cast<int64_t>(KeyMemoryUsage(ctx.db(), e)));
+}
+
+void CmdMemoryStats(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  MemoryOverview m = ComputeMemoryOverview(server);
+  auto ratio = [](size_t a, size_t b) {
+    return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
+  auto diff = [](size_t a, size_t b) { return static_cast<int64_t>(a) - static_cast<int64_t>(b); };
+  ReplyBuilder& r = ctx.reply();
+  r.MapLen(25 + m.dbs.size());
+  auto num = [&](std::string_view k, int64_t v) {
+    r.Bulk(k);
+    r.Integer(v);
+  };
+  auto dbl = [&](std::string_view k, double v) {
+    r.Bulk(k);
+    r.Double(static_cast<double>(static_cast<float>(v)));
+  };
+  num("peak.allocated", static_cast<int64_t>(m.peak));
+  num("total.allocated", static_cast<int64_t>(m.used));
+  num("startup.allocated", static_cast<int64_t>(m.startup));
+  num("replication.backlog", 0);
+  num("clients.slaves", 0);
+  num("clients.normal", static_cast<int64_t>(m.clients_normal));
+  num("cluster.links", 0);
+  num("aof.buffer", 0);
+  num("lua.caches", 0);
+  num("functions.caches", 0);
+  for (const auto& db : m.dbs) {
+    r.Bulk(fmt::format("db.{}", db.index));
+    r.MapLen(3);
+    num("overhead.hashtable.main", static_cast<int64_t>(db.main));
+    num("overhead.hashtable.expires", static_cast<int64_t>(db.expires));
+    num("overhead.hashtable.slot-to-keys", 0);
+  }
+  num("overhead.total", static_cast<int64_t>(m.overhead));
+  num("keys.count", static_cast<int64_t>(m.keys));
+  num("keys.bytes-per-key",
+      m.keys ? static_cast<int64_t>((m.used > m.startup ? m.used - m.startup : 0) / m.keys) : 0);
+  num("dataset.bytes", static_cast<int64_t>(m.dataset));
+  dbl("dataset.percentage", m.dataset_perc);
+  dbl("peak.percentage", m.peak_perc);
+  num("allocator.allocated", static_cast<int64_t>(m.allocator_allocated));
+  num("allocator.active", static_cast<int64_t>(m.allocator_active));
+  num("allocator.resident", static_cast<int64_t>(m.allocator_resident));
+  dbl("allocator-fragmentation.ratio", ratio(m.allocator_active, m.allocator_allocated));
+  num("allocator-fragmentation.bytes", diff(m.allocator_active, m.allocator_allocated));
+  dbl("allocator-rss.ratio", ratio(m.allocator_resident, m.allocator_active));
+  num("allocator-rss.bytes", diff(m.allocator_resident, m.allocator_active));
+  dbl("rss-overhead.ratio", ratio(m.rss, m.allocator_resident));
+  num("rss-overhead.bytes", diff(m.rss, m.allocator_resident));
+  dbl("fragmentation", ratio(m.rss, m.used));
+  num("fragmentation.bytes", diff(m.rss, m.used));
+}
+
+void CmdMemoryDoctor(CommandContext& ctx) {
+  MemoryOverview m = ComputeMemoryOverview(ServerOf(ctx));
+  std::string report;
+  if (m.used < 5 * 1024 * 1024) {
+    report =
+        "Hi Sam, this instance is empty or is using very little memory, my issues detector "
+        "can't be used in these conditions. Please, leave for your mission on Earth and fill "
+        "it with some data. The new Sam and I will be back to our programming as soon as I "
+        "finished rebooting.\n";
+  } else {
+    report =
+        "Hi Sam, I can't find any memory issue in your instance. I can only account for what "
+        "occurs on this base.\n";
+  }
+  ctx.reply().Verbatim(report);
+}
+
+void CmdMemoryMallocStats(CommandContext& ctx) {
+  ctx.reply().Verbatim("Stats not supported for the current allocator");
+}
+
+void CmdMemoryPurge(CommandContext& ctx) {
+  malloc_trim(0);
+  ctx.reply().Ok();
+}
+
+void CmdMemoryHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, {
+                     "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                     "DOCTOR",
+                     "    Return memory problems reports.",
+                     "MALLOC-STATS",
+                     "    Return internal statistics report from the memory allocator.",
+                     "PURGE",
+                     "    Attempt to purge dirty pages for reclamation by the allocator.",
+                     "STATS",
+                     "    Return information about the memory usage of the server.",
+                     "USAGE <key> [SAMPLES <count>]",
+                     "    Return memory in bytes used by <key> and its value. Nested values are",
+                     "    sampled up to <count> times (default: 5, 0 means sample all).",
+                     "HELP",
+                     "    Prints this help.",
+                 });
+}
+
+CommandSpec Spec(const char* name, int arity, uint32_t flags, CommandHandler h,
+                 const char* summary, const char* since) {
+  CommandSpec s;
+  s.name = name;
+  s.arity = arity;
+  s.flags = flags;
+  s.handler = h;
+  s.group = "server";
+  s.summary = summary;
+  s.since = since;
+  return s;
+}
+
+}  // namespace
+
+void RegisterIntrospectionFamily(CommandTable& table) {
+  using namespace cmd_flags;
+  constexpr uint32_t kAdm = kAdmin | kLoading | kStale;
+  constexpr uint32_t kAdmNoScript = kAdmin | kNoScript | kLoading | kStale;
+
+  table.Add(Spec("slowlog", -2, 0, nullptr, "A container for slow log commands", "2.2.12"));
+  table.AddSubcommand("slowlog", Spec("get", -2, kAdm, CmdSlowlogGet,
+                                      "Get the slow log's entries", "2.2.12"));
+  table.AddSubcommand("slowlog", Spec("len", 2, kAdm, CmdSlowlogLen,
+                                      "Get the slow log's length", "2.2.12"));
+  table.AddSubcommand("slowlog", Spec("reset", 2, kAdm, CmdSlowlogReset,
+                                      "Clear all entries from the slow log", "2.2.12"));
+  table.AddSubcommand("slowlog",
+                      Spec("help", 2, kLoading | kStale, CmdSlowlogHelp,
+                           "Show helpful text about the different subcommands", "6.2.0"));
+
+  table.Add(Spec("latency", -2, 0, nullptr, "A container for latency diagnostics commands",
+                 "2.8.13"));
+  table.AddSubcommand("latency",
+                      Spec("latest", 2, kAdmNoScript, CmdLatencyLatest,
+                           "Return the latest latency samples for all events.", "2.8.13"));
+  table.AddSubcommand("latency",
+                      Spec("history", 3, kAdmNoScript, CmdLatencyHistory,
+                           "Return timestamp-latency samples for the event.", "2.8.13"));
+  table.AddSubcommand("latency", Spec("reset", -2, kAdmNoScript, CmdLatencyReset,
+                                      "Reset latency data for one or more events.", "2.8.13"));
+  table.AddSubcommand("latency",
+                      Spec("doctor", 2, kAdmNoScript, CmdLatencyDoctor,
+                           "Return a human readable latency analysis report.", "2.8.13"));
+  table.AddSubcommand("latency",
+                      Spec("help", 2, kLoading | kStale, CmdLatencyHelp,
+                           "Show helpful text about the different subcommands.", "2.8.13"));
+
+  table.Add(Spec("memory", -2, 0, nullptr, "A container for memory diagnostics commands",
+                 "4.0.0"));
+  CommandSpec usage = Spec("usage", -3, kReadOnly, CmdMemoryUsage,
+                           "Estimate the memory usage of a key", "4.0.0");
+  usage.first_key = 2;
+  usage.last_key = 2;
+  usage.key_step = 1;
+  table.AddSubcommand("memory", std::move(usage));
+  table.AddSubcommand("memory", Spec("stats", 2, 0, CmdMemoryStats,
+                                     "Show memory usage details", "4.0.0"));
+  table.AddSubcommand("memory", Spec("doctor", 2, 0, CmdMemoryDoctor,
+                                     "Outputs memory problems report", "4.0.0"));
+  table.AddSubcommand("memory", Spec("malloc-stats", 2, 0, CmdMemoryMallocStats,
+                                     "Show allocator internal stats", "4.0.0"));
+  table.AddSubcommand("memory", Spec("purge", 2, 0, CmdMemoryPurge,
+                                     "Ask the allocator to release memory", "4.0.0"));
+  table.AddSubcommand("memory",
+                      Spec("help", 2, kLoading | kStale, CmdMemoryHelp,
+                           "Show helpful text about the different subcommands", "4.0.0"));
+}
+
+}  // namespace ember

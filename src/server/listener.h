@@ -1,0 +1,34 @@
+// Listening sockets (TCP on every bind address, optional Unix socket). Accepted sockets are made
+// non-blocking with TCP_NODELAY and keepalive, then handed to the server.
+#pragma once
+
+#include <string>
+
+#include "server/event_loop.h"
+
+namespace ember {
+
+class Server;
+
+class Listener : public IoHandler {
+ public:
+  Listener(Server* server, int fd, bool unix_socket, std::string description)
+      : server_(server), fd_(fd), unix_socket_(unix_socket), description_(std::move(description)) {}
+  ~Listener() override;
+  void OnIoEvent(uint32_t events) override;
+  int fd() const { return fd_; }
+  const std::string& description() const { return description_; }
+  int port() const;
+
+ private:
+  Server* server_;
+  int fd_;
+  bool unix_socket_;
+  std::string description_;
+};
+
+// Address helpers. FormatPeer gives "ip:port" (IPv6 as "ip:port" too, as Redis's CLIENT LIST).
+std::string FormatSockAddr(const void* sockaddr);
+bool IsLoopbackPeer(const std::string& addr);
+
+}  // namespace ember

@@ -1,0 +1,707 @@
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "common/clock.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/memory.h"
+#include "common/strings.h"
+#include "common/version.h"
+#include "server/listener.h"
+
+namespace ember {
+
+namespace {
+volatile sig_atomic_t g_shutdown_signal = 0;
+
+void HandleShutdownSignal(int sig) { g_shutdown_signal = sig; }
+
+void SetupSignals() {
+  struct sigaction act {};
+  act.sa_handler = HandleShutdownSignal;
+  sigemptyset(&act.sa_mask);
+  sigaction(SIGTERM, &act, nullptr);
+  sigaction(SIGINT, &act, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+}
+}  // namespace
+
+void ServerStats::Metric::Track(int64_t now_ms, uint64_t value) {
+  if (last_time_ms != 0 && now_ms > last_time_ms) {
+    samples[idx] = static_cast<double>(value - last_value) * 1000.0 /
+                   static_cast<double>(now_ms - last_time_ms);
+    idx = (idx + 1) % kSamples;
+  }
+  last_time_ms = now_ms;
+  last_value = value;
+}
+
+double ServerStats::Metric::Average() const {
+  double sum = 0;
+  for (double s : samples) sum += s;
+  return sum / kSamples;
+}
+
+Server::Server() {
+  run_id_ = RandomHex(40);
+  replid_ = NewReplId();
+  start_time_ms_ = WallClockMs();
+  cached_now_ms_ = start_time_ms_;
+  last_save_time_ = start_time_ms_ / 1000;
+}
+
+Server::~Server() {
+  for (auto& [id, conn] : clients_) delete conn;
+}
+
+std::string Server::NewReplId() { return RandomHex(40); }
+
+int Server::Configure(int argc, char** argv) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  executable_ = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]);
+  if (!config_table_.LoadFromCommandLine(argc, argv)) return 1;
+
+  auto& log = GetLogSettings();
+  log.file = config_.logfile;
+  static const std::pair<const char*, LogLevel> kLevels[] = {{"debug", LogLevel::kDebug},
+                                                             {"verbose", LogLevel::kVerbose},
+                                                             {"notice", LogLevel::kNotice},
+                                                             {"warning", LogLevel::kWarning},
+                                                             {"nothing", LogLevel::kNothing}};
+  for (auto& [name, level] : kLevels) {
+    if (config_.loglevel == name) log.level = level;
+  }
+  log.role = is_replica() ? 'S' : 'M';
+
+  keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases));
+  keyspace_->set_expiry_listener([this](int db_index, std::string_view key) {
+    ++keyspace_->stats().expired_keys;
+    // An expired key is removed on the master and its replicas by one explicit DEL.
+    std::vector<std::vector<std::string>> effects{{"DEL", std::string(key)}};
+    Propagate(db_index, effects, {});
+  });
+
+  RegisterAllCommands(CommandTable::Global());
+  RegisterServerCommands(CommandTable::Global());
+  ApplyRenamedCommands();
+  // The ACL's permission bitmap is laid out over the final command table.
+  acl_.Init();
+  acl_.SetDefaultPassword(config_.requirepass);
+  RegisterConfigHooks();
+  return -1;
+}
+
+void Server::ApplyRenamedCommands() {
+  for (const auto& [from, to] : config_table_.renamed_commands()) {
+    CommandTable::Global().Rename(from, to);
+  }
+}
+
+void Server::RegisterConfigHooks() {
+  // requirepass is the default user's password (Redis's ACLUpdateDefaultUserPassword).
+  config_table_.OnApply("requirepass", [this](std::string*) {
+    acl_.SetDefaultPassword(config_.requirepass);
+    return true;
+  });
+  config_table_.OnApply("hz", [this](std::string*) {
+    config_.hz = std::clamp<int64_t>(config_.hz, 1, 500);
+    loop_.SetTimerPeriod(1000 / config_.hz);
+    return true;
+  });
+  config_table_.OnApply("loglevel", [this](std::string*) {
+    static const std::pair<const char*, LogLevel> kLevels[] = {
+        {"debug", LogLevel::kDebug},     {"verbose", LogLevel::kVerbose},
+        {"notice", LogLevel::kNotice},   {"warning", LogLevel::kWarning},
+        {"nothing", LogLevel::kNothing}};
+    for (auto& [name, level] : kLevels) {
+      if (config_.loglevel == name) GetLogSettings().level = level;
+    }
+    return true;
+  });
+  config_table_.OnApply("logfile", [this](std::string*) {
+    GetLogSettings().file = config_.logfile;
+    ReopenLog();
+    return true;
+  });
+}
+
+bool Server::ListenTcp(const std::string& addr_spec, bool optional_addr) {
+  // A leading '-' marks an address that may be unavailable (e.g. no IPv6).
+  std::string addr = addr_spec;
+  bool optional = optional_addr;
+  if (!addr.empty() && addr[0] == '-') {
+    optional = true;
+    addr.erase(0, 1);
+  }
+  bool ipv6 = addr.find(':') != std::string::npos;
+  addrinfo hints{};
+  hints.ai_family = ipv6 ? AF_INET6 : AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  const char* host = (addr == "*" || addr == "::*") ? nullptr : addr.c_str();
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(config_.port);
+  int rc = getaddrinfo(host, port.c_str(), &hints, &res);
+  if (rc != 0) {
+    if (optional) return true;
+    EMBER_LOG_WARNING("Warning: Could not create server TCP listening socket {}:{}: {}", addr,
+                      config_.port, gai_strerror(rc));
+    return false;
+  }
+  bool ok = false;
+  for (addrinfo* p = res; p; p = p->ai_next) {
+    int fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (p->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, p->ai_addr, p->ai_addrlen) != 0 ||
+        listen(fd, static_cast<int>(config_.tcp_backlog)) != 0) {
+      int err = errno;
+      close(fd);
+      if (optional && (err == EADDRNOTAVAIL || err == EAFNOSUPPORT || err == EPROTONOSUPPORT)) {
+        freeaddrinfo(res);
+        return true;
+      }
+      EMBER_LOG_WARNING("Warning: Could not create server TCP listening socket {}:{}: {}",
+                        host ? addr : std::string(ipv6 ? "::" : "*"), config_.port,
+                        strerror(err));
+      freeaddrinfo(res);
+      return false;
+    }
+    auto listener = std::make_unique<Listener>(this, fd, false, addr);
+    loop_.Add(fd, EPOLLIN, listener.get());
+    listeners_.push_back(std::move(listener));
+    ok = true;
+    break;
+  }
+  freeaddrinfo(res);
+  return ok || optional;
+}
+
+bool Server::ListenUnix() {
+  if (config_.unixsocket.empty()) return true;
+  unlink(config_.unixsocket.c_str());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (config_.unixsocket.size() >= sizeof(sa.sun_path)) {
+    EMBER_LOG_WARNING("Failed opening Unix socket: path too long");
+    close(fd);
+    return false;
+  }
+  std::strncpy(sa.sun_path, config_.unixsocket.c_str(), sizeof(sa.sun_path) - 1);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 ||
+      listen(fd, static_cast<int>(config_.tcp_backlog)) != 0) {
+    EMBER_LOG_WARNING("Failed opening Unix socket: {}", strerror(errno));
+    close(fd);
+    return false;
+  }
+  if (config_.unixsocketperm) chmod(config_.unixsocket.c_str(), static_cast<mode_t>(config_.unixsocketperm));
+  auto listener = std::make_unique<Listener>(this, fd, true, config_.unixsocket);
+  loop_.Add(fd, EPOLLIN, listener.get());
+  listeners_.push_back(std::move(listener));
+  return true;
+}
+
+bool Server::OpenListeners() {
+  if (config_.port != 0) {
+    for (const auto& addr : config_.bind) {
+      if (!ListenTcp(addr, false)) return false;
+    }
+  }
+  if (!ListenUnix()) return false;
+  if (listeners_.empty()) {
+    EMBER_LOG_WARNING("Configured to not listen anywhere, exiting.");
+    return false;
+  }
+  return true;
+}
+
+std::vector<int> Server::listening_ports() const {
+  std::vector<int> ports;
+  for (const auto& l : listeners_) {
+    int p = static_cast<const Listener*>(l.get())->port();
+    if (p) ports.push_back(p);
+  }
+  return ports;
+}
+
+void Server::Daemonize() {
+  pid_t pid = fork();
+  if (pid < 0) return;
+  if (pid > 0) _exit(0);
+  setsid();
+  int fd = open("/dev/null", O_RDWR);
+  if (fd >= 0) {
+    dup2(fd, STDIN_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    if (fd > STDERR_FILENO) close(fd);
+  }
+}
+
+void Server::WritePidFile() {
+  std::string path = config_.pidfile;
+  if (path.empty() && config_.daemonize) path = "/var/run/redis.pid";
+  if (path.empty()) return;
+  FILE* fp = fopen(path.c_str(), "w");
+  if (!fp) {
+    EMBER_LOG_WARNING("Failed to write PID file: {}", strerror(errno));
+    return;
+  }
+  fprintf(fp, "%d\n", static_cast<int>(getpid()));
+  fclose(fp);
+  pidfile_written_ = true;
+  config_.pidfile = path;
+}
+
+void Server::LogStartup() {
+  EMBER_LOG_WARNING("oO0OoO0OoO0Oo Ember is starting oO0OoO0OoO0Oo");
+  EMBER_LOG_WARNING("Ember version={} (Redis {} compatible), bits={}, pid={}, just started",
+                    kEmberVersion, kRedisCompatVersion, sizeof(void*) * 8, getpid());
+  if (config_.config_file.empty()) {
+    EMBER_LOG_WARNING(
+        "Warning: no config file specified, using the default config. In order to specify a "
+        "config file use {} /path/to/ember.conf",
+        executable_);
+  } else {
+    EMBER_LOG_WARNING("Configuration loaded");
+  }
+  if (config_.always_show_logo) {
+    std::string banner = fmt::format(
+        "\n"
+        "            _._\n"
+        "       _.-``   ``-._        Ember {} (Redis {} compatible) {} bit\n"
+        "   .-``   (  )     ``-.\n"
+        "  (      (    )       )     Running in standalone mode\n"
+        "  |`-._   `--'    _.-'|     Port: {}\n"
+        "  |    `-._   _.-'    |     PID: {}\n"
+        "   `-._    `-'    _.-'\n"
+        "       `-._   _.-'\n"
+        "           `-'\n\n",
+        kEmberVersion, kRedisCompatVersion, sizeof(void*) * 8, config_.port, getpid());
+    LogRaw(LogLevel::kNotice, banner);
+  } else {
+    EMBER_LOG_NOTICE("Running mode=standalone, port={}.", config_.port);
+  }
+}
+
+bool Server::Start() {
+  if (config_.daemonize) Daemonize();
+  SetupSignals();
+  LogStartup();
+  if (!OpenListeners()) return false;
+  if (config_.daemonize || !config_.pidfile.empty()) WritePidFile();
+  EMBER_LOG_WARNING("Server initialized");
+  loop_.set_before_sleep([this] { BeforeSleep(); });
+  loop_.SetTimer(1000 / std::clamp<int64_t>(config_.hz, 1, 500), [this] { Cron(); });
+  used_memory_startup_ = UsedMemory();
+  UpdateMemoryPeak();
+  EMBER_LOG_NOTICE("Ready to accept connections");
+  return true;
+}
+
+int Server::Run() {
+  loop_.Run();
+  // Close every client and remove the pid file and the unix socket.
+  for (auto& [id, conn] : clients_) {
+    loop_.Remove(conn->fd());
+    delete conn;
+  }
+  clients_.clear();
+  listeners_.clear();
+  if (!config_.unixsocket.empty()) unlink(config_.unixsocket.c_str());
+  if (pidfile_written_) unlink(config_.pidfile.c_str());
+  EMBER_LOG_WARNING("Ember is now ready to exit, bye bye...");
+  return 0;
+}
+
+bool Server::protected_mode_active() const {
+  const AclUser* def = acl_.FindUser("default");
+  return config_.protected_mode && (!def || def->nopass);
+}
+
+void Server::OnAccept(int fd, const std::string& peer, const std::string& local, bool unix_socket) {
+  ++stats_.total_connections_received;
+  auto* conn = new Connection(this, fd, peer, local, unix_socket);
+  conn->id = next_client_id_++;
+  conn->authenticated = acl_.DefaultUserNoAuth();
+  clients_[conn->id] = conn;
+  loop_.Add(fd, EPOLLIN, conn);
+  if (static_cast<int64_t>(clients_.size()) > config_.maxclients) {
+    ++stats_.rejected_connections;
+    EMBER_LOG_VERBOSE("Error registering fd event for the new client: max number of clients reached");
+    conn->ReplyAndClose(errors::kMaxClients);
+    return;
+  }
+  if (!unix_socket && protected_mode_active() && !IsLoopbackPeer(peer)) {
+    ++stats_.rejected_connections;
+    conn->ReplyAndClose(errors::kProtectedMode);
+    return;
+  }
+  EMBER_LOG_VERBOSE("Accepted {}", peer);
+}
+
+size_t Server::UpdateMemoryPeak() {
+  size_t used = UsedMemory();
+  if (used > stats_.peak_memory) stats_.peak_memory = used;
+  return used;
+}
+
+Connection* Server::FindClient(uint64_t id) {
+  auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : it->second;
+}
+
+void Server::ScheduleClose(Connection* conn) {
+  loop_.Remove(conn->fd());
+  clients_.erase(conn->id);
+  if (conn->monitor && monitors_ > 0) --monitors_;
+  if (conn->pending_write) std::erase(pending_writes_, conn);
+  // Deleted after the current batch of events, which may still name it.
+  loop_.Defer([conn] { delete conn; });
+}
+
+void Server::MarkPendingWrite(Connection* conn) {
+  if (conn->pending_write) return;
+  conn->pending_write = true;
+  pending_writes_.push_back(conn);
+}
+
+bool Server::CheckOutputBufferLimits(Connection* conn) {
+  const ClientBufferLimit& limit = config_.obuf_normal;
+  auto bytes = static_cast<int64_t>(conn->output_bytes());
+  bool over_hard = limit.hard_bytes > 0 && bytes >= limit.hard_bytes;
+  bool over_soft = limit.soft_bytes > 0 && bytes >= limit.soft_bytes;
+  if (!over_soft) {
+    conn->obuf_soft_limit_since_ms = 0;
+  } else if (conn->obuf_soft_limit_since_ms == 0) {
+    conn->obuf_soft_limit_since_ms = cached_now_ms_;
+  }
+  bool soft_expired = over_soft && cached_now_ms_ - conn->obuf_soft_limit_since_ms >=
+                                       limit.soft_seconds * 1000;
+  if (!over_hard && !soft_expired) return true;
+  EMBER_LOG_WARNING(
+      "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+      conn->id, conn->peer_addr());
+  ++stats_.client_output_buffer_limit_disconnections;
+  conn->Close();
+  return false;
+}
+
+void Server::BeforeSleep() {
+  cached_now_ms_ = WallClockMs();
+  if (g_shutdown_signal) {
+    EMBER_LOG_WARNING("Received {} scheduling shutdown...",
+                      g_shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    g_shutdown_signal = 0;
+    std::string err;
+    if (PrepareShutdown(false, false, false, false, &err)) shutdown_requested_ = true;
+  }
+  // Flush replies in one batch: one write per client per iteration.
+  auto pending = std::move(pending_writes_);
+  pending_writes_.clear();
+  for (Connection* conn : pending) {
+    conn->pending_write = false;
+    if (conn->closed()) continue;
+    if (conn->FlushOutput()) CheckOutputBufferLimits(conn);
+  }
+  if (shutdown_requested_) loop_.Stop();
+}
+
+bool Server::PrepareShutdown(bool nosave, bool save, bool /*now*/, bool /*force*/,
+                             std::string* /*err*/) {
+  EMBER_LOG_WARNING("User requested shutdown...");
+  // Persistence arrives with the RDB issue: with save points (or SAVE) the data set will be
+  // written here; NOSAVE skips it.
+  (void)nosave;
+  (void)save;
+  return true;
+}
+
+bool Server::ClientPaused(const CommandSpec& spec) const {
+  if (pause_until_ms_ == 0 || cached_now_ms_ >= pause_until_ms_) return false;
+  if (!pause_writes_only_) return true;
+  return spec.is(cmd_flags::kWrite) || spec.is(cmd_flags::kMayReplicate);
+}
+
+void Server::PauseClients(int64_t until_ms, bool writes_only) {
+  // A later pause can only extend, and an ALL pause wins over WRITE (as Redis).
+  if (until_ms > pause_until_ms_) pause_until_ms_ = until_ms;
+  pause_writes_only_ = writes_only && (pause_writes_only_ || pause_until_ms_ == until_ms);
+}
+
+void Server::UnpauseClients() {
+  pause_until_ms_ = 0;
+  for (auto& [id, conn] : clients_) {
+    if (conn->paused()) {
+      conn->set_paused(false);
+      loop_.Defer([this, cid = id] {
+        if (Connection* c = FindClient(cid)) c->ProcessInput();
+      });
+    }
+  }
+}
+
+void Server::RecordLatency(const std::string& event, int64_t ms) {
+  if (config_.latency_monitor_threshold <= 0 || ms < config_.latency_monitor_threshold) return;
+  auto& e = latency_events_[event];
+  e.last_time_sec = cached_now_ms_ / 1000;
+  e.last_ms = ms;
+  e.max_ms = std::max(e.max_ms, ms);
+  if (!e.samples.empty() && e.samples.back().first == e.last_time_sec) {
+    e.samples.back().second = std::max(e.samples.back().second, ms);
+  } else {
+    e.samples.emplace_back(e.last_time_sec, ms);
+    if (e.samples.size() > 160) e.samples.pop_front();
+  }
+}
+
+// --- Dispatch ---------------------------------------------------------------------------------
+
+bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
+                           std::span<const std::string_view> args) {
+  auto reject = [&](std::string_view err) {
+    conn.reply().Error(err);
+    if (spec) ++spec->rejected_calls;
+    return true;
+  };
+  if (!spec) {
+    std::string list;
+    for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+      size_t room = 128 - list.size();
+      list.push_back('\'');
+      list.append(args[i].substr(0, room));
+      list.append("' ");
+    }
+    return reject(fmt::format("ERR unknown command '{}', with args beginning with: {}",
+                              args[0].substr(0, 128), list));
+  }
+  int argc = static_cast<int>(args.size());
+  if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) {
+    return reject(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+  }
+  if (!conn.authenticated && !spec->is(cmd_flags::kNoAuth)) return reject(errors::kNoAuth);
+  if (!acl_.all_unrestricted()) {
+    std::string err;
+    if (!acl_.Check(conn.user, *spec, args, &err)) return reject(err);
+  }
+  return false;
+}
+
+void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) {
+  cached_now_ms_ = WallClockMs();
+  const CommandSpec* spec = CommandTable::Global().Find(args[0]);
+  if (spec && !spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = spec->FindSubcommand(args[1]);
+    if (!sub) {
+      std::string err = fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
+                                    args[1].substr(0, 128), ToUpper(spec->name));
+      conn.reply().Error(err);
+      ++stats_.error_counts["ERR"];
+      ++stats_.total_error_replies;
+      return;
+    }
+    spec = sub;
+  }
+  if (RejectCommand(conn, spec, args)) {
+    ++stats_.error_counts[std::string(conn.reply().last_error_code())];
+    ++stats_.total_error_replies;
+    return;
+  }
+  if (ClientPaused(*spec)) {
+    // Re-run this request when the pause ends: leave it in the buffer.
+    conn.set_paused(true);
+    return;
+  }
+  CallCommand(conn, *spec, args);
+}
+
+void Server::CallCommand(Connection& conn, const CommandSpec& spec,
+                         std::span<const std::string_view> args) {
+  ReplyBuilder& reply = conn.reply();
+  using Mode = ClientState::ReplyMode;
+  reply.set_muted(conn.reply_mode == Mode::kOff || conn.reply_mode == Mode::kSkip);
+  reply.set_resp3(conn.resp == 3);
+  uint64_t errors_before = reply.errors_sent();
+  int db_before = conn.db_index;
+
+  CommandContext ctx(args, &spec, reply, *keyspace_, conn, *this, cached_now_ms_);
+  int64_t start = MonotonicUs();
+  spec.handler(ctx);
+  int64_t duration = MonotonicUs() - start;
+
+  if (conn.reply_mode == Mode::kSkip) conn.reply_mode = Mode::kOn;
+  if (conn.reply_mode == Mode::kSkipNext) conn.reply_mode = Mode::kSkip;
+  reply.set_muted(false);
+
+  ++spec.calls;
+  spec.usec += static_cast<uint64_t>(duration);
+  ++stats_.total_commands_processed;
+  conn.set_last_command(spec.name);
+  if (reply.errors_sent() != errors_before) {
+    ++spec.failed_calls;
+    ++stats_.total_error_replies;
+    ++stats_.error_counts[std::string(reply.last_error_code())];
+  }
+
+  if (!spec.is(cmd_flags::kSkipSlowlog) && config_.slowlog_log_slower_than >= 0 &&
+      duration >= config_.slowlog_log_slower_than) {
+    SlowlogEntry entry;
+    entry.id = slowlog_id_++;
+    entry.time_sec = cached_now_ms_ / 1000;
+    entry.duration_us = duration;
+    // Redis keeps at most 32 arguments, each at most 128 bytes.
+    size_t n = std::min<size_t>(args.size(), 32);
+    for (size_t i = 0; i < n; ++i) {
+      if (i == 31 && args.size() > 32) {
+        entry.args.push_back(fmt::format("... ({} more arguments)", args.size() - 31));
+        break;
+      }
+      if (args[i].size() > 128) {
+        entry.args.push_back(fmt::format("{}... ({} more bytes)", args[i].substr(0, 128),
+                                         args[i].size() - 128));
+      } else {
+        entry.args.emplace_back(args[i]);
+      }
+    }
+    entry.peer = conn.peer_addr();
+    entry.client_name = conn.name;
+    slowlog_.push_front(std::move(entry));
+    while (slowlog_.size() > static_cast<size_t>(std::max<int64_t>(config_.slowlog_max_len, 0))) {
+      slowlog_.pop_back();
+    }
+  }
+  RecordLatency("command", duration / 1000);
+
+  if (monitors_ > 0 && !spec.is(cmd_flags::kSkipMonitor) && !spec.is(cmd_flags::kAdmin)) {
+    FeedMonitors(conn, args);
+  }
+  // A command that recorded effects is propagated even if it changed nothing (FLUSHDB on an
+  // empty database, as Redis).
+  if ((ctx.dirty() > 0 || !ctx.effects().empty()) && !ctx.propagation_prevented()) {
+    Propagate(db_before, ctx.effects(), args);
+  }
+}
+
+void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
+                       std::span<const std::string_view> original) {
+  // The single choke point for the replication stream and the AOF: both arrive with their own
+  // issues and hook in here, receiving (db_index, effects or the original argv) in execution
+  // order. Until then there is no consumer.
+  (void)db_index;
+  (void)effects;
+  (void)original;
+}
+
+void Server::FeedMonitors(const Connection& conn, std::span<const std::string_view> args) {
+  int64_t us = WallClockUs();
+  std::string line = fmt::format("+{}.{:06} [{} {}]", us / 1000000, us % 1000000, conn.db_index,
+                                 conn.is_unix_socket() ? "unix:" + config_.unixsocket : conn.peer_addr());
+  for (auto arg : args) {
+    line += " \"";
+    for (unsigned char c : arg) {
+      switch (c) {
+        case '\\': line += "\\\\"; break;
+        case '"': line += "\\\""; break;
+        case '\n': line += "\\n"; break;
+        case '\r': line += "\\r"; break;
+        case '\t': line += "\\t"; break;
+        case '\a': line += "\\a"; break;
+        case '\b': line += "\\b"; break;
+        default:
+          if (std::isprint(c)) {
+            line.push_back(static_cast<char>(c));
+          } else {
+            line += fmt::format("\\x{:02x}", c);
+          }
+      }
+    }
+    line += "\"";
+  }
+  line += "\r\n";
+  for (auto& [id, client] : clients_) {
+    if (client->monitor && !client->closed()) {
+      client->reply().Raw(line);
+      MarkPendingWrite(client);
+    }
+  }
+}
+
+// --- Cron ----------------------------------------------------------------------------------------
+
+void Server::ActiveExpireCycle() {
+  // As Redis's slow cycle: sample 20 keys with a TTL per database; go on while more than 10% of
+  // the sample was expired, within 25% of the cron period.
+  constexpr size_t kSamples = 20;
+  int64_t start = MonotonicUs();
+  int64_t budget_us = 250000 / std::max<int64_t>(config_.hz, 1);
+  int dbs = keyspace_->num_dbs();
+  for (int n = 0; n < dbs; ++n) {
+    Database& db = keyspace_->db(expire_db_cursor_);
+    expire_db_cursor_ = (expire_db_cursor_ + 1) % dbs;
+    while (db.expires_count() > 0) {
+      auto [sampled, expired] = db.ActiveExpireStep(kSamples, cached_now_ms_, rng());
+      if (MonotonicUs() - start > budget_us) {
+        ++keyspace_->stats().expired_time_cap_reached_count;
+        break;
+      }
+      if (sampled == 0 || expired * 10 <= sampled) break;
+    }
+    if (MonotonicUs() - start > budget_us) break;
+  }
+  keyspace_->stats().expire_cycle_cpu_milliseconds +=
+      static_cast<uint64_t>((MonotonicUs() - start) / 1000);
+}
+
+void Server::CloseTimedOutClients() {
+  if (config_.timeout <= 0) return;
+  int64_t now = WallClockMs();
+  std::vector<Connection*> idle;
+  for (auto& [id, conn] : clients_) {
+    if (conn->is_master_link || conn->monitor) continue;
+    if (now - conn->last_interaction_ms > config_.timeout * 1000) idle.push_back(conn);
+  }
+  for (Connection* conn : idle) {
+    EMBER_LOG_VERBOSE("Closing idle client");
+    conn->Close();
+  }
+}
+
+void Server::Cron() {
+  cached_now_ms_ = WallClockMs();
+  if (!is_replica() && config_.active_expire_enabled) ActiveExpireCycle();
+  // Incremental rehashing: about 1 ms of work per database per cron tick.
+  for (int i = 0; i < keyspace_->num_dbs(); ++i) {
+    Database& db = keyspace_->db(i);
+    db.ShrinkIfNeeded();
+    int64_t start = MonotonicUs();
+    while (db.RehashStep(100) && MonotonicUs() - start < 1000) {
+    }
+  }
+  CloseTimedOutClients();
+  UpdateMemoryPeak();
+  stats_.ops.Track(cached_now_ms_, stats_.total_commands_processed);
+  stats_.net_input.Track(cached_now_ms_, stats_.total_net_input_bytes);
+  stats_.net_output.Track(cached_now_ms_, stats_.total_net_output_bytes);
+  if (pause_until_ms_ && cached_now_ms_ >= pause_until_ms_) UnpauseClients();
+}
+
+}  // namespace ember

@@ -1,0 +1,199 @@
+// Server: owns the configuration, the keyspace, the event loop, the listeners and the clients,
+// and runs every command through one dispatcher (lookup -> validate -> execute -> propagate).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/command.h"
+#include "db/keyspace.h"
+#include "server/acl.h"
+#include "server/config.h"
+#include "server/connection.h"
+#include "server/event_loop.h"
+
+namespace ember {
+
+struct ServerStats {
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  uint64_t total_reads_processed = 0;
+  uint64_t total_writes_processed = 0;
+  uint64_t client_query_buffer_limit_disconnections = 0;
+  uint64_t client_output_buffer_limit_disconnections = 0;
+  std::map<std::string, uint64_t> error_counts;  // INFO errorstats, by error code
+  // Instantaneous metrics: samples taken by the cron.
+  static constexpr int kSamples = 16;
+  struct Metric {
+    int64_t last_time_ms = 0;
+    uint64_t last_value = 0;
+    double samples[kSamples] = {};
+    int idx = 0;
+    void Track(int64_t now_ms, uint64_t value);
+    double Average() const;
+  };
+  Metric ops, net_input, net_output;
+  size_t peak_memory = 0;  // INFO used_memory_peak (sampled by the cron and by INFO)
+};
+
+struct SlowlogEntry {
+  uint64_t id;
+  int64_t time_sec;
+  int64_t duration_us;
+  std::vector<std::string> args;
+  std::string peer;
+  std::string client_name;
+};
+
+struct LatencyEvent {
+  int64_t last_time_sec = 0;
+  int64_t last_ms = 0;
+  int64_t max_ms = 0;
+  // LATENCY HISTORY: (time, latency) samples, one per second (the max of that second), the
+  // latest 160 as Redis's LATENCY_TS_LEN.
+  std::deque<std::pair<int64_t, int64_t>> samples;
+};
+
+class Server : public ServerServices {
+ public:
+  Server();
+  ~Server() override;
+
+  // Parses argv like redis-server. Returns the process exit code to use, or -1 to go on.
+  int Configure(int argc, char** argv);
+  // Opens listeners, daemonizes if asked, logs the start-up lines. Returns false on fatal error.
+  bool Start();
+  // Runs the event loop until shutdown. Returns the exit code.
+  int Run();
+
+  // ServerServices.
+  int64_t max_string_len() const override { return config_.proto_max_bulk_len; }
+  bool is_replica() const override { return !config_.replicaof_host.empty(); }
+
+  // Executes one request for a client; the reply goes to the connection's output.
+  void Dispatch(Connection& conn, std::span<const std::string_view> args);
+  // Connection lifecycle.
+  void OnAccept(int fd, const std::string& peer, const std::string& local, bool unix_socket);
+  void ScheduleClose(Connection* conn);
+  void MarkPendingWrite(Connection* conn);
+  // Closes a client whose output buffer passed client-output-buffer-limit. Returns false if it
+  // was closed.
+  bool CheckOutputBufferLimits(Connection* conn);
+
+  // Graceful shutdown (SIGTERM, SHUTDOWN). Returns false if it must not proceed.
+  bool PrepareShutdown(bool nosave, bool save, bool now, bool force, std::string* err);
+  void RequestShutdown() { shutdown_requested_ = true; }
+
+  ServerConfig& config() { return config_; }
+  ConfigTable& config_table() { return config_table_; }
+  Keyspace& keyspace() { return *keyspace_; }
+  EventLoop& loop() { return loop_; }
+  ServerStats& stats() { return stats_; }
+  Acl& acl() { return acl_; }
+  const std::map<uint64_t, Connection*>& clients() const { return clients_; }
+  Connection* FindClient(uint64_t id);
+
+  const std::string& run_id() const { return run_id_; }
+  const std::string& replid() const { return replid_; }
+  const std::string& replid2() const { return replid2_; }
+  void ChangeReplId() { replid_ = NewReplId(); }
+  int64_t start_time_ms() const { return start_time_ms_; }
+  int64_t now_ms() const { return cached_now_ms_; }
+  int64_t last_save_time() const { return last_save_time_; }
+  std::vector<int> listening_ports() const;
+  std::string executable() const { return executable_; }
+  // Memory accounting for INFO memory.
+  size_t used_memory_startup() const { return used_memory_startup_; }
+  // Samples UsedMemory() into stats().peak_memory; returns the current used memory.
+  size_t UpdateMemoryPeak();
+
+  // Slow log and latency monitor.
+  std::deque<SlowlogEntry>& slowlog() { return slowlog_; }
+  uint64_t next_slowlog_id() { return slowlog_id_++; }
+  std::map<std::string, LatencyEvent>& latency_events() { return latency_events_; }
+  void RecordLatency(const std::string& event, int64_t ms);
+
+  // CLIENT PAUSE.
+  void PauseClients(int64_t until_ms, bool writes_only);
+  void UnpauseClients();
+  bool ClientPaused(const CommandSpec& spec) const;
+
+  // Feeds MONITOR clients.
+  void FeedMonitors(const Connection& conn, std::span<const std::string_view> args);
+  size_t monitor_count() const { return monitors_; }
+  void set_monitor_count(size_t n) { monitors_ = n; }
+
+  // For tests: runs the cron once.
+  void Cron();
+
+  std::mt19937_64& rng() { return keyspace_->rng(); }
+  bool active_expire_enabled() const { return config_.active_expire_enabled; }
+  bool protected_mode_active() const;
+
+ private:
+  static std::string NewReplId();
+  bool OpenListeners();
+  bool ListenTcp(const std::string& addr, bool optional);
+  bool ListenUnix();
+  void BeforeSleep();
+  void ActiveExpireCycle();
+  void CloseTimedOutClients();
+  void ApplyRenamedCommands();
+  void RegisterConfigHooks();
+  void LogStartup();
+  void Daemonize();
+  void WritePidFile();
+  bool RejectCommand(Connection& conn, const CommandSpec* spec,
+                     std::span<const std::string_view> args);
+  void CallCommand(Connection& conn, const CommandSpec& spec,
+                   std::span<const std::string_view> args);
+  void Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
+                 std::span<const std::string_view> original);
+
+  ServerConfig config_;
+  ConfigTable config_table_{&config_};
+  Acl acl_;
+  std::unique_ptr<Keyspace> keyspace_;
+  EventLoop loop_;
+  std::vector<std::unique_ptr<IoHandler>> listeners_;
+  std::map<uint64_t, Connection*> clients_;
+  std::vector<Connection*> pending_writes_;
+  uint64_t next_client_id_ = 1;
+  ServerStats stats_;
+  std::deque<SlowlogEntry> slowlog_;
+  uint64_t slowlog_id_ = 0;
+  std::map<std::string, LatencyEvent> latency_events_;
+  size_t monitors_ = 0;
+
+  std::string run_id_;
+  std::string replid_;
+  std::string replid2_ = std::string(40, '0');
+  std::string executable_;
+  int64_t start_time_ms_ = 0;
+  int64_t cached_now_ms_ = 0;
+  int64_t last_save_time_ = 0;
+  size_t used_memory_startup_ = 0;
+  bool shutdown_requested_ = false;
+  bool pidfile_written_ = false;
+
+  int64_t pause_until_ms_ = 0;
+  bool pause_writes_only_ = false;
+  int expire_db_cursor_ = 0;
+};
+
+// Registers the server-level command families (server/ *_family.cc).
+void RegisterServerCommands(CommandTable& table);
+
+}  // namespace ember

@@ -1,0 +1,17 @@
+// Server-level command families: they need the Server itself (clients, config, stats), so they
+// live in the server layer rather than in commands/.
+#pragma once
+
+namespace ember {
+class CommandTable;
+
+void RegisterConnectionFamily(CommandTable& table);  // connection_family.cc
+void RegisterServerFamily(CommandTable& table);      // server_family.cc (CONFIG, SHUTDOWN, ...)
+void RegisterInfoFamily(CommandTable& table);        // info.cc (INFO)
+void RegisterClientFamily(CommandTable& table);      // client_family.cc (CLIENT)
+void RegisterCommandFamily(CommandTable& table);     // command_family.cc (COMMAND)
+void RegisterIntrospectionFamily(CommandTable& table);  // introspection_family.cc (SLOWLOG, ...)
+void RegisterDebugFamily(CommandTable& table);       // debug_family.cc (DEBUG)
+void RegisterAclFamily(CommandTable& table);         // acl_family.cc (ACL)
+
+}  // namespace ember

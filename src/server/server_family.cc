@@ -1,0 +1,178 @@
+// Server commands: CONFIG, SHUTDOWN, TIME, LASTSAVE, MONITOR.
+#include "common/clock.h"
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/strings.h"
+#include "server/server.h"
+#include "server/server_families.h"
+
+namespace ember {
+
+namespace {
+
+Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
+Connection& ConnOf(CommandContext& ctx) { return static_cast<Connection&>(ctx.client()); }
+
+void CmdConfigGet(CommandContext& ctx) {
+  std::vector<std::string_view> patterns(ctx.args().begin() + 2, ctx.args().end());
+  auto pairs = ServerOf(ctx).config_table().Get(patterns);
+  ctx.reply().MapLen(pairs.size());
+  for (const auto& [name, value] : pairs) {
+    ctx.reply().Bulk(name);
+    ctx.reply().Bulk(value);
+  }
+}
+
+void CmdConfigSet(CommandContext& ctx) {
+  if (ctx.argc() % 2 != 0) return ctx.ReplyWrongArity();
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    pairs.emplace_back(std::string(ctx.arg(i)), std::string(ctx.arg(i + 1)));
+  }
+  std::string err;
+  if (!ServerOf(ctx).config_table().Set(pairs, &err)) return ctx.reply().Error(err);
+  ctx.reply().Ok();
+}
+
+void CmdConfigResetStat(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  auto& stats = server.stats();
+  stats = ServerStats{};
+  server.keyspace().stats() = KeyspaceStats{};
+  CommandTable::Global().ResetStats();
+  server.slowlog().clear();
+  ctx.reply().Ok();
+}
+
+void CmdConfigRewrite(CommandContext& ctx) {
+  std::string err;
+  if (!ServerOf(ctx).config_table().Rewrite(&err)) {
+    EMBER_LOG_WARNING("CONFIG REWRITE failed: {}", err);
+    return ctx.reply().Error(err);
+  }
+  EMBER_LOG_NOTICE("CONFIG REWRITE executed with success.");
+  ctx.reply().Ok();
+}
+
+void CmdConfigHelp(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply().ArrayLen(std::size(kLines));
+  for (const char* line : kLines) ctx.reply().SimpleString(line);
+}
+
+void CmdShutdown(CommandContext& ctx) {
+  bool nosave = false, save = false, now = false, force = false, abort = false;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view a = ctx.arg(i);
+    if (EqualsIgnoreCase(a, "NOSAVE")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(a, "SAVE")) {
+      save = true;
+    } else if (EqualsIgnoreCase(a, "NOW")) {
+      now = true;
+    } else if (EqualsIgnoreCase(a, "FORCE")) {
+      force = true;
+    } else if (EqualsIgnoreCase(a, "ABORT")) {
+      abort = true;
+    } else {
+      return ctx.ReplySyntaxError();
+    }
+  }
+  if ((abort && ctx.argc() != 2) || (nosave && save)) return ctx.ReplySyntaxError();
+  if (abort) return ctx.reply().Error("ERR No shutdown in progress.");
+  Server& server = ServerOf(ctx);
+  std::string err;
+  if (!server.PrepareShutdown(nosave, save, now, force, &err)) return ctx.reply().Error(err);
+  // Like Redis: no reply on success; the connection closes when the process exits.
+  server.RequestShutdown();
+}
+
+void CmdTime(CommandContext& ctx) {
+  int64_t us = WallClockUs();
+  ctx.reply().ArrayLen(2);
+  ctx.reply().Bulk(Int64ToString(us / 1000000));
+  ctx.reply().Bulk(Int64ToString(us % 1000000));
+}
+
+void CmdLastSave(CommandContext& ctx) { ctx.reply().Integer(ServerOf(ctx).last_save_time()); }
+
+void CmdMonitor(CommandContext& ctx) {
+  Connection& conn = ConnOf(ctx);
+  if (conn.monitor) return ctx.reply().Ok();
+  conn.monitor = true;
+  Server& server = ServerOf(ctx);
+  server.set_monitor_count(server.monitor_count() + 1);
+  ctx.reply().Ok();
+}
+
+}  // namespace
+
+void RegisterServerFamily(CommandTable& table) {
+  using namespace cmd_flags;
+  auto spec = [](const char* name, int arity, uint32_t flags, CommandHandler h,
+                 const char* summary, const char* since) {
+    CommandSpec s;
+    s.name = name;
+    s.arity = arity;
+    s.flags = flags;
+    s.handler = h;
+    s.group = "server";
+    s.summary = summary;
+    s.since = since;
+    return s;
+  };
+  table.Add(spec("config", -2, 0, nullptr, "A container for server configuration commands.",
+                 "2.0.0"));
+  table.AddSubcommand("config", spec("get", -3, kAdmin | kNoScript | kLoading | kStale,
+                                     CmdConfigGet, "Returns the values of parameters.", "2.0.0"));
+  table.AddSubcommand("config", spec("set", -4, kAdmin | kNoScript | kLoading | kStale,
+                                     CmdConfigSet, "Sets parameters at runtime.", "2.0.0"));
+  table.AddSubcommand("config",
+                      spec("resetstat", 2, kAdmin | kNoScript | kLoading | kStale,
+                           CmdConfigResetStat, "Resets the server's statistics.", "2.0.0"));
+  table.AddSubcommand("config",
+                      spec("rewrite", 2, kAdmin | kNoScript | kLoading | kStale, CmdConfigRewrite,
+                           "Persists the effective configuration to file.", "2.8.0"));
+  table.AddSubcommand("config", spec("help", 2, kLoading | kStale, CmdConfigHelp,
+                                     "Returns helpful text about the subcommands.", "5.0.0"));
+  table.Add(spec("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kSentinel |
+                                     kAllowBusy,
+                 CmdShutdown, "Synchronously saves the data set and shuts down the server.",
+                 "1.0.0"));
+  auto time = spec("time", 1, kLoading | kStale | kFast, CmdTime, "Returns the server time.",
+                   "2.6.0");
+  table.Add(std::move(time));
+  auto lastsave = spec("lastsave", 1, kLoading | kStale | kFast, CmdLastSave,
+                       "Returns the Unix timestamp of the last successful save.", "1.0.0");
+  lastsave.acl_categories = acl_cat::kAdmin | acl_cat::kDangerous;
+  table.Add(std::move(lastsave));
+  table.Add(spec("monitor", 1, kAdmin | kNoScript | kLoading | kStale, CmdMonitor,
+                 "Streams every command processed by the server.", "1.0.0"));
+}
+
+void RegisterServerCommands(CommandTable& table) {
+  RegisterConnectionFamily(table);
+  RegisterServerFamily(table);
+  RegisterInfoFamily(table);
+  RegisterClientFamily(table);
+  RegisterCommandFamily(table);
+  RegisterIntrospectionFamily(table);
+  RegisterDebugFamily(table);
+  RegisterAclFamily(table);
+}
+
+}  // namespace ember
