@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Generates src/server/command_meta_data.inc from a running Redis 7.0 server.
 
-The table holds, for every Redis command and subcommand, what Ember's command table does not
-carry itself: the command tips and key specs that COMMAND INFO reports, and the COMMAND DOCS entry
-(summary, since, group, complexity, history, arguments). That metadata comes from Redis's own
-command definitions (src/commands/*.json in Redis 7.0, BSD-3-Clause, Copyright (c) Redis Ltd.).
+What is extracted, per command and subcommand, from the server's COMMAND and COMMAND DOCS replies:
+  - COMMAND INFO: the command tips and the key specs (flags, begin_search, find_keys);
+  - COMMAND DOCS: since, group, doc_flags, deprecated_since, replaced_by (reduced to the names of
+    the replacing commands), and the argument tree (name, type, key_spec_index, token, since,
+    deprecated_since, flags, nested arguments).
+This is interface data only: the facts clients and tools rely on to parse and route commands. No
+documentation text is extracted: summaries, complexity notes, history entries, key-spec notes and
+argument descriptions are dropped. Ember's COMMAND DOCS takes each command's summary from its own
+CommandSpec::summary instead.
 
-Usage: redis-server --port 50123 --save '' --daemonize yes
-       python3 scripts/gen_command_meta.py 50123 > src/server/command_meta_data.inc
+Usage: redis-server --port 45123 --save '' --daemonize yes
+       python3 scripts/gen_command_meta.py 45123 > src/server/command_meta_data.inc
+       redis-cli -p 45123 shutdown nosave
 """
 
 import socket
@@ -109,11 +115,71 @@ def cstr(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# COMMAND DOCS fields kept (in the order the server sends them); everything else is dropped.
+COMMAND_FIELDS = ("since", "group", "doc_flags", "deprecated_since", "replaced_by", "arguments")
+ARG_FIELDS = ("name", "type", "display_text", "key_spec_index", "token", "since",
+              "deprecated_since", "flags", "value", "arguments")
+
+
+def strip_args(arglist):
+    """Keeps the structural fields of each argument (recursively); drops descriptions."""
+    kind, items = arglist
+    out = []
+    for item in items:
+        d = as_dict(item[1])
+        pairs = []
+        for k, v in item[1]:
+            if k[1] not in ARG_FIELDS:
+                continue
+            if k[1] == "display_text" and v[1] != d["name"][1]:
+                continue  # only kept where it is just the argument's name
+            if k[1] == "arguments":
+                v = strip_args(v)
+            pairs.append((k, v))
+        out.append((item[0], pairs))
+    return (kind, out)
+
+
+def replacing_commands(text, command_names):
+    """The command names a replaced_by note points at ("`SET` with the `EX` argument" -> "`SET`")."""
+    names = []
+    for tok in text.split("`")[1::2]:
+        if tok.lower().replace(" ", "|") in command_names and tok not in names:
+            names.append(tok)
+    return ", ".join("`%s`" % n for n in names)
+
+
+def strip_docs(docs, command_names):
+    """The interface fields of one command's COMMAND DOCS entry, as (key, value) pairs."""
+    pairs = []
+    for k, v in docs[1]:
+        if k[1] not in COMMAND_FIELDS:
+            continue
+        if k[1] == "arguments":
+            v = strip_args(v)
+        elif k[1] == "replaced_by":
+            names = replacing_commands(v[1], command_names)
+            if not names:
+                continue
+            v = ("bulk", names)
+        pairs.append((k, v))
+    return pairs
+
+
 def main():
     c = Conn(int(sys.argv[1]))
     c.call("HELLO", "3")
     kind, infos = c.call("COMMAND")
     entries = []  # (name, tips, key specs, docs pairs)
+    command_names = set()
+
+    def names(info):
+        command_names.add(info[1][0][1])
+        for sub in info[1][9][1]:
+            names(sub)
+
+    for info in infos:
+        names(info)
 
     def collect(info):
         _, f = info
@@ -129,7 +195,6 @@ def main():
             fk = as_dict(d["find_keys"][1])
             fk_type = fk["type"][1]
             fk_spec = as_dict(fk["spec"][1])
-            notes = d["notes"][1] if "notes" in d else None
             if bs_type == "index":
                 b = ("kIndex", bs_spec["index"][1], None, 0)
             elif bs_type == "keyword":
@@ -143,10 +208,10 @@ def main():
                      fk_spec["keystep"][1])
             else:
                 k = ("kUnknownFind", 0, 0, 0)
-            specs.append((notes, " ".join(flags), b, k))
+            specs.append((" ".join(flags), b, k))  # key-spec "notes" are dropped
         docs_reply = c.call("COMMAND", "DOCS", name)
         docs = as_dict(docs_reply[1]).get(name)
-        pairs = [(k, v) for k, v in docs[1] if k[1] != "subcommands"] if docs else []
+        pairs = strip_docs(docs, command_names) if docs else []
         entries.append((name, tips, specs, pairs))
         for sub in f[9][1]:
             collect(sub)
@@ -156,20 +221,25 @@ def main():
     entries.sort(key=lambda e: e[0])
 
     out = []
-    out.append("// Generated by scripts/gen_command_meta.py from Redis 7.0's command metadata")
-    out.append("// (src/commands/*.json, BSD-3-Clause, Copyright (c) Redis Ltd.). Do not edit.")
+    out.append("// Generated by scripts/gen_command_meta.py from a Redis 7.0 server's COMMAND and")
+    out.append("// COMMAND DOCS replies. Do not edit. Interface data only: command tips, key specs")
+    out.append("// (flags, begin_search, find_keys) and, for COMMAND DOCS, since / group / doc_flags /")
+    out.append("// deprecated_since / replaced_by (command names only) and the argument structure (name,")
+    out.append("// type, key_spec_index, token, since, deprecated_since, flags). No documentation text:")
+    out.append("// summaries, complexity, history, key-spec notes and argument descriptions are not")
+    out.append("// extracted; COMMAND DOCS takes each summary from Ember's own CommandSpec::summary.")
     out.append("// clang-format off")
     out.append("static constexpr KeySpecMeta kKeySpecs[] = {")
     index = []
     n = 0
     for name, tips, specs, pairs in entries:
         index.append(n)
-        for notes, flags, b, k in specs:
-            out.append("  {%s, %s, KeySpecMeta::%s, %d, %s, %d, KeySpecMeta::%s, %d, %d, %d}," % (
-                cstr(notes) if notes else "nullptr", cstr(flags), b[0], b[1],
+        for flags, b, k in specs:
+            out.append("  {%s, KeySpecMeta::%s, %d, %s, %d, KeySpecMeta::%s, %d, %d, %d}," % (
+                cstr(flags), b[0], b[1],
                 cstr(b[2]) if b[2] else "nullptr", b[3], k[0], k[1], k[2], k[3]))
             n += 1
-    out.append("  {nullptr, \"\", KeySpecMeta::kUnknownBegin, 0, nullptr, 0, KeySpecMeta::kUnknownFind, 0, 0, 0},")
+    out.append("  {\"\", KeySpecMeta::kUnknownBegin, 0, nullptr, 0, KeySpecMeta::kUnknownFind, 0, 0, 0},")
     out.append("};")
     out.append("")
     out.append("static constexpr CommandMeta kCommandMetaTable[] = {")

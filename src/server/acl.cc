@@ -16,9 +16,9 @@ namespace {
 
 // Every category, in ACL CAT order.
 constexpr std::string_view kCategories[] = {
-    "keyspace", "read",   "write",    "set",       "sortedset",  "list",        "hash",
-    "string",   "bitmap", "hyperloglog", "geo",    "stream",     "pubsub",      "admin",
-    "fast",     "slow",   "blocking", "dangerous", "connection", "transaction", "scripting",
+    "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+    "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+    "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting",
 };
 
 bool ValidPasswordHash(std::string_view h) {
@@ -42,7 +42,7 @@ constexpr std::string_view kSyntax = "Syntax error";
 struct Acl::Impl {
   std::vector<const CommandSpec*> specs;
   std::unordered_map<const CommandSpec*, int> index;
-  std::vector<int> parent;                // index of the container, or -1
+  std::vector<int> parent;                 // index of the container, or -1
   std::vector<std::vector<int>> children;  // subcommand indexes of a container
   std::vector<uint32_t> categories;
 };
@@ -349,8 +349,8 @@ Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
   if (!u) return Verdict::kDeniedCommand;
   if (u->unrestricted) return Verdict::kOk;
   int i = CommandIndex(&spec);
-  bool allowed = i >= 0 && static_cast<size_t>(i) < u->allowed.size() &&
-                 u->allowed[static_cast<size_t>(i)];
+  bool allowed =
+      i >= 0 && static_cast<size_t>(i) < u->allowed.size() && u->allowed[static_cast<size_t>(i)];
   if (!allowed && i >= 0 && args.size() >= 2) {
     auto it = u->first_args.find(i);
     if (it != u->first_args.end()) {
@@ -394,10 +394,10 @@ bool Acl::Check(std::string_view user, const CommandSpec& spec,
                 std::span<const std::string_view> args, std::string* err) const {
   int key_index = 0;
   switch (Check(user, spec, args, &key_index)) {
-    case Verdict::kOk: return true;
+    case Verdict::kOk:
+      return true;
     case Verdict::kDeniedCommand:
-      *err = fmt::format("NOPERM this user has no permissions to run the '{}' command",
-                         spec.name);
+      *err = fmt::format("NOPERM this user has no permissions to run the '{}' command", spec.name);
       return false;
     case Verdict::kDeniedKey:
       *err = "NOPERM this user has no permissions to access one of the keys used as arguments";

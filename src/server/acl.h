@@ -84,8 +84,8 @@ class Acl {
   Verdict Check(std::string_view user, const CommandSpec& spec,
                 std::span<const std::string_view> args, int* key_index) const;
   // The dispatcher's form: fills Redis's NOPERM error text.
-  bool Check(std::string_view user, const CommandSpec& spec,
-             std::span<const std::string_view> args, std::string* err) const;
+  bool Check(std::string_view user, const CommandSpec& spec, std::span<const std::string_view> args,
+             std::string* err) const;
   // True if every user is unrestricted (the dispatcher skips the check).
   bool all_unrestricted() const { return restricted_users_ == 0; }
 

@@ -105,8 +105,7 @@ void CmdAclCat(CommandContext& ctx) {
   ReplyBuilder& r = ctx.reply();
   if (ctx.argc() > 3) {
     return r.Error(fmt::format(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try ACL HELP.",
-        ctx.arg(1)));
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try ACL HELP.", ctx.arg(1)));
   }
   if (ctx.argc() == 2) {
     auto names = AclCategoryNames(~0u);
@@ -161,7 +160,8 @@ void CmdAclDryRun(CommandContext& ctx) {
   }
   int key_index = 0;
   switch (acl.Check(user, *spec, args, &key_index)) {
-    case Acl::Verdict::kOk: return ctx.reply().Ok();
+    case Acl::Verdict::kOk:
+      return ctx.reply().Ok();
     case Acl::Verdict::kDeniedCommand:
       return ctx.reply().Bulk(
           fmt::format("This user has no permissions to run the '{}' command", spec->name));
@@ -228,8 +228,8 @@ void CmdAclHelp(CommandContext& ctx) {
 
 void RegisterAclFamily(CommandTable& table) {
   using namespace cmd_flags;
-  auto spec = [](const char* name, int arity, uint32_t flags, CommandHandler h,
-                 const char* summary, const char* since) {
+  auto spec = [](const char* name, int arity, uint32_t flags, CommandHandler h, const char* summary,
+                 const char* since) {
     CommandSpec s;
     s.name = name;
     s.arity = arity;
@@ -242,13 +242,13 @@ void RegisterAclFamily(CommandTable& table) {
   };
   constexpr uint32_t kAdm = kAdmin | kNoScript | kLoading | kStale;
   constexpr uint32_t kPlain = kNoScript | kLoading | kStale;
-  table.Add(spec("acl", -2, kSentinel, nullptr, "A container for Access List Control commands",
-                 "6.0.0"));
+  table.Add(
+      spec("acl", -2, kSentinel, nullptr, "A container for Access List Control commands", "6.0.0"));
   auto sub = [&](CommandSpec s) { table.AddSubcommand("acl", std::move(s)); };
-  sub(spec("cat", -2, kPlain, CmdAclCat, "List the ACL categories or the commands inside a category",
-           "6.0.0"));
-  sub(spec("deluser", -3, kAdm, CmdAclDelUser, "Remove the specified ACL users and the associated rules",
-           "6.0.0"));
+  sub(spec("cat", -2, kPlain, CmdAclCat,
+           "List the ACL categories or the commands inside a category", "6.0.0"));
+  sub(spec("deluser", -3, kAdm, CmdAclDelUser,
+           "Remove the specified ACL users and the associated rules", "6.0.0"));
   sub(spec("dryrun", -4, kAdm, CmdAclDryRun,
            "Returns whether the user can execute the given command without executing the "
            "command.",
@@ -268,10 +268,10 @@ void RegisterAclFamily(CommandTable& table) {
            "6.0.0"));
   sub(spec("users", 2, kAdm, CmdAclUsers, "List the username of all the configured ACL rules",
            "6.0.0"));
-  sub(spec("whoami", 2, kPlain, CmdAclWhoAmI, "Return the name of the user associated to the current connection",
-           "6.0.0"));
-  sub(spec("help", 2, kLoading | kStale, CmdAclHelp, "Show helpful text about the different subcommands",
-           "6.0.0"));
+  sub(spec("whoami", 2, kPlain, CmdAclWhoAmI,
+           "Return the name of the user associated to the current connection", "6.0.0"));
+  sub(spec("help", 2, kLoading | kStale, CmdAclHelp,
+           "Show helpful text about the different subcommands", "6.0.0"));
 }
 
 }  // namespace ember

@@ -93,8 +93,7 @@ std::string ClientInfoString(const Connection& conn, const Connection& self,
                  now_s - conn.created_ms / 1000, now_s - conn.last_interaction_ms / 1000,
                  FlagsOf(conn), conn.db_index, qbuf, qcap > qbuf ? qcap - qbuf : 0, argv_mem,
                  conn.output_capacity(), conn.output_capacity(), obl, oll, omem,
-                 ClientMemory(conn, argv_mem), pending > 0 ? "rw" : "r", cmd, conn.user,
-                 conn.resp);
+                 ClientMemory(conn, argv_mem), pending > 0 ? "rw" : "r", cmd, conn.user, conn.resp);
   return out;
 }
 
@@ -105,7 +104,9 @@ bool ValidClientName(std::string_view name) {
   return true;
 }
 
-void CmdClientId(CommandContext& ctx) { ctx.reply().Integer(static_cast<int64_t>(ctx.client().id)); }
+void CmdClientId(CommandContext& ctx) {
+  ctx.reply().Integer(static_cast<int64_t>(ctx.client().id));
+}
 
 void CmdClientSetName(CommandContext& ctx) {
   std::string_view name = ctx.arg(2);
@@ -392,8 +393,8 @@ void CmdClientHelp(CommandContext& ctx) {
 
 void RegisterClientFamily(CommandTable& table) {
   using namespace cmd_flags;
-  auto spec = [](const char* name, int arity, uint32_t flags, CommandHandler h,
-                 const char* summary, const char* since) {
+  auto spec = [](const char* name, int arity, uint32_t flags, CommandHandler h, const char* summary,
+                 const char* since) {
     CommandSpec s;
     s.name = name;
     s.arity = arity;
@@ -405,7 +406,8 @@ void RegisterClientFamily(CommandTable& table) {
     s.since = since;
     return s;
   };
-  CommandSpec container = spec("client", -2, 0, nullptr, "A container for client connection commands", "2.4.0");
+  CommandSpec container =
+      spec("client", -2, 0, nullptr, "A container for client connection commands", "2.4.0");
   container.acl_categories = 0;
   table.Add(std::move(container));
   constexpr uint32_t kAdm = kAdmin | kNoScript | kLoading | kStale;
@@ -414,18 +416,15 @@ void RegisterClientFamily(CommandTable& table) {
   sub(spec("id", 2, kConn, CmdClientId, "Returns the unique client ID of the connection.",
            "5.0.0"));
   sub(spec("setname", 3, kConn, CmdClientSetName, "Sets the connection name.", "2.6.9"));
-  sub(spec("getname", 2, kConn, CmdClientGetName, "Returns the name of the connection.",
-           "2.6.9"));
+  sub(spec("getname", 2, kConn, CmdClientGetName, "Returns the name of the connection.", "2.6.9"));
   sub(spec("list", -2, kAdm, CmdClientList, "Lists open connections.", "2.4.0"));
-  sub(spec("info", 2, kConn, CmdClientInfo, "Returns information about the connection.",
-           "6.2.0"));
+  sub(spec("info", 2, kConn, CmdClientInfo, "Returns information about the connection.", "6.2.0"));
   sub(spec("kill", -3, kAdm, CmdClientKill, "Terminates open connections.", "2.4.0"));
-  sub(spec("pause", -3, kAdm, CmdClientPause,
-           "Suspends commands processing.", "3.0.0"));
-  sub(spec("unpause", 2, kAdm, CmdClientUnpause,
-           "Resumes processing commands from paused clients.", "6.2.0"));
-  sub(spec("reply", 3, kConn, CmdClientReply,
-           "Instructs the server whether to reply to commands.", "3.2.0"));
+  sub(spec("pause", -3, kAdm, CmdClientPause, "Suspends commands processing.", "3.0.0"));
+  sub(spec("unpause", 2, kAdm, CmdClientUnpause, "Resumes processing commands from paused clients.",
+           "6.2.0"));
+  sub(spec("reply", 3, kConn, CmdClientReply, "Instructs the server whether to reply to commands.",
+           "3.2.0"));
   sub(spec("no-evict", 3, kAdm, CmdClientNoEvict,
            "Sets the client eviction mode of the connection.", "7.0.0"));
   sub(spec("unblock", -3, kAdm, CmdClientUnblock,

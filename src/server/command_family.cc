@@ -1,5 +1,7 @@
 // COMMAND: (no args), COUNT, INFO, DOCS, LIST, GETKEYS, GETKEYSANDFLAGS, HELP — answered from
-// the command table, with Redis 7.0's tips, key specs and docs (server/command_meta.h).
+// the command table, with the interface metadata of server/command_meta.h (tips, key specs,
+// argument structure). COMMAND DOCS summaries are Ember's own (CommandSpec::summary); like
+// Redis's, the reply has no complexity or history fields when a command has none to give.
 #include <fmt/format.h>
 
 #include <vector>
@@ -25,11 +27,7 @@ void ReplyKeySpecs(ReplyBuilder& r, const CommandSpec& spec, const CommandMeta* 
     auto specs = meta->key_specs();
     r.SetLen(specs.size());
     for (const KeySpecMeta& ks : specs) {
-      r.MapLen(ks.notes ? 4 : 3);
-      if (ks.notes) {
-        r.Bulk("notes");
-        r.Bulk(ks.notes);
-      }
+      r.MapLen(3);
       r.Bulk("flags");
       std::vector<std::string_view> flags;
       std::string_view f = ks.flags;
@@ -161,14 +159,21 @@ void ReplyCommandInfo(ReplyBuilder& r, const CommandSpec& spec) {
 void ReplyCommandDocs(ReplyBuilder& r, const CommandSpec& spec) {
   const CommandMeta* meta = FindCommandMeta(spec.name);
   bool subs = !spec.subcommands.empty();
+  bool summary = !spec.summary.empty();
+  // Field order as Redis sends it: summary, since, group, then the optional ones.
   if (meta) {
-    r.MapLen(static_cast<size_t>(meta->num_doc_fields) + (subs ? 1 : 0));
+    r.MapLen((summary ? 1 : 0) + static_cast<size_t>(meta->num_doc_fields) + (subs ? 1 : 0));
+    if (summary) {
+      r.Bulk("summary");
+      r.Bulk(spec.summary);
+    }
     EmitStoredReply(r, meta->docs, 2 * static_cast<size_t>(meta->num_doc_fields));
   } else {
-    size_t n = 3 + (subs ? 1 : 0);
-    r.MapLen(n);
-    r.Bulk("summary");
-    r.Bulk(spec.summary);
+    r.MapLen((summary ? 1 : 0) + 2 + (subs ? 1 : 0));
+    if (summary) {
+      r.Bulk("summary");
+      r.Bulk(spec.summary);
+    }
     r.Bulk("since");
     r.Bulk(spec.since);
     r.Bulk("group");
@@ -259,8 +264,10 @@ void CmdCommandList(CommandContext& ctx) {
   std::vector<std::string_view> names;
   auto consider = [&](const CommandSpec& spec) {
     switch (filter) {
-      case Filter::kNone: break;
-      case Filter::kModule: return;  // no modules
+      case Filter::kNone:
+        break;
+      case Filter::kModule:
+        return;  // no modules
       case Filter::kAclCat:
         if (!cat || !(spec.AllAclCategories() & cat)) return;
         break;
@@ -326,25 +333,23 @@ void CmdCommandHelp(CommandContext& ctx) {
   static const char* kLines[] = {
       "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "(no subcommand)",
-      "    Return details about all Redis commands.",
+      "    Describes every command the server knows.",
       "COUNT",
-      "    Return the total number of commands in this Redis server.",
+      "    Tells how many commands the server knows.",
       "LIST",
-      "    Return a list of all commands in this Redis server.",
+      "    Lists the names of all commands, subcommands included.",
       "INFO [<command-name> ...]",
-      "    Return details about multiple Redis commands.",
-      "    If no command names are given, documentation details for all",
-      "    commands are returned.",
+      "    Describes the named commands (arity, flags, keys, categories, ...),",
+      "    or every command when none is named.",
       "DOCS [<command-name> ...]",
-      "    Return documentation details about multiple Redis commands.",
-      "    If no command names are given, documentation details for all",
-      "    commands are returned.",
+      "    Gives the documentation entry (summary, arguments, ...) of the named",
+      "    commands, or of every command when none is named.",
       "GETKEYS <full-command>",
-      "    Return the keys from a full Redis command.",
+      "    Finds the key arguments of a complete command line.",
       "GETKEYSANDFLAGS <full-command>",
-      "    Return the keys and the access flags from a full Redis command.",
+      "    Finds the key arguments of a complete command line, with their access flags.",
       "HELP",
-      "    Prints this help.",
+      "    Shows this text.",
   };
   ctx.reply().ArrayLen(std::size(kLines));
   for (const char* line : kLines) ctx.reply().SimpleString(line);
@@ -367,20 +372,19 @@ void RegisterCommandFamily(CommandTable& table) {
     s.since = since;
     return s;
   };
-  table.Add(spec("command", -1, CmdCommand, "Get array of Redis command details", "2.8.13"));
+  table.Add(spec("command", -1, CmdCommand, "Describes the commands this server knows.", "2.8.13"));
   auto sub = [&](CommandSpec s) { table.AddSubcommand("command", std::move(s)); };
-  sub(spec("count", 2, CmdCommandCount, "Get total number of Redis commands", "2.8.13"));
-  sub(spec("info", -2, CmdCommandInfo, "Get array of specific Redis command details, or all when "
-                                       "no argument is given.", "2.8.13"));
-  sub(spec("docs", -2, CmdCommandDocs, "Get array of specific Redis command documentation",
-           "7.0.0"));
-  sub(spec("list", -2, CmdCommandList, "Get an array of Redis command names", "7.0.0"));
-  sub(spec("getkeys", -4, CmdCommandGetKeys, "Extract keys given a full Redis command",
+  sub(spec("count", 2, CmdCommandCount, "Tells how many commands the server knows.", "2.8.13"));
+  sub(spec("info", -2, CmdCommandInfo,
+           "Describes the named commands, or all of them when none is named.", "2.8.13"));
+  sub(spec("docs", -2, CmdCommandDocs,
+           "Gives the documentation entries of the named commands, or of all of them.", "7.0.0"));
+  sub(spec("list", -2, CmdCommandList, "Lists command names, optionally filtered.", "7.0.0"));
+  sub(spec("getkeys", -4, CmdCommandGetKeys, "Finds the key arguments of a complete command line.",
            "2.8.13"));
   sub(spec("getkeysandflags", -4, CmdCommandGetKeysAndFlags,
-           "Extract keys and access flags given a full Redis command", "7.0.0"));
-  sub(spec("help", 2, CmdCommandHelp, "Show helpful text about the different subcommands",
-           "5.0.0"));
+           "Finds the key arguments of a command line, with their access flags.", "7.0.0"));
+  sub(spec("help", 2, CmdCommandHelp, "Shows how to use the COMMAND subcommands.", "5.0.0"));
 }
 
 }  // namespace ember

@@ -1,6 +1,8 @@
-// Command metadata Ember's command table does not carry itself, from Redis 7.0's command
-// definitions: COMMAND INFO tips and key specs, and the COMMAND DOCS entry. Looked up by full
-// name ("get", "config|get"); commands Redis does not have get none.
+// Interface metadata Ember's command table does not carry itself, generated from a Redis 7.0
+// server by scripts/gen_command_meta.py: COMMAND INFO tips and key specs, and the COMMAND DOCS
+// fields clients parse (since, group, doc_flags, deprecated_since, replaced_by, arguments). No
+// documentation text: summaries come from CommandSpec::summary. Looked up by full name ("get",
+// "config|get"); commands Redis does not have get none.
 #pragma once
 
 #include <span>
@@ -16,7 +18,6 @@ struct CommandSpec;
 struct KeySpecMeta {
   enum BeginType { kIndex, kKeyword, kUnknownBegin };
   enum FindType { kRange, kKeynum, kUnknownFind };
-  const char* notes;  // nullptr if none
   const char* flags;  // space-separated: "RW access update"
   BeginType bs_type;
   int bs_index;
@@ -33,7 +34,9 @@ struct CommandMeta {
   int first_key_spec;
   int num_key_specs;
   int num_doc_fields;
-  std::string_view docs;  // the COMMAND DOCS fields as RESP3 with '\n' line ends
+  // The COMMAND DOCS fields after "summary" (which comes from CommandSpec::summary), as RESP3
+  // with '\n' line ends.
+  std::string_view docs;
 
   std::span<const KeySpecMeta> key_specs() const;
   std::vector<std::string_view> tip_list() const;

@@ -56,7 +56,7 @@ void CmdHello(CommandContext& ctx) {
   int64_t ver = 0;
   size_t next = 1;
   if (ctx.argc() >= 2) {
-    if (!ParseInt64(ctx.arg(1), &ver) || ver < 0 || ver > INT32_MAX) {
+    if (!ParseInt64(ctx.arg(1), &ver)) {
       return ctx.reply().Error("ERR Protocol version is not an integer or out of range");
     }
     if (ver < 2 || ver > 3) return ctx.reply().Error(errors::kNoProto);

@@ -112,9 +112,9 @@ size_t RdbStringBytes(const Value& v) {
 }
 
 void ReplyDebugSyntaxError(CommandContext& ctx) {
-  ctx.reply().Error(fmt::format(
-      "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-      ctx.arg(1).substr(0, 128)));
+  ctx.reply().Error(
+      fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+                  ctx.arg(1).substr(0, 128)));
 }
 
 void DebugHelp(CommandContext& ctx) {
@@ -165,8 +165,8 @@ void DebugObject(CommandContext& ctx) {
   size_t serialized = v.type() == ValueType::kString ? RdbStringBytes(v) : 0;
   ctx.reply().SimpleString(fmt::format(
       "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
-      static_cast<const void*>(&e->value), shared ? 2147483647 : 1, v.EncodingName(),
-      serialized, static_cast<uint32_t>(e->lru), IdleTimeMs(e) / 1000));
+      static_cast<const void*>(&e->value), shared ? 2147483647 : 1, v.EncodingName(), serialized,
+      static_cast<uint32_t>(e->lru), IdleTimeMs(e) / 1000));
 }
 
 void DebugPopulate(CommandContext& ctx) {

@@ -46,13 +46,12 @@ namespace {
 
 // Sections in the order Redis prints them.
 constexpr std::string_view kSectionOrder[] = {
-    "server",       "clients",    "memory",       "persistence", "stats",
-    "replication",  "cpu",        "modules",      "commandstats", "errorstats",
-    "latencystats", "cluster",    "keyspace",
+    "server",  "clients",      "memory",     "persistence",  "stats",   "replication", "cpu",
+    "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace",
 };
 constexpr std::string_view kDefaultSections[] = {
-    "server", "clients",    "memory",  "persistence", "stats",   "replication",
-    "cpu",    "modules",    "errorstats", "cluster",   "keyspace",
+    "server", "clients", "memory",     "persistence", "stats",    "replication",
+    "cpu",    "modules", "errorstats", "cluster",     "keyspace",
 };
 
 size_t ProcessRss() {

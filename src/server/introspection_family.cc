@@ -24,9 +24,9 @@ void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines) {
 // Redis's addReplySubcommandSyntaxError.
 void ReplySubcommandSyntaxError(CommandContext& ctx) {
   std::string container = ctx.spec().parent ? ctx.spec().parent->name : ctx.spec().name;
-  ctx.reply().Error(fmt::format(
-      "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-      ctx.arg(1).substr(0, 128), ToUpper(container)));
+  ctx.reply().Error(
+      fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+                  ctx.arg(1).substr(0, 128), ToUpper(container)));
 }
 
 // --- SLOWLOG ---------------------------------------------------------------------------------
@@ -66,20 +66,21 @@ void CmdSlowlogReset(CommandContext& ctx) {
 }
 
 void CmdSlowlogHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, {
-                     "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                     "GET [<count>]",
-                     "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-                     "    Entries are made of:",
-                     "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-                     "    client name",
-                     "LEN",
-                     "    Return the length of the slowlog.",
-                     "RESET",
-                     "    Reset the slowlog.",
-                     "HELP",
-                     "    Prints this help.",
-                 });
+  ReplyHelp(ctx,
+            {
+                "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET [<count>]",
+                "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+                "    Entries are made of:",
+                "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+                "    client name",
+                "LEN",
+                "    Return the length of the slowlog.",
+                "RESET",
+                "    Reset the slowlog.",
+                "HELP",
+                "    Prints this help.",
+            });
 }
 
 // --- LATENCY ---------------------------------------------------------------------------------
@@ -117,7 +118,8 @@ void CmdLatencyReset(CommandContext& ctx) {
     n = static_cast<int64_t>(events.size());
     events.clear();
   } else {
-    for (size_t i = 2; i < ctx.argc(); ++i) n += static_cast<int64_t>(events.erase(std::string(ctx.arg(i))));
+    for (size_t i = 2; i < ctx.argc(); ++i)
+      n += static_cast<int64_t>(events.erase(std::string(ctx.arg(i))));
   }
   ctx.reply().Integer(n);
 }
@@ -312,8 +314,8 @@ void CmdMemoryHelp(CommandContext& ctx) {
                  });
 }
 
-CommandSpec Spec(const char* name, int arity, uint32_t flags, CommandHandler h,
-                 const char* summary, const char* since) {
+CommandSpec Spec(const char* name, int arity, uint32_t flags, CommandHandler h, const char* summary,
+                 const char* since) {
   CommandSpec s;
   s.name = name;
   s.arity = arity;
@@ -333,24 +335,23 @@ void RegisterIntrospectionFamily(CommandTable& table) {
   constexpr uint32_t kAdmNoScript = kAdmin | kNoScript | kLoading | kStale;
 
   table.Add(Spec("slowlog", -2, 0, nullptr, "A container for slow log commands", "2.2.12"));
-  table.AddSubcommand("slowlog", Spec("get", -2, kAdm, CmdSlowlogGet,
-                                      "Get the slow log's entries", "2.2.12"));
-  table.AddSubcommand("slowlog", Spec("len", 2, kAdm, CmdSlowlogLen,
-                                      "Get the slow log's length", "2.2.12"));
+  table.AddSubcommand("slowlog",
+                      Spec("get", -2, kAdm, CmdSlowlogGet, "Get the slow log's entries", "2.2.12"));
+  table.AddSubcommand("slowlog",
+                      Spec("len", 2, kAdm, CmdSlowlogLen, "Get the slow log's length", "2.2.12"));
   table.AddSubcommand("slowlog", Spec("reset", 2, kAdm, CmdSlowlogReset,
                                       "Clear all entries from the slow log", "2.2.12"));
   table.AddSubcommand("slowlog",
                       Spec("help", 2, kLoading | kStale, CmdSlowlogHelp,
                            "Show helpful text about the different subcommands", "6.2.0"));
 
-  table.Add(Spec("latency", -2, 0, nullptr, "A container for latency diagnostics commands",
-                 "2.8.13"));
+  table.Add(
+      Spec("latency", -2, 0, nullptr, "A container for latency diagnostics commands", "2.8.13"));
   table.AddSubcommand("latency",
                       Spec("latest", 2, kAdmNoScript, CmdLatencyLatest,
                            "Return the latest latency samples for all events.", "2.8.13"));
-  table.AddSubcommand("latency",
-                      Spec("history", 3, kAdmNoScript, CmdLatencyHistory,
-                           "Return timestamp-latency samples for the event.", "2.8.13"));
+  table.AddSubcommand("latency", Spec("history", 3, kAdmNoScript, CmdLatencyHistory,
+                                      "Return timestamp-latency samples for the event.", "2.8.13"));
   table.AddSubcommand("latency", Spec("reset", -2, kAdmNoScript, CmdLatencyReset,
                                       "Reset latency data for one or more events.", "2.8.13"));
   table.AddSubcommand("latency",
@@ -360,25 +361,23 @@ void RegisterIntrospectionFamily(CommandTable& table) {
                       Spec("help", 2, kLoading | kStale, CmdLatencyHelp,
                            "Show helpful text about the different subcommands.", "2.8.13"));
 
-  table.Add(Spec("memory", -2, 0, nullptr, "A container for memory diagnostics commands",
-                 "4.0.0"));
-  CommandSpec usage = Spec("usage", -3, kReadOnly, CmdMemoryUsage,
-                           "Estimate the memory usage of a key", "4.0.0");
+  table.Add(Spec("memory", -2, 0, nullptr, "A container for memory diagnostics commands", "4.0.0"));
+  CommandSpec usage =
+      Spec("usage", -3, kReadOnly, CmdMemoryUsage, "Estimate the memory usage of a key", "4.0.0");
   usage.first_key = 2;
   usage.last_key = 2;
   usage.key_step = 1;
   table.AddSubcommand("memory", std::move(usage));
-  table.AddSubcommand("memory", Spec("stats", 2, 0, CmdMemoryStats,
-                                     "Show memory usage details", "4.0.0"));
-  table.AddSubcommand("memory", Spec("doctor", 2, 0, CmdMemoryDoctor,
-                                     "Outputs memory problems report", "4.0.0"));
+  table.AddSubcommand("memory",
+                      Spec("stats", 2, 0, CmdMemoryStats, "Show memory usage details", "4.0.0"));
+  table.AddSubcommand(
+      "memory", Spec("doctor", 2, 0, CmdMemoryDoctor, "Outputs memory problems report", "4.0.0"));
   table.AddSubcommand("memory", Spec("malloc-stats", 2, 0, CmdMemoryMallocStats,
                                      "Show allocator internal stats", "4.0.0"));
   table.AddSubcommand("memory", Spec("purge", 2, 0, CmdMemoryPurge,
                                      "Ask the allocator to release memory", "4.0.0"));
-  table.AddSubcommand("memory",
-                      Spec("help", 2, kLoading | kStale, CmdMemoryHelp,
-                           "Show helpful text about the different subcommands", "4.0.0"));
+  table.AddSubcommand("memory", Spec("help", 2, kLoading | kStale, CmdMemoryHelp,
+                                     "Show helpful text about the different subcommands", "4.0.0"));
 }
 
 }  // namespace ember

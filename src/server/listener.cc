@@ -38,14 +38,15 @@ std::string FormatSockAddr(const void* addr) {
   if (sa->sa_family == AF_INET6) {
     const auto* in6 = static_cast<const sockaddr_in6*>(addr);
     inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-    return std::string(ip) + ":" + std::to_string(ntohs(in6->sin6_port));
+    // IPv6 addresses are bracketed, as Redis's anetFormatAddr does.
+    return "[" + std::string(ip) + "]:" + std::to_string(ntohs(in6->sin6_port));
   }
   return "";
 }
 
 bool IsLoopbackPeer(const std::string& addr) {
-  return addr.rfind("127.", 0) == 0 || addr.rfind("::1:", 0) == 0 ||
-         addr.rfind("::ffff:127.", 0) == 0;
+  return addr.rfind("127.", 0) == 0 || addr.rfind("[::1]:", 0) == 0 ||
+         addr.rfind("[::ffff:127.", 0) == 0;
 }
 
 void Listener::OnIoEvent(uint32_t /*events*/) {

@@ -27,7 +27,7 @@ class Listener : public IoHandler {
   std::string description_;
 };
 
-// Address helpers. FormatPeer gives "ip:port" (IPv6 as "ip:port" too, as Redis's CLIENT LIST).
+// Address helpers: "ip:port", with IPv6 addresses bracketed ("[::1]:port") as in Redis.
 std::string FormatSockAddr(const void* sockaddr);
 bool IsLoopbackPeer(const std::string& addr);
 

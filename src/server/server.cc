@@ -498,6 +498,20 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
   if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) {
     return reject(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
   }
+  if (spec->is(cmd_flags::kProtected)) {
+    // DEBUG (and MODULE) are refused unless enable-debug-command allows them (Redis 7.0).
+    bool debug = spec->name.rfind("debug", 0) == 0;
+    std::string option = debug ? "enable-debug-command" : "enable-module-command";
+    std::string setting = config_table_.GetValue(option).value_or("no");
+    bool local = conn.is_unix_socket() || IsLoopbackPeer(conn.peer_addr());
+    if (!(setting == "yes" || (setting == "local" && local))) {
+      return reject(fmt::format(
+          "ERR {} command not allowed. If the {} option is set to \"local\", you can run it from "
+          "a local connection, otherwise you need to set this option in the configuration file, "
+          "and then restart the server.",
+          debug ? "DEBUG" : "MODULE", option));
+    }
+  }
   if (!conn.authenticated && !spec->is(cmd_flags::kNoAuth)) return reject(errors::kNoAuth);
   if (!acl_.all_unrestricted()) {
     std::string err;

@@ -5,6 +5,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "server/listener.h"
 #include "server/server.h"
 #include "server/server_families.h"
 
@@ -32,7 +33,10 @@ void CmdConfigSet(CommandContext& ctx) {
     pairs.emplace_back(std::string(ctx.arg(i)), std::string(ctx.arg(i + 1)));
   }
   std::string err;
-  if (!ServerOf(ctx).config_table().Set(pairs, &err)) return ctx.reply().Error(err);
+  Connection& conn = ConnOf(ctx);
+  // enable-protected-configs local: dir and dbfilename may be changed from local clients only.
+  bool local = conn.is_unix_socket() || IsLoopbackPeer(conn.peer_addr());
+  if (!ServerOf(ctx).config_table().Set(pairs, &err, local)) return ctx.reply().Error(err);
   ctx.reply().Ok();
 }
 

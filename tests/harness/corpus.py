@@ -2,6 +2,8 @@
 
 A corpus file is a sequence of lines:
 
+    @needs CMD [CMD ...]           header (before the first step): the whole file is skipped
+                                   unless the server under test knows every CMD (COMMAND INFO)
     # comment                      (only when '#' is the first non-blank character)
     <blank line>                   separator, no meaning (state carries over)
     SET key "a value\\n"           a command, redis-cli quoting: "..." with \\n \\r \\t \\b \\a \\\\ \\" \\xHH,
@@ -106,7 +108,7 @@ class Step:
     lineno: int
     text: str
     op: str                      # "cmd", "raw", "raw-noreply", "resp3", "resp2", "sleep", "closed",
-    #                              "reconnect", "flush"
+    #                              "reconnect", "flush", "needs" (args = command names; not run)
     args: list[bytes] = field(default_factory=list)
     ignore_value: bool = False
     sort: bool = False
@@ -140,7 +142,16 @@ def parse_corpus(text: str) -> list[Step]:
             if line.startswith("@"):
                 word, _, rest = line.partition(" ")
                 d = word[1:]
-                if d in ("resp3", "resp2", "closed", "reconnect", "flush"):
+                if d == "needs":
+                    if ignore or sort:
+                        raise CorpusSyntaxError("@needs takes no modifiers")
+                    if any(x.op != "needs" for x in steps):
+                        raise CorpusSyntaxError("@needs must come before the first step")
+                    names = split_args(rest)
+                    if not names:
+                        raise CorpusSyntaxError("@needs takes at least one command name")
+                    steps.append(Step(lineno, full, "needs", names))
+                elif d in ("resp3", "resp2", "closed", "reconnect", "flush"):
                     steps.append(Step(lineno, full, d))
                 elif d == "sleep":
                     secs = float(rest)
@@ -159,6 +170,18 @@ def parse_corpus(text: str) -> list[Step]:
         except CorpusSyntaxError as e:
             raise CorpusSyntaxError(f"line {lineno}: {e}") from None
     return steps
+
+
+def corpus_needs(steps: list[Step]) -> list[str]:
+    """Command names required by the file's `@needs` header lines (in order, no duplicates)."""
+    out: list[str] = []
+    for st in steps:
+        if st.op == "needs":
+            for a in st.args:
+                name = a.decode()
+                if name.upper() not in (x.upper() for x in out):
+                    out.append(name)
+    return out
 
 
 class _Side:
@@ -200,6 +223,8 @@ def run_corpus(steps: list[Step], ember, reference, label: str = "") -> list[str
                 raise RuntimeError(f"FLUSHALL on {s.name} failed: {r!r}")
         for st in steps:
             where = f"{label}:{st.lineno}: {st.text}"
+            if st.op == "needs":  # checked by the caller (see corpus_needs)
+                continue
             if st.op == "sleep":
                 time.sleep(st.seconds)
                 continue
