@@ -33,9 +33,9 @@ unit: build
 integration: build
 	EMBER_SERVER=$(abspath $(BUILD_DIR))/ember-server $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration tests/compat
 
-test: unit integration
+# Every suite on the Release build, then again under ASan/UBSan.
+test: unit integration test-asan
 
-# The same suites under ASan/UBSan.
 test-asan: build-asan
 	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
 	EMBER_SERVER=$(abspath $(ASAN_BUILD_DIR))/ember-server $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration tests/compat

@@ -8,7 +8,7 @@
 # the client is often the bottleneck, and CPU per request shows the server's own efficiency.
 # Finally it compares used_memory after DEBUG POPULATE 1000000.
 #
-# Usage: bench/run.sh [path/to/ember-server] [rounds] [requests]
+# Usage: [TESTS="set get"] bench/run.sh [path/to/ember-server] [rounds] [requests]
 set -euo pipefail
 
 EMBER=${1:-build/ember-server}
@@ -51,7 +51,7 @@ measure() {  # port pid test pipeline size
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 printf "%-6s %-3s %-5s %12s %12s %8s %10s\n" test P size ember_rps redis_rps thr_ratio cpu_ratio
-for test in set get incr mset; do
+for test in ${TESTS:-set get incr mset}; do
   for pipe in 1 16; do
     for size in 3 1024; do
       [ "$test" = incr ] && [ "$size" = 1024 ] && continue

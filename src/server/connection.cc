@@ -42,26 +42,23 @@ void Connection::OnIoEvent(uint32_t events) {
 void Connection::HandleReadable() {
   // Compact consumed bytes before reading more, so the buffer does not grow without bound.
   if (in_pos_ > 0 && (in_pos_ == in_.size() || in_pos_ > in_.size() / 2)) {
-    in_.erase(0, in_pos_);
+    in_.ConsumeFront(in_pos_);
     in_pos_ = 0;
   }
   size_t want = std::max(kReadChunk, parser_.pending_bulk_bytes());
-  size_t old_size = in_.size();
-  if (in_.capacity() < old_size + want) in_.reserve(old_size + want);
-  in_.resize(old_size + want);
+  char* dest = in_.Prepare(want);
   ssize_t n;
   do {
-    n = read(fd_, in_.data() + old_size, want);
+    n = read(fd_, dest, want);
   } while (n < 0 && errno == EINTR);
   if (n <= 0) {
-    in_.resize(old_size);
     if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
       EMBER_LOG_VERBOSE("Client closed connection id={} addr={}", id, peer_addr_);
       Close();
     }
     return;
   }
-  in_.resize(old_size + static_cast<size_t>(n));
+  in_.Commit(static_cast<size_t>(n));
   total_net_input += static_cast<uint64_t>(n);
   server_->stats().total_net_input_bytes += static_cast<uint64_t>(n);
   ++server_->stats().total_reads_processed;
@@ -71,7 +68,7 @@ void Connection::HandleReadable() {
     EMBER_LOG_WARNING(
         "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: "
         "{})",
-        id, peer_addr_, std::string_view(in_).substr(in_pos_, 64));
+        id, peer_addr_, in_.view().substr(in_pos_, 64));
     ++server_->stats().client_query_buffer_limit_disconnections;
     Close();
     return;
@@ -87,7 +84,7 @@ void Connection::ProcessInput() {
     // Before AUTH (the default user has a password) large counts are refused.
     parser_.set_unauthenticated(!authenticated);
     size_t consumed = 0;
-    auto status = parser_.Parse(std::string_view(in_).substr(in_pos_), &consumed);
+    auto status = parser_.Parse(in_.view().substr(in_pos_), &consumed);
     if (status == RequestParser::Status::kNeedMore) break;
     if (status == RequestParser::Status::kProtocolError) {
       EMBER_LOG_VERBOSE("Protocol error ({}) from client: id={} addr={}", parser_.error(), id,
@@ -109,10 +106,10 @@ void Connection::ProcessInput() {
   processing_ = false;
   if (!closed_ && has_pending_output()) server_->MarkPendingWrite(this);
   if (in_pos_ == in_.size()) {
-    in_.clear();
+    in_.Clear();
     in_pos_ = 0;
     // Give back a large buffer once it is drained (a big value passed through).
-    if (in_.capacity() > 1024 * 1024) in_.shrink_to_fit();
+    in_.ShrinkIfLarger(1024 * 1024);
   }
 }
 

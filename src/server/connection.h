@@ -7,6 +7,7 @@
 #include <string>
 
 #include "commands/command.h"
+#include "common/byte_buffer.h"
 #include "protocol/reply_builder.h"
 #include "protocol/request_parser.h"
 #include "server/event_loop.h"
@@ -73,7 +74,7 @@ class Connection : public ClientState, public IoHandler {
   bool write_armed_ = false;
   bool processing_ = false;
 
-  std::string in_;
+  ByteBuffer in_;
   size_t in_pos_ = 0;
   RequestParser parser_;
 

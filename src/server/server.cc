@@ -603,7 +603,7 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
       slowlog_.pop_back();
     }
   }
-  RecordLatency("command", duration / 1000);
+  if (config_.latency_monitor_threshold > 0) RecordLatency("command", duration / 1000);
 
   if (monitors_ > 0 && !spec.is(cmd_flags::kSkipMonitor) && !spec.is(cmd_flags::kAdmin)) {
     FeedMonitors(conn, args);
