@@ -75,18 +75,16 @@ int Server::Configure(int argc, char** argv) {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   executable_ = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]);
+  // Commands are registered first so rename-command can be checked while the file is read.
+  RegisterAllCommands(CommandTable::Global());
+  RegisterServerCommands(CommandTable::Global());
+  config_table_.SetCommandValidator(
+      [](std::string_view name) { return CommandTable::Global().Find(name) != nullptr; });
   if (!config_table_.LoadFromCommandLine(argc, argv)) return 1;
 
   auto& log = GetLogSettings();
   log.file = config_.logfile;
-  static const std::pair<const char*, LogLevel> kLevels[] = {{"debug", LogLevel::kDebug},
-                                                             {"verbose", LogLevel::kVerbose},
-                                                             {"notice", LogLevel::kNotice},
-                                                             {"warning", LogLevel::kWarning},
-                                                             {"nothing", LogLevel::kNothing}};
-  for (auto& [name, level] : kLevels) {
-    if (config_.loglevel == name) log.level = level;
-  }
+  ApplyLogLevel();
   log.role = is_replica() ? 'S' : 'M';
 
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases));
@@ -97,14 +95,22 @@ int Server::Configure(int argc, char** argv) {
     Propagate(db_index, effects, {});
   });
 
-  RegisterAllCommands(CommandTable::Global());
-  RegisterServerCommands(CommandTable::Global());
   ApplyRenamedCommands();
   // The ACL's permission bitmap is laid out over the final command table.
   acl_.Init();
   acl_.SetDefaultPassword(config_.requirepass);
   RegisterConfigHooks();
   return -1;
+}
+
+void Server::ApplyLogLevel() {
+  static const std::pair<const char*, LogLevel> kLevels[] = {
+      {"debug", LogLevel::kDebug},     {"verbose", LogLevel::kVerbose},
+      {"notice", LogLevel::kNotice},   {"warning", LogLevel::kWarning},
+      {"nothing", LogLevel::kNothing}};
+  for (auto& [name, level] : kLevels) {
+    if (config_.loglevel == name) GetLogSettings().level = level;
+  }
 }
 
 void Server::ApplyRenamedCommands() {
@@ -125,13 +131,7 @@ void Server::RegisterConfigHooks() {
     return true;
   });
   config_table_.OnApply("loglevel", [this](std::string*) {
-    static const std::pair<const char*, LogLevel> kLevels[] = {
-        {"debug", LogLevel::kDebug},     {"verbose", LogLevel::kVerbose},
-        {"notice", LogLevel::kNotice},   {"warning", LogLevel::kWarning},
-        {"nothing", LogLevel::kNothing}};
-    for (auto& [name, level] : kLevels) {
-      if (config_.loglevel == name) GetLogSettings().level = level;
-    }
+    ApplyLogLevel();
     return true;
   });
   config_table_.OnApply("logfile", [this](std::string*) {

@@ -151,6 +151,7 @@ class Server : public ServerServices {
   void ActiveExpireCycle();
   void CloseTimedOutClients();
   void ApplyRenamedCommands();
+  void ApplyLogLevel();
   void RegisterConfigHooks();
   void LogStartup();
   void Daemonize();

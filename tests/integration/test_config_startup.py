@@ -71,6 +71,15 @@ def test_cmdline_only_directives(ember_factory):
     assert c.call("SELECT", "2") == Reply("error", "ERR DB index is out of range")
 
 
+def test_rename_command(ember_factory):
+    srv = ember_factory(config="rename-command get myget\nrename-command flushall \"\"\n")
+    c = srv.raw()
+    assert c.call("SET", "k", "v") == Reply("simple", "OK")
+    assert c.call("GET", "k").kind == "error"
+    assert c.call("MYGET", "k") == Reply("bulk", b"v")
+    assert c.call("FLUSHALL").kind == "error"
+
+
 FATAL = "*** FATAL CONFIG FILE ERROR"
 
 
@@ -78,6 +87,8 @@ FATAL = "*** FATAL CONFIG FILE ERROR"
     (["port 0", "# comment", "bogus-directive yes"], 3, "Bad directive or wrong number of arguments"),
     (["hz 10", "maxmemory"], 2, "wrong number of arguments"),
     (['databases "4'], 1, "Unbalanced quotes in configuration line"),
+    (["rename-command nosuchcommand other"], 1, "No such command in rename-command"),
+    (["rename-command get set"], 1, "Target command name already exists"),
 ])
 def test_bad_config_is_fatal(ember_binary, tmp_path, lines, bad_line, message):
     conf = tmp_path / "bad.conf"
