@@ -474,6 +474,18 @@ void Server::RecordLatency(const std::string& event, int64_t ms) {
   }
 }
 
+// Secrets never reach MONITOR or the slow log: AUTH's arguments and HELLO's AUTH user and
+// password are shown as "(redacted)", as Redis does.
+static bool IsRedactedArgument(std::span<const std::string_view> args, size_t i) {
+  if (EqualsIgnoreCase(args[0], "auth")) return i >= 1;
+  if (EqualsIgnoreCase(args[0], "hello")) {
+    for (size_t j = 2; j < args.size(); ++j) {
+      if (EqualsIgnoreCase(args[j], "auth") && (i == j + 1 || i == j + 2)) return true;
+    }
+  }
+  return false;
+}
+
 // --- Dispatch ---------------------------------------------------------------------------------
 
 bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
@@ -589,7 +601,9 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
         entry.args.push_back(fmt::format("... ({} more arguments)", args.size() - 31));
         break;
       }
-      if (args[i].size() > 128) {
+      if (IsRedactedArgument(args, i)) {
+        entry.args.emplace_back("(redacted)");
+      } else if (args[i].size() > 128) {
         entry.args.push_back(fmt::format("{}... ({} more bytes)", args[i].substr(0, 128),
                                          args[i].size() - 128));
       } else {
@@ -629,7 +643,8 @@ void Server::FeedMonitors(const Connection& conn, std::span<const std::string_vi
   int64_t us = WallClockUs();
   std::string line = fmt::format("+{}.{:06} [{} {}]", us / 1000000, us % 1000000, conn.db_index,
                                  conn.is_unix_socket() ? "unix:" + config_.unixsocket : conn.peer_addr());
-  for (auto arg : args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = IsRedactedArgument(args, i) ? "(redacted)" : args[i];
     line += " \"";
     for (unsigned char c : arg) {
       switch (c) {
