@@ -49,6 +49,49 @@ RequestParser::Status RequestParser::ParseInline(std::string_view buf, size_t* c
   return Status::kRequest;
 }
 
+// The common case of a length line: "$" then a canonical non-negative number (no sign, no
+// leading zero) then "\r\n", all in the buffer. Anything else takes the general path, which
+// gives Redis's exact errors.
+static bool FastBulkLength(std::string_view s, int64_t* len, size_t* line_len) {
+  if (s.size() < 4 || s[0] != '$') return false;
+  size_t i = 1;
+  int64_t v = 0;
+  if (s[1] == '0') {
+    i = 2;
+  } else {
+    // At most 18 digits: no overflow possible.
+    while (i < s.size() && i <= 18 && s[i] >= '0' && s[i] <= '9') {
+      v = v * 10 + (s[i] - '0');
+      ++i;
+    }
+    if (i == 1) return false;
+  }
+  if (i + 1 >= s.size() || s[i] != '\r' || s[i + 1] != '\n') return false;
+  *len = v;
+  *line_len = i + 2;
+  return true;
+}
+
+// The general length-line parser, with Redis's errors. Returns kRequest when a length was read.
+RequestParser::Status RequestParser::ParseBulkLengthLine(std::string_view rest, int64_t* len,
+                                                         size_t* line_len) {
+  const void* cr = memchr(rest.data(), '\r', rest.size());
+  if (!cr) {
+    if (rest.size() > kInlineMaxSize) return Fail("ERR Protocol error: too big bulk count string");
+    return Status::kNeedMore;
+  }
+  size_t cr_pos = static_cast<const char*>(cr) - rest.data();
+  if (cr_pos + 1 >= rest.size()) return Status::kNeedMore;
+  if (rest[0] != '$') {
+    return Fail(std::string("ERR Protocol error: expected '$', got '") + rest[0] + "'");
+  }
+  if (!ParseInt64(rest.substr(1, cr_pos - 1), len) || *len < 0) {
+    return Fail("ERR Protocol error: invalid bulk length");
+  }
+  *line_len = cr_pos + 2;
+  return Status::kRequest;
+}
+
 RequestParser::Status RequestParser::ParseMultibulk(std::string_view buf, size_t* consumed) {
   last_was_inline_ = false;
   if (multibulk_left_ == 0) {
@@ -82,24 +125,17 @@ RequestParser::Status RequestParser::ParseMultibulk(std::string_view buf, size_t
     if (bulk_len_ < 0) {
       // Length line "$<len>\r\n".
       std::string_view rest = buf.substr(pos_);
-      const void* cr = memchr(rest.data(), '\r', rest.size());
-      if (!cr) {
-        if (rest.size() > kInlineMaxSize) return Fail("ERR Protocol error: too big bulk count string");
-        return Status::kNeedMore;
-      }
-      size_t cr_pos = static_cast<const char*>(cr) - rest.data();
-      if (cr_pos + 1 >= rest.size()) return Status::kNeedMore;
-      if (rest[0] != '$') {
-        return Fail(std::string("ERR Protocol error: expected '$', got '") + rest[0] + "'");
-      }
       int64_t len;
-      if (!ParseInt64(rest.substr(1, cr_pos - 1), &len) || len < 0 || len > max_bulk_len_) {
-        return Fail("ERR Protocol error: invalid bulk length");
+      size_t line_len;
+      if (!FastBulkLength(rest, &len, &line_len)) {
+        Status st = ParseBulkLengthLine(rest, &len, &line_len);
+        if (st != Status::kRequest) return st;
       }
+      if (len > max_bulk_len_) return Fail("ERR Protocol error: invalid bulk length");
       if (len > 16384 && unauthenticated_) {
         return Fail("ERR Protocol error: unauthenticated bulk length");
       }
-      pos_ += cr_pos + 2;
+      pos_ += line_len;
       bulk_len_ = len;
     }
     size_t need = pos_ + static_cast<size_t>(bulk_len_) + 2;

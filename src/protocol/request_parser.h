@@ -44,6 +44,7 @@ class RequestParser {
  private:
   Status ParseInline(std::string_view buf, size_t* consumed);
   Status ParseMultibulk(std::string_view buf, size_t* consumed);
+  Status ParseBulkLengthLine(std::string_view rest, int64_t* len, size_t* line_len);
   Status Fail(std::string msg);
 
   // Progress through the current multibulk request, relative to its first byte.
