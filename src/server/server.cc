@@ -134,6 +134,8 @@ void Server::RegisterConfigHooks() {
     ApplyLogLevel();
     return true;
   });
+  config_table_.OnApply("port", [this](std::string* err) { return RebindTcp(err, "port"); });
+  config_table_.OnApply("bind", [this](std::string* err) { return RebindTcp(err, "bind"); });
   config_table_.OnApply("logfile", [this](std::string*) {
     GetLogSettings().file = config_.logfile;
     ReopenLog();
@@ -187,7 +189,7 @@ bool Server::ListenTcp(const std::string& addr_spec, bool optional_addr) {
     }
     auto listener = std::make_unique<Listener>(this, fd, false, addr);
     loop_.Add(fd, EPOLLIN, listener.get());
-    listeners_.push_back(std::move(listener));
+    tcp_listeners_.push_back(std::move(listener));
     ok = true;
     break;
   }
@@ -214,30 +216,60 @@ bool Server::ListenUnix() {
     return false;
   }
   if (config_.unixsocketperm) chmod(config_.unixsocket.c_str(), static_cast<mode_t>(config_.unixsocketperm));
-  auto listener = std::make_unique<Listener>(this, fd, true, config_.unixsocket);
-  loop_.Add(fd, EPOLLIN, listener.get());
-  listeners_.push_back(std::move(listener));
+  unix_listener_ = std::make_unique<Listener>(this, fd, true, config_.unixsocket);
+  loop_.Add(fd, EPOLLIN, unix_listener_.get());
   return true;
 }
 
-bool Server::OpenListeners() {
+bool Server::OpenTcpListeners() {
   if (config_.port != 0) {
     for (const auto& addr : config_.bind) {
-      if (!ListenTcp(addr, false)) return false;
+      if (!ListenTcp(addr, false)) {
+        CloseTcpListeners();
+        return false;
+      }
     }
   }
-  if (!ListenUnix()) return false;
-  if (listeners_.empty()) {
+  bound_addrs_ = config_.bind;
+  bound_port_ = config_.port;
+  return true;
+}
+
+void Server::CloseTcpListeners() {
+  for (auto& l : tcp_listeners_) loop_.Remove(l->fd());
+  tcp_listeners_.clear();
+}
+
+bool Server::OpenListeners() {
+  if (!OpenTcpListeners() || !ListenUnix()) return false;
+  if (tcp_listeners_.empty() && !unix_listener_) {
     EMBER_LOG_WARNING("Configured to not listen anywhere, exiting.");
     return false;
   }
   return true;
 }
 
+bool Server::RebindTcp(std::string* err, std::string_view what) {
+  if (bound_addrs_ == config_.bind && bound_port_ == config_.port) return true;
+  CloseTcpListeners();
+  if (OpenTcpListeners()) return true;
+  EMBER_LOG_WARNING("Failed to bind, trying to restore old listening sockets.");
+  std::vector<std::string> wanted_bind = config_.bind;
+  int64_t wanted_port = config_.port;
+  config_.bind = bound_addrs_;
+  config_.port = bound_port_;
+  if (!OpenTcpListeners()) EMBER_LOG_WARNING("Failed to restore old listening sockets.");
+  config_.bind = std::move(wanted_bind);
+  config_.port = wanted_port;
+  *err = what == "port" ? "Unable to listen on this port. Check server logs."
+                        : "Failed to bind to specified addresses.";
+  return false;
+}
+
 std::vector<int> Server::listening_ports() const {
   std::vector<int> ports;
-  for (const auto& l : listeners_) {
-    int p = static_cast<const Listener*>(l.get())->port();
+  for (const auto& l : tcp_listeners_) {
+    int p = l->port();
     if (p) ports.push_back(p);
   }
   return ports;
@@ -326,7 +358,8 @@ int Server::Run() {
     delete conn;
   }
   clients_.clear();
-  listeners_.clear();
+  CloseTcpListeners();
+  unix_listener_.reset();
   if (!config_.unixsocket.empty()) unlink(config_.unixsocket.c_str());
   if (pidfile_written_) unlink(config_.pidfile.c_str());
   EMBER_LOG_WARNING("Ember is now ready to exit, bye bye...");

@@ -18,6 +18,7 @@
 #include "server/config.h"
 #include "server/connection.h"
 #include "server/event_loop.h"
+#include "server/listener.h"
 
 namespace ember {
 
@@ -145,6 +146,11 @@ class Server : public ServerServices {
  private:
   static std::string NewReplId();
   bool OpenListeners();
+  // Opens TCP listeners for config_.bind x config_.port into tcp_listeners_.
+  bool OpenTcpListeners();
+  void CloseTcpListeners();
+  // CONFIG SET port/bind: listen on the new addresses, or restore the old ones and fail.
+  bool RebindTcp(std::string* err, std::string_view what);
   bool ListenTcp(const std::string& addr, bool optional);
   bool ListenUnix();
   void BeforeSleep();
@@ -168,7 +174,11 @@ class Server : public ServerServices {
   Acl acl_;
   std::unique_ptr<Keyspace> keyspace_;
   EventLoop loop_;
-  std::vector<std::unique_ptr<IoHandler>> listeners_;
+  std::vector<std::unique_ptr<Listener>> tcp_listeners_;
+  std::unique_ptr<Listener> unix_listener_;
+  // The addresses the TCP listeners were opened with (to restore them if a rebind fails).
+  std::vector<std::string> bound_addrs_;
+  int64_t bound_port_ = 0;
   std::map<uint64_t, Connection*> clients_;
   std::vector<Connection*> pending_writes_;
   uint64_t next_client_id_ = 1;

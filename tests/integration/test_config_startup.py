@@ -179,3 +179,21 @@ def test_daemonize_pidfile(ember_factory, tmp_path):
     c.read_until_closed(timeout=10)
     wait_for(lambda: not pid_alive(pid), timeout=10, message="daemon exit")
     wait_for(lambda: not pidfile.exists(), timeout=5, message="pidfile removal")
+
+
+def test_config_set_port_and_bind_rebind(ember_factory, redis_ref):
+    srv = ember_factory()
+    c = srv.raw()
+    # A port already taken fails with Redis's error and keeps the old listener.
+    busy = c.call("CONFIG", "SET", "port", str(redis_ref.port))
+    assert busy == Reply("error", "ERR CONFIG SET failed (possibly related to argument 'port') - "
+                                  "Unable to listen on this port. Check server logs.")
+    assert srv.raw().call("PING") == Reply("simple", "PONG")
+    bad_bind = c.call("CONFIG", "SET", "bind", "192.0.2.123")
+    assert bad_bind == Reply("error", "ERR CONFIG SET failed (possibly related to argument "
+                                      "'bind') - Failed to bind to specified addresses.")
+    assert srv.raw().call("PING") == Reply("simple", "PONG")
+    new_port = free_port()
+    assert c.call("CONFIG", "SET", "port", str(new_port)) == Reply("simple", "OK")
+    srv.port = new_port
+    assert srv.raw().call("CONFIG", "GET", "port").value[1] == Reply("bulk", str(new_port).encode())
