@@ -464,46 +464,34 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only_cmd) {
 void CmdBitfield(CommandContext& ctx) { BitfieldGeneric(ctx, false); }
 void CmdBitfieldRo(CommandContext& ctx) { BitfieldGeneric(ctx, true); }
 
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // Registration
 // ---------------------------------------------------------------------------------------------
 
-CommandSpec Spec(std::string name, int arity, uint32_t flags, int first_key, int last_key,
-                 int key_step, CommandHandler handler, std::string summary, std::string since) {
-  CommandSpec s;
-  s.name = std::move(name);
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = first_key;
-  s.last_key = last_key;
-  s.key_step = key_step;
-  s.acl_categories = acl_cat::kBitmap;
-  s.handler = handler;
-  s.group = "bitmap";
-  s.summary = std::move(summary);
-  s.since = std::move(since);
-  return s;
-}
-
-}  // namespace
-
 void RegisterBitmapFamily(CommandTable& table) {
   using namespace cmd_flags;
   // Arity, flags and key positions as Redis 7.0's COMMAND INFO reports them.
-  table.Add(Spec("setbit", 4, kWrite | kDenyOom, 1, 1, 1, CmdSetBit,
-                 "Sets or clears one bit of a string value, returning its old value.", "2.2.0"));
-  table.Add(Spec("getbit", 3, kReadOnly | kFast, 1, 1, 1, CmdGetBit,
-                 "Returns one bit of a string value.", "2.2.0"));
-  table.Add(Spec("bitcount", -2, kReadOnly, 1, 1, 1, CmdBitCount,
-                 "Counts the set bits of a string value, optionally within a range.", "2.6.0"));
-  table.Add(Spec("bitpos", -3, kReadOnly, 1, 1, 1, CmdBitPos,
-                 "Finds the first set or clear bit of a string value.", "2.8.7"));
-  table.Add(Spec("bitop", -4, kWrite | kDenyOom, 2, -1, 1, CmdBitOp,
-                 "Combines string values bitwise (AND, OR, XOR, NOT) into a key.", "2.6.0"));
-  table.Add(Spec("bitfield", -2, kWrite | kDenyOom, 1, 1, 1, CmdBitfield,
-                 "Reads, writes and increments packed integer fields of a string value.", "3.2.0"));
-  table.Add(Spec("bitfield_ro", -2, kReadOnly | kFast, 1, 1, 1, CmdBitfieldRo,
-                 "Reads packed integer fields of a string value.", "6.0.0"));
+  table.Add(
+      MakeCommand("setbit", 4, kWrite | kDenyOom, {1, 1, 1}, CmdSetBit, "bitmap", acl_cat::kBitmap,
+                  "Sets or clears one bit of a string value, returning its old value.", "2.2.0"));
+  table.Add(MakeCommand("getbit", 3, kReadOnly | kFast, {1, 1, 1}, CmdGetBit, "bitmap",
+                        acl_cat::kBitmap, "Returns one bit of a string value.", "2.2.0"));
+  table.Add(
+      MakeCommand("bitcount", -2, kReadOnly, {1, 1, 1}, CmdBitCount, "bitmap", acl_cat::kBitmap,
+                  "Counts the set bits of a string value, optionally within a range.", "2.6.0"));
+  table.Add(MakeCommand("bitpos", -3, kReadOnly, {1, 1, 1}, CmdBitPos, "bitmap", acl_cat::kBitmap,
+                        "Finds the first set or clear bit of a string value.", "2.8.7"));
+  table.Add(MakeCommand("bitop", -4, kWrite | kDenyOom, {2, -1, 1}, CmdBitOp, "bitmap",
+                        acl_cat::kBitmap,
+                        "Combines string values bitwise (AND, OR, XOR, NOT) into a key.", "2.6.0"));
+  table.Add(MakeCommand(
+      "bitfield", -2, kWrite | kDenyOom, {1, 1, 1}, CmdBitfield, "bitmap", acl_cat::kBitmap,
+      "Reads, writes and increments packed integer fields of a string value.", "3.2.0"));
+  table.Add(MakeCommand("bitfield_ro", -2, kReadOnly | kFast, {1, 1, 1}, CmdBitfieldRo, "bitmap",
+                        acl_cat::kBitmap, "Reads packed integer fields of a string value.",
+                        "6.0.0"));
 }
 
 }  // namespace ember

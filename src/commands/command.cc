@@ -99,6 +99,24 @@ const CommandSpec* CommandSpec::FindSubcommand(std::string_view sub) const {
   return nullptr;
 }
 
+CommandSpec MakeCommand(std::string name, int arity, uint32_t flags, KeyRange keys,
+                        CommandHandler handler, std::string group, uint32_t acl_categories,
+                        std::string summary, std::string since) {
+  CommandSpec s;
+  s.name = std::move(name);
+  s.arity = arity;
+  s.flags = flags;
+  s.first_key = keys.first;
+  s.last_key = keys.last;
+  s.key_step = keys.step;
+  s.acl_categories = acl_categories;
+  s.handler = handler;
+  s.group = std::move(group);
+  s.summary = std::move(summary);
+  s.since = std::move(since);
+  return s;
+}
+
 CommandTable& CommandTable::Global() {
   static CommandTable table;
   return table;

@@ -118,6 +118,22 @@ struct CommandSpec {
   const std::string& full_name() const { return name; }
 };
 
+// Where a command's keys are in its argv: first, last (-1: the last argument, ...) and step, as
+// COMMAND INFO reports them. kNoKeys for commands that take none.
+struct KeyRange {
+  int first = 0;
+  int last = 0;
+  int step = 0;
+};
+inline constexpr KeyRange kNoKeys{};
+
+// One entry of the command table, in the order Redis's command table lists its fields. `group`
+// and `summary` feed COMMAND DOCS; `acl_categories` are the explicit ones (those implied by the
+// flags are added by AllAclCategories). A container's handler may be null.
+CommandSpec MakeCommand(std::string name, int arity, uint32_t flags, KeyRange keys,
+                        CommandHandler handler, std::string group, uint32_t acl_categories,
+                        std::string summary, std::string since);
+
 class CommandTable {
  public:
   static CommandTable& Global();

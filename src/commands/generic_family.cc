@@ -68,6 +68,20 @@ std::optional<int> ParseInt32(std::string_view s) {
   return static_cast<int>(v);
 }
 
+// A database index argument (SELECT, MOVE, COPY ... DB); replies the error when it is not one.
+std::optional<int> ParseDbIndex(CommandContext& ctx, std::string_view arg) {
+  auto id = ParseInt32(arg);
+  if (!id) {
+    ctx.reply().Error(errors::kNotInteger);
+    return std::nullopt;
+  }
+  if (*id < 0 || *id >= ctx.keyspace().num_dbs()) {
+    ctx.reply().Error(errors::kDbIndexOutOfRange);
+    return std::nullopt;
+  }
+  return id;
+}
+
 // A deep copy of a value for COPY. Strings keep their encoding, as Redis's dupStringObject.
 // Returns nullopt for types this build cannot duplicate yet.
 std::optional<Value> DuplicateValue(const Value& v) {
@@ -297,15 +311,8 @@ void CmdCopy(CommandContext& ctx) {
     if (EqualsIgnoreCase(opt, "replace")) {
       replace = true;
     } else if (EqualsIgnoreCase(opt, "db") && j + 1 < ctx.argc()) {
-      auto id = ParseInt32(ctx.arg(j + 1));
-      if (!id) {
-        ctx.reply().Error(errors::kNotInteger);
-        return;
-      }
-      if (*id < 0 || *id >= ctx.keyspace().num_dbs()) {
-        ctx.reply().Error(errors::kDbIndexOutOfRange);
-        return;
-      }
+      auto id = ParseDbIndex(ctx, ctx.arg(j + 1));
+      if (!id) return;
       dst_id = *id;
       ++j;
     } else {
@@ -351,15 +358,8 @@ void CmdCopy(CommandContext& ctx) {
 }
 
 void CmdMove(CommandContext& ctx) {
-  auto id = ParseInt32(ctx.arg(2));
-  if (!id) {
-    ctx.reply().Error(errors::kNotInteger);
-    return;
-  }
-  if (*id < 0 || *id >= ctx.keyspace().num_dbs()) {
-    ctx.reply().Error(errors::kDbIndexOutOfRange);
-    return;
-  }
+  auto id = ParseDbIndex(ctx, ctx.arg(2));
+  if (!id) return;
   if (*id == ctx.client().db_index) {
     ctx.reply().Error(errors::kSameObject);
     return;
@@ -551,8 +551,7 @@ void CmdObjectHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.reply().ArrayLen(std::size(kHelp));
-  for (std::string_view line : kHelp) ctx.reply().SimpleString(line);
+  ctx.reply().SimpleStringArray(kHelp);
 }
 
 void CmdObjectEncoding(CommandContext& ctx) {
@@ -590,15 +589,8 @@ void CmdObjectFreq(CommandContext& ctx) {
 // ---------------------------------------------------------------------------------------------
 
 void CmdSelect(CommandContext& ctx) {
-  auto id = ParseInt32(ctx.arg(1));
-  if (!id) {
-    ctx.reply().Error(errors::kNotInteger);
-    return;
-  }
-  if (*id < 0 || *id >= ctx.keyspace().num_dbs()) {
-    ctx.reply().Error(errors::kDbIndexOutOfRange);
-    return;
-  }
+  auto id = ParseDbIndex(ctx, ctx.arg(1));
+  if (!id) return;
   ctx.client().db_index = *id;
   ctx.reply().Ok();
 }
@@ -666,29 +658,11 @@ void CmdFlushAll(CommandContext& ctx) {
   ctx.reply().Ok();
 }
 
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // Registration
 // ---------------------------------------------------------------------------------------------
-
-CommandSpec Spec(std::string name, int arity, uint32_t flags, int first_key, int last_key,
-                 int key_step, uint32_t acl, CommandHandler handler, std::string group,
-                 std::string summary, std::string since) {
-  CommandSpec s;
-  s.name = std::move(name);
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = first_key;
-  s.last_key = last_key;
-  s.key_step = key_step;
-  s.acl_categories = acl;
-  s.handler = handler;
-  s.group = std::move(group);
-  s.summary = std::move(summary);
-  s.since = std::move(since);
-  return s;
-}
-
-}  // namespace
 
 void RegisterGenericFamily(CommandTable& table) {
   using namespace cmd_flags;
@@ -696,81 +670,87 @@ void RegisterGenericFamily(CommandTable& table) {
   constexpr uint32_t kDanger = acl_cat::kDangerous;
 
   // Keys.
-  table.Add(Spec("del", -2, kWrite, 1, -1, 1, kKs, CmdDel, "generic",
-                 "Removes the given keys and returns how many existed.", "1.0.0"));
-  table.Add(Spec("unlink", -2, kWrite | kFast, 1, -1, 1, kKs, CmdDel, "generic",
-                 "Removes the given keys, reclaiming their memory in the background.", "4.0.0"));
-  table.Add(Spec("exists", -2, kReadOnly | kFast, 1, -1, 1, kKs, CmdExists, "generic",
-                 "Counts how many of the given keys exist.", "1.0.0"));
-  table.Add(Spec("touch", -2, kReadOnly | kFast, 1, -1, 1, kKs, CmdTouch, "generic",
-                 "Updates the last access time of keys and counts the existing ones.", "3.2.1"));
-  table.Add(Spec("type", 2, kReadOnly | kFast, 1, 1, 1, kKs, CmdType, "generic",
-                 "Returns the data type of the value stored at a key.", "1.0.0"));
-  table.Add(Spec("keys", 2, kReadOnly, 0, 0, 0, kKs | kDanger, CmdKeys, "generic",
-                 "Returns every key name matching a glob pattern.", "1.0.0"));
-  table.Add(Spec("scan", -2, kReadOnly, 0, 0, 0, kKs, CmdScan, "generic",
-                 "Walks the key space incrementally with a cursor.", "2.8.0"));
-  table.Add(Spec("randomkey", 1, kReadOnly, 0, 0, 0, kKs, CmdRandomKey, "generic",
-                 "Returns the name of a key chosen at random.", "1.0.0"));
-  table.Add(Spec("rename", 3, kWrite, 1, 2, 1, kKs, CmdRename, "generic",
-                 "Gives a key a new name, replacing any key already there.", "1.0.0"));
-  table.Add(Spec("renamenx", 3, kWrite | kFast, 1, 2, 1, kKs, CmdRenameNx, "generic",
-                 "Gives a key a new name unless that name is already taken.", "1.0.0"));
-  table.Add(Spec("copy", -3, kWrite | kDenyOom, 1, 2, 1, kKs, CmdCopy, "generic",
-                 "Duplicates a key's value under another name, optionally in another database.",
-                 "6.2.0"));
-  table.Add(Spec("move", 3, kWrite | kFast, 1, 1, 1, kKs, CmdMove, "generic",
-                 "Transfers a key to another database.", "1.0.0"));
+  table.Add(MakeCommand("del", -2, kWrite, {1, -1, 1}, CmdDel, "generic", kKs,
+                        "Removes the given keys and returns how many existed.", "1.0.0"));
+  table.Add(MakeCommand("unlink", -2, kWrite | kFast, {1, -1, 1}, CmdDel, "generic", kKs,
+                        "Removes the given keys, reclaiming their memory in the background.",
+                        "4.0.0"));
+  table.Add(MakeCommand("exists", -2, kReadOnly | kFast, {1, -1, 1}, CmdExists, "generic", kKs,
+                        "Counts how many of the given keys exist.", "1.0.0"));
+  table.Add(MakeCommand("touch", -2, kReadOnly | kFast, {1, -1, 1}, CmdTouch, "generic", kKs,
+                        "Updates the last access time of keys and counts the existing ones.",
+                        "3.2.1"));
+  table.Add(MakeCommand("type", 2, kReadOnly | kFast, {1, 1, 1}, CmdType, "generic", kKs,
+                        "Returns the data type of the value stored at a key.", "1.0.0"));
+  table.Add(MakeCommand("keys", 2, kReadOnly, kNoKeys, CmdKeys, "generic", kKs | kDanger,
+                        "Returns every key name matching a glob pattern.", "1.0.0"));
+  table.Add(MakeCommand("scan", -2, kReadOnly, kNoKeys, CmdScan, "generic", kKs,
+                        "Walks the key space incrementally with a cursor.", "2.8.0"));
+  table.Add(MakeCommand("randomkey", 1, kReadOnly, kNoKeys, CmdRandomKey, "generic", kKs,
+                        "Returns the name of a key chosen at random.", "1.0.0"));
+  table.Add(MakeCommand("rename", 3, kWrite, {1, 2, 1}, CmdRename, "generic", kKs,
+                        "Gives a key a new name, replacing any key already there.", "1.0.0"));
+  table.Add(MakeCommand("renamenx", 3, kWrite | kFast, {1, 2, 1}, CmdRenameNx, "generic", kKs,
+                        "Gives a key a new name unless that name is already taken.", "1.0.0"));
+  table.Add(MakeCommand(
+      "copy", -3, kWrite | kDenyOom, {1, 2, 1}, CmdCopy, "generic", kKs,
+      "Duplicates a key's value under another name, optionally in another database.", "6.2.0"));
+  table.Add(MakeCommand("move", 3, kWrite | kFast, {1, 1, 1}, CmdMove, "generic", kKs,
+                        "Transfers a key to another database.", "1.0.0"));
 
   // Expiry.
-  table.Add(Spec("expire", -3, kWrite | kFast, 1, 1, 1, kKs, CmdExpire, "generic",
-                 "Sets a key's time to live, in seconds.", "1.0.0"));
-  table.Add(Spec("pexpire", -3, kWrite | kFast, 1, 1, 1, kKs, CmdPExpire, "generic",
-                 "Sets a key's time to live, in milliseconds.", "2.6.0"));
-  table.Add(Spec("expireat", -3, kWrite | kFast, 1, 1, 1, kKs, CmdExpireAt, "generic",
-                 "Makes a key expire at a Unix time given in seconds.", "1.2.0"));
-  table.Add(Spec("pexpireat", -3, kWrite | kFast, 1, 1, 1, kKs, CmdPExpireAt, "generic",
-                 "Makes a key expire at a Unix time given in milliseconds.", "2.6.0"));
-  table.Add(Spec("persist", 2, kWrite | kFast, 1, 1, 1, kKs, CmdPersist, "generic",
-                 "Drops a key's time to live so it never expires.", "2.2.0"));
-  table.Add(Spec("ttl", 2, kReadOnly | kFast, 1, 1, 1, kKs, CmdTtl, "generic",
-                 "Returns the remaining time to live of a key, in seconds.", "1.0.0"));
-  table.Add(Spec("pttl", 2, kReadOnly | kFast, 1, 1, 1, kKs, CmdPTtl, "generic",
-                 "Returns the remaining time to live of a key, in milliseconds.", "2.6.0"));
-  table.Add(Spec("expiretime", 2, kReadOnly | kFast, 1, 1, 1, kKs, CmdExpireTime, "generic",
-                 "Returns the Unix time in seconds at which a key will expire.", "7.0.0"));
-  table.Add(Spec("pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, kKs, CmdPExpireTime, "generic",
-                 "Returns the Unix time in milliseconds at which a key will expire.", "7.0.0"));
+  table.Add(MakeCommand("expire", -3, kWrite | kFast, {1, 1, 1}, CmdExpire, "generic", kKs,
+                        "Sets a key's time to live, in seconds.", "1.0.0"));
+  table.Add(MakeCommand("pexpire", -3, kWrite | kFast, {1, 1, 1}, CmdPExpire, "generic", kKs,
+                        "Sets a key's time to live, in milliseconds.", "2.6.0"));
+  table.Add(MakeCommand("expireat", -3, kWrite | kFast, {1, 1, 1}, CmdExpireAt, "generic", kKs,
+                        "Makes a key expire at a Unix time given in seconds.", "1.2.0"));
+  table.Add(MakeCommand("pexpireat", -3, kWrite | kFast, {1, 1, 1}, CmdPExpireAt, "generic", kKs,
+                        "Makes a key expire at a Unix time given in milliseconds.", "2.6.0"));
+  table.Add(MakeCommand("persist", 2, kWrite | kFast, {1, 1, 1}, CmdPersist, "generic", kKs,
+                        "Drops a key's time to live so it never expires.", "2.2.0"));
+  table.Add(MakeCommand("ttl", 2, kReadOnly | kFast, {1, 1, 1}, CmdTtl, "generic", kKs,
+                        "Returns the remaining time to live of a key, in seconds.", "1.0.0"));
+  table.Add(MakeCommand("pttl", 2, kReadOnly | kFast, {1, 1, 1}, CmdPTtl, "generic", kKs,
+                        "Returns the remaining time to live of a key, in milliseconds.", "2.6.0"));
+  table.Add(MakeCommand("expiretime", 2, kReadOnly | kFast, {1, 1, 1}, CmdExpireTime, "generic",
+                        kKs, "Returns the Unix time in seconds at which a key will expire.",
+                        "7.0.0"));
+  table.Add(MakeCommand("pexpiretime", 2, kReadOnly | kFast, {1, 1, 1}, CmdPExpireTime, "generic",
+                        kKs, "Returns the Unix time in milliseconds at which a key will expire.",
+                        "7.0.0"));
 
   // OBJECT and its subcommands.
-  table.Add(Spec("object", -2, 0, 0, 0, 0, 0, CmdObject, "generic",
-                 "Introspection of the values stored at keys.", "2.2.3"));
-  table.AddSubcommand("object", Spec("help", 2, kLoading | kStale, 0, 0, 0, kKs, CmdObjectHelp,
-                                     "generic", "Lists the OBJECT subcommands.", "6.2.0"));
-  table.AddSubcommand("object",
-                      Spec("encoding", 3, kReadOnly, 2, 2, 1, kKs, CmdObjectEncoding, "generic",
-                           "Returns the internal representation of a key's value.", "2.2.3"));
-  table.AddSubcommand("object",
-                      Spec("freq", 3, kReadOnly, 2, 2, 1, kKs, CmdObjectFreq, "generic",
-                           "Returns the logarithmic access frequency counter of a key.", "4.0.0"));
-  table.AddSubcommand("object",
-                      Spec("idletime", 3, kReadOnly, 2, 2, 1, kKs, CmdObjectIdletime, "generic",
-                           "Returns the seconds since a key was last accessed.", "2.2.3"));
-  table.AddSubcommand("object",
-                      Spec("refcount", 3, kReadOnly, 2, 2, 1, kKs, CmdObjectRefcount, "generic",
-                           "Returns the reference count of a key's value.", "2.2.3"));
+  table.Add(MakeCommand("object", -2, 0, kNoKeys, CmdObject, "generic", 0,
+                        "Introspection of the values stored at keys.", "2.2.3"));
+  table.AddSubcommand(
+      "object", MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdObjectHelp, "generic", kKs,
+                            "Lists the OBJECT subcommands.", "6.2.0"));
+  table.AddSubcommand(
+      "object", MakeCommand("encoding", 3, kReadOnly, {2, 2, 1}, CmdObjectEncoding, "generic", kKs,
+                            "Returns the internal representation of a key's value.", "2.2.3"));
+  table.AddSubcommand(
+      "object", MakeCommand("freq", 3, kReadOnly, {2, 2, 1}, CmdObjectFreq, "generic", kKs,
+                            "Returns the logarithmic access frequency counter of a key.", "4.0.0"));
+  table.AddSubcommand(
+      "object", MakeCommand("idletime", 3, kReadOnly, {2, 2, 1}, CmdObjectIdletime, "generic", kKs,
+                            "Returns the seconds since a key was last accessed.", "2.2.3"));
+  table.AddSubcommand(
+      "object", MakeCommand("refcount", 3, kReadOnly, {2, 2, 1}, CmdObjectRefcount, "generic", kKs,
+                            "Returns the reference count of a key's value.", "2.2.3"));
 
   // Databases.
-  table.Add(Spec("select", 2, kLoading | kStale | kFast, 0, 0, 0, acl_cat::kConnection, CmdSelect,
-                 "connection", "Switches the connection to another database.", "1.0.0"));
-  table.Add(Spec("swapdb", 3, kWrite | kFast, 0, 0, 0, kKs | kDanger, CmdSwapDb, "server",
-                 "Exchanges the contents of two databases.", "4.0.0"));
-  table.Add(Spec("dbsize", 1, kReadOnly | kFast, 0, 0, 0, kKs, CmdDbSize, "server",
-                 "Returns the number of keys in the current database.", "1.0.0"));
-  table.Add(Spec("flushdb", -1, kWrite, 0, 0, 0, kKs | kDanger, CmdFlushDb, "server",
-                 "Deletes every key of the current database.", "1.0.0"));
-  table.Add(Spec("flushall", -1, kWrite, 0, 0, 0, kKs | kDanger, CmdFlushAll, "server",
-                 "Deletes every key of every database.", "1.0.0"));
+  table.Add(MakeCommand("select", 2, kLoading | kStale | kFast, kNoKeys, CmdSelect, "connection",
+                        acl_cat::kConnection, "Switches the connection to another database.",
+                        "1.0.0"));
+  table.Add(MakeCommand("swapdb", 3, kWrite | kFast, kNoKeys, CmdSwapDb, "server", kKs | kDanger,
+                        "Exchanges the contents of two databases.", "4.0.0"));
+  table.Add(MakeCommand("dbsize", 1, kReadOnly | kFast, kNoKeys, CmdDbSize, "server", kKs,
+                        "Returns the number of keys in the current database.", "1.0.0"));
+  table.Add(MakeCommand("flushdb", -1, kWrite, kNoKeys, CmdFlushDb, "server", kKs | kDanger,
+                        "Deletes every key of the current database.", "1.0.0"));
+  table.Add(MakeCommand("flushall", -1, kWrite, kNoKeys, CmdFlushAll, "server", kKs | kDanger,
+                        "Deletes every key of every database.", "1.0.0"));
 }
 
 }  // namespace ember

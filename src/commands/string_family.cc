@@ -656,77 +656,73 @@ void CmdLcs(CommandContext& ctx) {
   }
 }
 
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // Registration
 // ---------------------------------------------------------------------------------------------
 
-CommandSpec Spec(std::string name, int arity, uint32_t flags, int first_key, int last_key,
-                 int key_step, CommandHandler handler, std::string summary, std::string since) {
-  CommandSpec s;
-  s.name = std::move(name);
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = first_key;
-  s.last_key = last_key;
-  s.key_step = key_step;
-  s.acl_categories = acl_cat::kString;
-  s.handler = handler;
-  s.group = "string";
-  s.summary = std::move(summary);
-  s.since = std::move(since);
-  return s;
-}
-
-}  // namespace
-
 void RegisterStringFamily(CommandTable& table) {
   using namespace cmd_flags;
   // Arity, flags and key positions as Redis 7.0's COMMAND INFO reports them.
-  table.Add(Spec("set", -3, kWrite | kDenyOom, 1, 1, 1, CmdSet,
-                 "Sets a key to a string value, with optional expiry and conditions.", "1.0.0"));
-  table.Add(Spec("setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdSetNx,
-                 "Sets a key to a string value only if the key does not exist.", "1.0.0"));
-  table.Add(Spec("setex", 4, kWrite | kDenyOom, 1, 1, 1, CmdSetEx,
-                 "Sets a string value with a time to live in seconds.", "2.0.0"));
-  table.Add(Spec("psetex", 4, kWrite | kDenyOom, 1, 1, 1, CmdPSetEx,
-                 "Sets a string value with a time to live in milliseconds.", "2.6.0"));
-  table.Add(Spec("get", 2, kReadOnly | kFast, 1, 1, 1, CmdGet, "Returns the string value of a key.",
-                 "1.0.0"));
-  table.Add(Spec("getex", -2, kWrite | kFast, 1, 1, 1, CmdGetEx,
-                 "Returns a string value and changes or removes its expiry.", "6.2.0"));
-  table.Add(Spec("getdel", 2, kWrite | kFast, 1, 1, 1, CmdGetDel,
-                 "Returns a string value and deletes the key.", "6.2.0"));
-  table.Add(Spec("getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdGetSet,
-                 "Replaces a string value and returns the previous one.", "1.0.0"));
-  table.Add(Spec("mget", -2, kReadOnly | kFast, 1, -1, 1, CmdMGet,
-                 "Returns the string values of several keys.", "1.0.0"));
-  table.Add(Spec("mset", -3, kWrite | kDenyOom, 1, -1, 2, CmdMSet,
-                 "Sets several keys to string values at once.", "1.0.1"));
-  table.Add(Spec("msetnx", -3, kWrite | kDenyOom, 1, -1, 2, CmdMSetNx,
-                 "Sets several keys at once, only if none of them exists.", "1.0.1"));
-  table.Add(Spec("append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdAppend,
-                 "Appends bytes to a string value, creating the key if needed.", "2.0.0"));
-  table.Add(Spec("strlen", 2, kReadOnly | kFast, 1, 1, 1, CmdStrLen,
-                 "Returns the length in bytes of a string value.", "2.2.0"));
-  table.Add(Spec("getrange", 4, kReadOnly, 1, 1, 1, CmdGetRange,
-                 "Returns a byte range of a string value.", "2.4.0"));
-  table.Add(Spec("substr", 4, kReadOnly, 1, 1, 1, CmdGetRange,
-                 "Returns a byte range of a string value (old name of GETRANGE).", "1.0.0"));
-  table.Add(Spec("setrange", 4, kWrite | kDenyOom, 1, 1, 1, CmdSetRange,
-                 "Overwrites part of a string value at an offset, zero padding as needed.",
-                 "2.2.0"));
-  table.Add(Spec("incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncr,
-                 "Adds one to the integer held by a key.", "1.0.0"));
-  table.Add(Spec("decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, CmdDecr,
-                 "Subtracts one from the integer held by a key.", "1.0.0"));
-  table.Add(Spec("incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncrBy,
-                 "Adds an integer to the integer held by a key.", "1.0.0"));
-  table.Add(Spec("decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdDecrBy,
-                 "Subtracts an integer from the integer held by a key.", "1.0.0"));
-  table.Add(Spec("incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncrByFloat,
-                 "Adds a floating point number to the number held by a key.", "2.6.0"));
-  table.Add(Spec("lcs", -3, kReadOnly, 1, 2, 1, CmdLcs,
-                 "Finds the longest common subsequence of two string values.", "7.0.0"));
+  table.Add(MakeCommand("set", -3, kWrite | kDenyOom, {1, 1, 1}, CmdSet, "string", acl_cat::kString,
+                        "Sets a key to a string value, with optional expiry and conditions.",
+                        "1.0.0"));
+  table.Add(MakeCommand("setnx", 3, kWrite | kDenyOom | kFast, {1, 1, 1}, CmdSetNx, "string",
+                        acl_cat::kString,
+                        "Sets a key to a string value only if the key does not exist.", "1.0.0"));
+  table.Add(MakeCommand("setex", 4, kWrite | kDenyOom, {1, 1, 1}, CmdSetEx, "string",
+                        acl_cat::kString, "Sets a string value with a time to live in seconds.",
+                        "2.0.0"));
+  table.Add(MakeCommand("psetex", 4, kWrite | kDenyOom, {1, 1, 1}, CmdPSetEx, "string",
+                        acl_cat::kString,
+                        "Sets a string value with a time to live in milliseconds.", "2.6.0"));
+  table.Add(MakeCommand("get", 2, kReadOnly | kFast, {1, 1, 1}, CmdGet, "string", acl_cat::kString,
+                        "Returns the string value of a key.", "1.0.0"));
+  table.Add(MakeCommand("getex", -2, kWrite | kFast, {1, 1, 1}, CmdGetEx, "string",
+                        acl_cat::kString,
+                        "Returns a string value and changes or removes its expiry.", "6.2.0"));
+  table.Add(MakeCommand("getdel", 2, kWrite | kFast, {1, 1, 1}, CmdGetDel, "string",
+                        acl_cat::kString, "Returns a string value and deletes the key.", "6.2.0"));
+  table.Add(MakeCommand("getset", 3, kWrite | kDenyOom | kFast, {1, 1, 1}, CmdGetSet, "string",
+                        acl_cat::kString, "Replaces a string value and returns the previous one.",
+                        "1.0.0"));
+  table.Add(MakeCommand("mget", -2, kReadOnly | kFast, {1, -1, 1}, CmdMGet, "string",
+                        acl_cat::kString, "Returns the string values of several keys.", "1.0.0"));
+  table.Add(MakeCommand("mset", -3, kWrite | kDenyOom, {1, -1, 2}, CmdMSet, "string",
+                        acl_cat::kString, "Sets several keys to string values at once.", "1.0.1"));
+  table.Add(MakeCommand("msetnx", -3, kWrite | kDenyOom, {1, -1, 2}, CmdMSetNx, "string",
+                        acl_cat::kString, "Sets several keys at once, only if none of them exists.",
+                        "1.0.1"));
+  table.Add(MakeCommand("append", 3, kWrite | kDenyOom | kFast, {1, 1, 1}, CmdAppend, "string",
+                        acl_cat::kString,
+                        "Appends bytes to a string value, creating the key if needed.", "2.0.0"));
+  table.Add(MakeCommand("strlen", 2, kReadOnly | kFast, {1, 1, 1}, CmdStrLen, "string",
+                        acl_cat::kString, "Returns the length in bytes of a string value.",
+                        "2.2.0"));
+  table.Add(MakeCommand("getrange", 4, kReadOnly, {1, 1, 1}, CmdGetRange, "string",
+                        acl_cat::kString, "Returns a byte range of a string value.", "2.4.0"));
+  table.Add(MakeCommand("substr", 4, kReadOnly, {1, 1, 1}, CmdGetRange, "string", acl_cat::kString,
+                        "Returns a byte range of a string value (old name of GETRANGE).", "1.0.0"));
+  table.Add(MakeCommand(
+      "setrange", 4, kWrite | kDenyOom, {1, 1, 1}, CmdSetRange, "string", acl_cat::kString,
+      "Overwrites part of a string value at an offset, zero padding as needed.", "2.2.0"));
+  table.Add(MakeCommand("incr", 2, kWrite | kDenyOom | kFast, {1, 1, 1}, CmdIncr, "string",
+                        acl_cat::kString, "Adds one to the integer held by a key.", "1.0.0"));
+  table.Add(MakeCommand("decr", 2, kWrite | kDenyOom | kFast, {1, 1, 1}, CmdDecr, "string",
+                        acl_cat::kString, "Subtracts one from the integer held by a key.",
+                        "1.0.0"));
+  table.Add(MakeCommand("incrby", 3, kWrite | kDenyOom | kFast, {1, 1, 1}, CmdIncrBy, "string",
+                        acl_cat::kString, "Adds an integer to the integer held by a key.",
+                        "1.0.0"));
+  table.Add(MakeCommand("decrby", 3, kWrite | kDenyOom | kFast, {1, 1, 1}, CmdDecrBy, "string",
+                        acl_cat::kString, "Subtracts an integer from the integer held by a key.",
+                        "1.0.0"));
+  table.Add(MakeCommand("incrbyfloat", 3, kWrite | kDenyOom | kFast, {1, 1, 1}, CmdIncrByFloat,
+                        "string", acl_cat::kString,
+                        "Adds a floating point number to the number held by a key.", "2.6.0"));
+  table.Add(MakeCommand("lcs", -3, kReadOnly, {1, 2, 1}, CmdLcs, "string", acl_cat::kString,
+                        "Finds the longest common subsequence of two string values.", "7.0.0"));
 }
 
 }  // namespace ember

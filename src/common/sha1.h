@@ -2,37 +2,27 @@
 // and later by script SHA ids. Not for security.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <string_view>
+
+#include "common/sha_base.h"
 
 namespace ember {
 
-class Sha1 {
+class Sha1 : public ShaBase<Sha1, 5> {
  public:
-  using Digest = std::array<uint8_t, 20>;
-
-  Sha1() { Reset(); }
-  void Reset();
-  void Update(const void* data, size_t len);
-  void Update(std::string_view s) { Update(s.data(), s.size()); }
-  Digest Final();
+  Sha1() = default;
 
   // One-shot helpers.
   static Digest Hash(const void* data, size_t len);
   static Digest Hash(std::string_view s) { return Hash(s.data(), s.size()); }
-  // Lower-case hex of a digest (40 chars).
-  static std::string Hex(const Digest& d);
 
  private:
-  void Transform(const uint8_t block[64]);
-
-  uint32_t state_[5];
-  uint64_t total_bytes_;
-  uint8_t buffer_[64];
-  size_t buffered_;
+  friend class ShaBase<Sha1, 5>;
+  static constexpr uint32_t kInitialState[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
+                                                0xC3D2E1F0};
+  void Compress(const uint32_t block[16]);
 };
 
 }  // namespace ember

@@ -1,7 +1,6 @@
 #include "common/sha256.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace ember {
 
@@ -19,20 +18,9 @@ constexpr uint32_t kK[64] = {
 inline uint32_t Ror(uint32_t v, int n) { return (v >> n) | (v << (32 - n)); }
 }  // namespace
 
-void Sha256::Reset() {
-  static constexpr uint32_t kInit[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  std::memcpy(state_, kInit, sizeof(state_));
-  total_bytes_ = 0;
-  buffered_ = 0;
-}
-
-void Sha256::Transform(const uint8_t block[64]) {
+void Sha256::Compress(const uint32_t block[16]) {
   uint32_t w[64];
-  for (int i = 0; i < 16; ++i) {
-    w[i] = (uint32_t{block[4 * i]} << 24) | (uint32_t{block[4 * i + 1]} << 16) |
-           (uint32_t{block[4 * i + 2]} << 8) | uint32_t{block[4 * i + 3]};
-  }
+  std::copy(block, block + 16, w);
   for (int i = 16; i < 64; ++i) {
     uint32_t s0 = Ror(w[i - 15], 7) ^ Ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
     uint32_t s1 = Ror(w[i - 2], 17) ^ Ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -66,63 +54,10 @@ void Sha256::Transform(const uint8_t block[64]) {
   state_[7] += h;
 }
 
-void Sha256::Update(const void* data, size_t len) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  total_bytes_ += len;
-  if (buffered_ > 0) {
-    size_t take = std::min(len, 64 - buffered_);
-    std::memcpy(buffer_ + buffered_, p, take);
-    buffered_ += take;
-    p += take;
-    len -= take;
-    if (buffered_ < 64) return;
-    Transform(buffer_);
-    buffered_ = 0;
-  }
-  while (len >= 64) {
-    Transform(p);
-    p += 64;
-    len -= 64;
-  }
-  if (len > 0) {
-    std::memcpy(buffer_, p, len);
-    buffered_ = len;
-  }
-}
-
-Sha256::Digest Sha256::Final() {
-  uint64_t bits = total_bytes_ * 8;
-  uint8_t pad[72] = {0x80};
-  size_t pad_len = buffered_ < 56 ? 56 - buffered_ : 120 - buffered_;
-  Update(pad, pad_len);
-  uint8_t len_be[8];
-  for (int i = 0; i < 8; ++i) len_be[i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
-  Update(len_be, 8);
-  Digest out;
-  for (int i = 0; i < 8; ++i) {
-    out[4 * i] = static_cast<uint8_t>(state_[i] >> 24);
-    out[4 * i + 1] = static_cast<uint8_t>(state_[i] >> 16);
-    out[4 * i + 2] = static_cast<uint8_t>(state_[i] >> 8);
-    out[4 * i + 3] = static_cast<uint8_t>(state_[i]);
-  }
-  Reset();
-  return out;
-}
-
 Sha256::Digest Sha256::Hash(std::string_view s) {
   Sha256 h;
   h.Update(s);
   return h.Final();
-}
-
-std::string Sha256::Hex(const Digest& d) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string s(64, '0');
-  for (size_t i = 0; i < 32; ++i) {
-    s[2 * i] = kHex[d[i] >> 4];
-    s[2 * i + 1] = kHex[d[i] & 15];
-  }
-  return s;
 }
 
 }  // namespace ember

@@ -1,36 +1,26 @@
 // SHA-256 (FIPS 180-4). ACL passwords are stored and shown as SHA-256 hex, as Redis does.
 #pragma once
 
-#include <array>
-#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "common/sha_base.h"
+
 namespace ember {
 
-class Sha256 {
+class Sha256 : public ShaBase<Sha256, 8> {
  public:
-  using Digest = std::array<uint8_t, 32>;
-
-  Sha256() { Reset(); }
-  void Reset();
-  void Update(const void* data, size_t len);
-  void Update(std::string_view s) { Update(s.data(), s.size()); }
-  Digest Final();
+  Sha256() = default;
 
   static Digest Hash(std::string_view s);
-  // Lower-case hex (64 chars).
-  static std::string Hex(const Digest& d);
   static std::string HexOf(std::string_view s) { return Hex(Hash(s)); }
 
  private:
-  void Transform(const uint8_t block[64]);
-
-  uint32_t state_[8];
-  uint64_t total_bytes_;
-  uint8_t buffer_[64];
-  size_t buffered_;
+  friend class ShaBase<Sha256, 8>;
+  static constexpr uint32_t kInitialState[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  void Compress(const uint32_t block[16]);
 };
 
 }  // namespace ember

@@ -21,6 +21,11 @@ void ReplyBuilder::SimpleString(std::string_view s) {
   out_->append("\r\n");
 }
 
+void ReplyBuilder::SimpleStringArray(std::span<const std::string_view> items) {
+  ArrayLen(items.size());
+  for (std::string_view item : items) SimpleString(item);
+}
+
 void ReplyBuilder::Error(std::string_view text) {
   ++errors_sent_;
   size_t sp = text.find(' ');

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -39,6 +41,11 @@ class ReplyBuilder {
   void Verbatim(std::string_view s, std::string_view format = "txt");
   void EmptyArray() { ArrayLen(0); }
   void BulkArray(std::initializer_list<std::string_view> items);
+  // An array of simple strings: the lines of a HELP reply.
+  void SimpleStringArray(std::span<const std::string_view> items);
+  void SimpleStringArray(std::initializer_list<std::string_view> items) {
+    SimpleStringArray(std::span(items.begin(), items.size()));
+  }
   // Bytes already in RESP form (shared replies, MONITOR lines).
   void Raw(std::string_view bytes) {
     if (!muted_) out_->append(bytes);

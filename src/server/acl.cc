@@ -161,39 +161,28 @@ bool Acl::ApplyRule(AclUser& u, std::string_view rule, std::string* err) const {
     u.sanitize = 1;
   } else if (is("clearselectors")) {
     // No selectors: nothing to clear.
-  } else if (rule[0] == '>' || rule[0] == '#') {
+  } else if (rule[0] == '>' || rule[0] == '#' || rule[0] == '<' || rule[0] == '!') {
+    // '>' adds and '<' removes a clear-text password; '#' and '!' do so by its SHA-256 hex.
     std::string hash;
-    if (rule[0] == '>') {
+    if (rule[0] == '>' || rule[0] == '<') {
       hash = Sha256::HexOf(rule.substr(1));
-    } else {
-      if (!ValidPasswordHash(rule.substr(1))) {
-        return fail(
-            "The password hash must be exactly 64 characters and contain only lowercase "
-            "hexadecimal characters");
-      }
+    } else if (ValidPasswordHash(rule.substr(1))) {
       hash = std::string(rule.substr(1));
-    }
-    if (std::find(u.passwords.begin(), u.passwords.end(), hash) == u.passwords.end()) {
-      u.passwords.push_back(hash);
-    }
-    u.nopass = false;
-  } else if (rule[0] == '<' || rule[0] == '!') {
-    std::string hash;
-    if (rule[0] == '<') {
-      hash = Sha256::HexOf(rule.substr(1));
     } else {
-      if (!ValidPasswordHash(rule.substr(1))) {
-        return fail(
-            "The password hash must be exactly 64 characters and contain only lowercase "
-            "hexadecimal characters");
-      }
-      hash = std::string(rule.substr(1));
+      return fail(
+          "The password hash must be exactly 64 characters and contain only lowercase "
+          "hexadecimal characters");
     }
     auto it = std::find(u.passwords.begin(), u.passwords.end(), hash);
-    if (it == u.passwords.end()) {
-      return fail("The password you are trying to remove from the user does not exist");
+    if (rule[0] == '>' || rule[0] == '#') {
+      if (it == u.passwords.end()) u.passwords.push_back(hash);
+      u.nopass = false;
+    } else {
+      if (it == u.passwords.end()) {
+        return fail("The password you are trying to remove from the user does not exist");
+      }
+      u.passwords.erase(it);
     }
-    u.passwords.erase(it);
   } else if (rule[0] == '~' || rule[0] == '%') {
     bool read = true, write = true;
     size_t start = 1;

@@ -188,7 +188,7 @@ void CmdAclLog(CommandContext& ctx) {
 void CmdAclLoadSave(CommandContext& ctx) { ctx.reply().Error(kNoAclFile); }
 
 void CmdAclHelp(CommandContext& ctx) {
-  static const char* kLines[] = {
+  static constexpr std::string_view kLines[] = {
       "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CAT [<category>]",
       "    List all commands that belong to <category>, or all command categories",
@@ -220,58 +220,46 @@ void CmdAclHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.reply().ArrayLen(std::size(kLines));
-  for (const char* line : kLines) ctx.reply().SimpleString(line);
+  ctx.reply().SimpleStringArray(kLines);
 }
 
 }  // namespace
 
 void RegisterAclFamily(CommandTable& table) {
   using namespace cmd_flags;
-  auto spec = [](const char* name, int arity, uint32_t flags, CommandHandler h, const char* summary,
-                 const char* since) {
-    CommandSpec s;
-    s.name = name;
-    s.arity = arity;
-    s.flags = flags;
-    s.handler = h;
-    s.group = "server";
-    s.summary = summary;
-    s.since = since;
-    return s;
-  };
   constexpr uint32_t kAdm = kAdmin | kNoScript | kLoading | kStale;
   constexpr uint32_t kPlain = kNoScript | kLoading | kStale;
-  table.Add(
-      spec("acl", -2, kSentinel, nullptr, "A container for Access List Control commands", "6.0.0"));
+  table.Add(MakeCommand("acl", -2, kSentinel, kNoKeys, nullptr, "server", 0,
+                        "A container for Access List Control commands", "6.0.0"));
   auto sub = [&](CommandSpec s) { table.AddSubcommand("acl", std::move(s)); };
-  sub(spec("cat", -2, kPlain, CmdAclCat,
-           "List the ACL categories or the commands inside a category", "6.0.0"));
-  sub(spec("deluser", -3, kAdm, CmdAclDelUser,
-           "Remove the specified ACL users and the associated rules", "6.0.0"));
-  sub(spec("dryrun", -4, kAdm, CmdAclDryRun,
-           "Returns whether the user can execute the given command without executing the "
-           "command.",
-           "7.0.0"));
-  sub(spec("genpass", -2, kPlain, CmdAclGenPass,
-           "Generate a pseudorandom secure password to use for ACL users", "6.0.0"));
-  sub(spec("getuser", 3, kAdm, CmdAclGetUser, "Get the rules for a specific ACL user", "6.0.0"));
-  sub(spec("list", 2, kAdm, CmdAclList, "List the current ACL rules in ACL config file format",
-           "6.0.0"));
-  sub(spec("load", 2, kAdm, CmdAclLoadSave, "Reload the ACLs from the configured ACL file",
-           "6.0.0"));
-  sub(spec("log", -2, kAdm, CmdAclLog, "List latest events denied because of ACLs in place",
-           "6.0.0"));
-  sub(spec("save", 2, kAdm, CmdAclLoadSave, "Save the current ACL rules in the configured ACL file",
-           "6.0.0"));
-  sub(spec("setuser", -3, kAdm, CmdAclSetUser, "Modify or create the rules for a specific ACL user",
-           "6.0.0"));
-  sub(spec("users", 2, kAdm, CmdAclUsers, "List the username of all the configured ACL rules",
-           "6.0.0"));
-  sub(spec("whoami", 2, kPlain, CmdAclWhoAmI,
-           "Return the name of the user associated to the current connection", "6.0.0"));
-  sub(spec("help", 2, kLoading | kStale, CmdAclHelp,
-           "Show helpful text about the different subcommands", "6.0.0"));
+  sub(MakeCommand("cat", -2, kPlain, kNoKeys, CmdAclCat, "server", 0,
+                  "List the ACL categories or the commands inside a category", "6.0.0"));
+  sub(MakeCommand("deluser", -3, kAdm, kNoKeys, CmdAclDelUser, "server", 0,
+                  "Remove the specified ACL users and the associated rules", "6.0.0"));
+  sub(MakeCommand("dryrun", -4, kAdm, kNoKeys, CmdAclDryRun, "server", 0,
+                  "Returns whether the user can execute the given command without executing the "
+                  "command.",
+                  "7.0.0"));
+  sub(MakeCommand("genpass", -2, kPlain, kNoKeys, CmdAclGenPass, "server", 0,
+                  "Generate a pseudorandom secure password to use for ACL users", "6.0.0"));
+  sub(MakeCommand("getuser", 3, kAdm, kNoKeys, CmdAclGetUser, "server", 0,
+                  "Get the rules for a specific ACL user", "6.0.0"));
+  sub(MakeCommand("list", 2, kAdm, kNoKeys, CmdAclList, "server", 0,
+                  "List the current ACL rules in ACL config file format", "6.0.0"));
+  sub(MakeCommand("load", 2, kAdm, kNoKeys, CmdAclLoadSave, "server", 0,
+                  "Reload the ACLs from the configured ACL file", "6.0.0"));
+  sub(MakeCommand("log", -2, kAdm, kNoKeys, CmdAclLog, "server", 0,
+                  "List latest events denied because of ACLs in place", "6.0.0"));
+  sub(MakeCommand("save", 2, kAdm, kNoKeys, CmdAclLoadSave, "server", 0,
+                  "Save the current ACL rules in the configured ACL file", "6.0.0"));
+  sub(MakeCommand("setuser", -3, kAdm, kNoKeys, CmdAclSetUser, "server", 0,
+                  "Modify or create the rules for a specific ACL user", "6.0.0"));
+  sub(MakeCommand("users", 2, kAdm, kNoKeys, CmdAclUsers, "server", 0,
+                  "List the username of all the configured ACL rules", "6.0.0"));
+  sub(MakeCommand("whoami", 2, kPlain, kNoKeys, CmdAclWhoAmI, "server", 0,
+                  "Return the name of the user associated to the current connection", "6.0.0"));
+  sub(MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdAclHelp, "server", 0,
+                  "Show helpful text about the different subcommands", "6.0.0"));
 }
 
 }  // namespace ember

@@ -335,7 +335,7 @@ void CmdClientTrackingInfo(CommandContext& ctx) {
 }
 
 void CmdClientHelp(CommandContext& ctx) {
-  static const char* kLines[] = {
+  static constexpr std::string_view kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CACHING (YES|NO)",
       "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
@@ -385,60 +385,54 @@ void CmdClientHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.reply().ArrayLen(std::size(kLines));
-  for (const char* line : kLines) ctx.reply().SimpleString(line);
+  ctx.reply().SimpleStringArray(kLines);
 }
 
 }  // namespace
 
 void RegisterClientFamily(CommandTable& table) {
   using namespace cmd_flags;
-  auto spec = [](const char* name, int arity, uint32_t flags, CommandHandler h, const char* summary,
-                 const char* since) {
-    CommandSpec s;
-    s.name = name;
-    s.arity = arity;
-    s.flags = flags;
-    s.acl_categories = acl_cat::kConnection;
-    s.handler = h;
-    s.group = "connection";
-    s.summary = summary;
-    s.since = since;
-    return s;
-  };
-  CommandSpec container =
-      spec("client", -2, 0, nullptr, "A container for client connection commands", "2.4.0");
-  container.acl_categories = 0;
-  table.Add(std::move(container));
+  table.Add(MakeCommand("client", -2, 0, kNoKeys, nullptr, "connection", 0,
+                        "A container for client connection commands", "2.4.0"));
   constexpr uint32_t kAdm = kAdmin | kNoScript | kLoading | kStale;
   constexpr uint32_t kConn = kNoScript | kLoading | kStale;
   auto sub = [&](CommandSpec s) { table.AddSubcommand("client", std::move(s)); };
-  sub(spec("id", 2, kConn, CmdClientId, "Returns the unique client ID of the connection.",
-           "5.0.0"));
-  sub(spec("setname", 3, kConn, CmdClientSetName, "Sets the connection name.", "2.6.9"));
-  sub(spec("getname", 2, kConn, CmdClientGetName, "Returns the name of the connection.", "2.6.9"));
-  sub(spec("list", -2, kAdm, CmdClientList, "Lists open connections.", "2.4.0"));
-  sub(spec("info", 2, kConn, CmdClientInfo, "Returns information about the connection.", "6.2.0"));
-  sub(spec("kill", -3, kAdm, CmdClientKill, "Terminates open connections.", "2.4.0"));
-  sub(spec("pause", -3, kAdm, CmdClientPause, "Suspends commands processing.", "3.0.0"));
-  sub(spec("unpause", 2, kAdm, CmdClientUnpause, "Resumes processing commands from paused clients.",
-           "6.2.0"));
-  sub(spec("reply", 3, kConn, CmdClientReply, "Instructs the server whether to reply to commands.",
-           "3.2.0"));
-  sub(spec("no-evict", 3, kAdm, CmdClientNoEvict,
-           "Sets the client eviction mode of the connection.", "7.0.0"));
-  sub(spec("unblock", -3, kAdm, CmdClientUnblock,
-           "Unblocks a client blocked by a blocking command from a different connection.",
-           "5.0.0"));
-  sub(spec("getredir", 2, kConn, CmdClientGetRedir,
-           "Returns the client ID to which the connection's tracking notifications are "
-           "redirected.",
-           "6.0.0"));
-  sub(spec("trackinginfo", 2, kConn, CmdClientTrackingInfo,
-           "Returns information about server-assisted client-side caching for the connection.",
-           "6.2.0"));
-  sub(spec("help", 2, kLoading | kStale, CmdClientHelp,
-           "Returns helpful text about the different subcommands.", "5.0.0"));
+  sub(MakeCommand("id", 2, kConn, kNoKeys, CmdClientId, "connection", acl_cat::kConnection,
+                  "Returns the unique client ID of the connection.", "5.0.0"));
+  sub(MakeCommand("setname", 3, kConn, kNoKeys, CmdClientSetName, "connection",
+                  acl_cat::kConnection, "Sets the connection name.", "2.6.9"));
+  sub(MakeCommand("getname", 2, kConn, kNoKeys, CmdClientGetName, "connection",
+                  acl_cat::kConnection, "Returns the name of the connection.", "2.6.9"));
+  sub(MakeCommand("list", -2, kAdm, kNoKeys, CmdClientList, "connection", acl_cat::kConnection,
+                  "Lists open connections.", "2.4.0"));
+  sub(MakeCommand("info", 2, kConn, kNoKeys, CmdClientInfo, "connection", acl_cat::kConnection,
+                  "Returns information about the connection.", "6.2.0"));
+  sub(MakeCommand("kill", -3, kAdm, kNoKeys, CmdClientKill, "connection", acl_cat::kConnection,
+                  "Terminates open connections.", "2.4.0"));
+  sub(MakeCommand("pause", -3, kAdm, kNoKeys, CmdClientPause, "connection", acl_cat::kConnection,
+                  "Suspends commands processing.", "3.0.0"));
+  sub(MakeCommand("unpause", 2, kAdm, kNoKeys, CmdClientUnpause, "connection", acl_cat::kConnection,
+                  "Resumes processing commands from paused clients.", "6.2.0"));
+  sub(MakeCommand("reply", 3, kConn, kNoKeys, CmdClientReply, "connection", acl_cat::kConnection,
+                  "Instructs the server whether to reply to commands.", "3.2.0"));
+  sub(MakeCommand("no-evict", 3, kAdm, kNoKeys, CmdClientNoEvict, "connection",
+                  acl_cat::kConnection, "Sets the client eviction mode of the connection.",
+                  "7.0.0"));
+  sub(MakeCommand(
+      "unblock", -3, kAdm, kNoKeys, CmdClientUnblock, "connection", acl_cat::kConnection,
+      "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0"));
+  sub(MakeCommand("getredir", 2, kConn, kNoKeys, CmdClientGetRedir, "connection",
+                  acl_cat::kConnection,
+                  "Returns the client ID to which the connection's tracking notifications are "
+                  "redirected.",
+                  "6.0.0"));
+  sub(MakeCommand(
+      "trackinginfo", 2, kConn, kNoKeys, CmdClientTrackingInfo, "connection", acl_cat::kConnection,
+      "Returns information about server-assisted client-side caching for the connection.",
+      "6.2.0"));
+  sub(MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdClientHelp, "connection",
+                  acl_cat::kConnection, "Returns helpful text about the different subcommands.",
+                  "5.0.0"));
 }
 
 }  // namespace ember

@@ -22,74 +22,73 @@ void ReplyLegacyRange(ReplyBuilder& r, const CommandSpec& spec) {
   r.Integer(spec.key_step);
 }
 
+// Space-separated key spec flags ("RW access update") as a set of simple strings.
+void ReplyKeySpecFlags(ReplyBuilder& r, std::string_view flags) {
+  std::vector<std::string_view> words;
+  while (!flags.empty()) {
+    size_t sp = flags.find(' ');
+    words.push_back(flags.substr(0, sp));
+    if (sp == std::string_view::npos) break;
+    flags.remove_prefix(sp + 1);
+  }
+  r.SetLen(words.size());
+  for (std::string_view w : words) r.SimpleString(w);
+}
+
+// {"type": type, "spec": {...}}, the caller writing the `spec_fields` pairs of the inner map.
+void ReplySearchStep(ReplyBuilder& r, std::string_view type, size_t spec_fields) {
+  r.MapLen(2);
+  r.Bulk("type");
+  r.Bulk(type);
+  r.Bulk("spec");
+  r.MapLen(spec_fields);
+}
+
+void ReplyKeySpec(ReplyBuilder& r, const KeySpecMeta& ks) {
+  r.MapLen(3);
+  r.Bulk("flags");
+  ReplyKeySpecFlags(r, ks.flags);
+  r.Bulk("begin_search");
+  if (ks.bs_type == KeySpecMeta::kIndex) {
+    ReplySearchStep(r, "index", 1);
+    r.Bulk("index");
+    r.Integer(ks.bs_index);
+  } else if (ks.bs_type == KeySpecMeta::kKeyword) {
+    ReplySearchStep(r, "keyword", 2);
+    r.Bulk("keyword");
+    r.Bulk(ks.bs_keyword);
+    r.Bulk("startfrom");
+    r.Integer(ks.bs_startfrom);
+  } else {
+    ReplySearchStep(r, "unknown", 0);
+  }
+  r.Bulk("find_keys");
+  if (ks.fk_type == KeySpecMeta::kRange) {
+    ReplySearchStep(r, "range", 3);
+    r.Bulk("lastkey");
+    r.Integer(ks.fk_a);
+    r.Bulk("keystep");
+    r.Integer(ks.fk_b);
+    r.Bulk("limit");
+    r.Integer(ks.fk_c);
+  } else if (ks.fk_type == KeySpecMeta::kKeynum) {
+    ReplySearchStep(r, "keynum", 3);
+    r.Bulk("keynumidx");
+    r.Integer(ks.fk_a);
+    r.Bulk("firstkey");
+    r.Integer(ks.fk_b);
+    r.Bulk("keystep");
+    r.Integer(ks.fk_c);
+  } else {
+    ReplySearchStep(r, "unknown", 0);
+  }
+}
+
 void ReplyKeySpecs(ReplyBuilder& r, const CommandSpec& spec, const CommandMeta* meta) {
   if (meta) {
     auto specs = meta->key_specs();
     r.SetLen(specs.size());
-    for (const KeySpecMeta& ks : specs) {
-      r.MapLen(3);
-      r.Bulk("flags");
-      std::vector<std::string_view> flags;
-      std::string_view f = ks.flags;
-      while (!f.empty()) {
-        size_t sp = f.find(' ');
-        flags.push_back(f.substr(0, sp));
-        if (sp == std::string_view::npos) break;
-        f.remove_prefix(sp + 1);
-      }
-      r.SetLen(flags.size());
-      for (auto fl : flags) r.SimpleString(fl);
-      r.Bulk("begin_search");
-      r.MapLen(2);
-      r.Bulk("type");
-      if (ks.bs_type == KeySpecMeta::kIndex) {
-        r.Bulk("index");
-        r.Bulk("spec");
-        r.MapLen(1);
-        r.Bulk("index");
-        r.Integer(ks.bs_index);
-      } else if (ks.bs_type == KeySpecMeta::kKeyword) {
-        r.Bulk("keyword");
-        r.Bulk("spec");
-        r.MapLen(2);
-        r.Bulk("keyword");
-        r.Bulk(ks.bs_keyword);
-        r.Bulk("startfrom");
-        r.Integer(ks.bs_startfrom);
-      } else {
-        r.Bulk("unknown");
-        r.Bulk("spec");
-        r.MapLen(0);
-      }
-      r.Bulk("find_keys");
-      r.MapLen(2);
-      r.Bulk("type");
-      if (ks.fk_type == KeySpecMeta::kRange) {
-        r.Bulk("range");
-        r.Bulk("spec");
-        r.MapLen(3);
-        r.Bulk("lastkey");
-        r.Integer(ks.fk_a);
-        r.Bulk("keystep");
-        r.Integer(ks.fk_b);
-        r.Bulk("limit");
-        r.Integer(ks.fk_c);
-      } else if (ks.fk_type == KeySpecMeta::kKeynum) {
-        r.Bulk("keynum");
-        r.Bulk("spec");
-        r.MapLen(3);
-        r.Bulk("keynumidx");
-        r.Integer(ks.fk_a);
-        r.Bulk("firstkey");
-        r.Integer(ks.fk_b);
-        r.Bulk("keystep");
-        r.Integer(ks.fk_c);
-      } else {
-        r.Bulk("unknown");
-        r.Bulk("spec");
-        r.MapLen(0);
-      }
-    }
+    for (const KeySpecMeta& ks : specs) ReplyKeySpec(r, ks);
     return;
   }
   if (spec.first_key <= 0) {
@@ -97,38 +96,16 @@ void ReplyKeySpecs(ReplyBuilder& r, const CommandSpec& spec, const CommandMeta* 
     return;
   }
   // A command Redis does not have: one range spec derived from first/last/step.
+  KeySpecMeta derived{};
+  derived.flags = spec.is(cmd_flags::kWrite) ? "RW update" : "RO access";
+  derived.bs_type = KeySpecMeta::kIndex;
+  derived.bs_index = spec.first_key;
+  derived.fk_type = KeySpecMeta::kRange;
+  derived.fk_a = spec.last_key >= 0 ? spec.last_key - spec.first_key : spec.last_key;
+  derived.fk_b = spec.key_step;
+  derived.fk_c = 0;
   r.SetLen(1);
-  r.MapLen(3);
-  r.Bulk("flags");
-  if (spec.is(cmd_flags::kWrite)) {
-    r.SetLen(2);
-    r.SimpleString("RW");
-    r.SimpleString("update");
-  } else {
-    r.SetLen(2);
-    r.SimpleString("RO");
-    r.SimpleString("access");
-  }
-  r.Bulk("begin_search");
-  r.MapLen(2);
-  r.Bulk("type");
-  r.Bulk("index");
-  r.Bulk("spec");
-  r.MapLen(1);
-  r.Bulk("index");
-  r.Integer(spec.first_key);
-  r.Bulk("find_keys");
-  r.MapLen(2);
-  r.Bulk("type");
-  r.Bulk("range");
-  r.Bulk("spec");
-  r.MapLen(3);
-  r.Bulk("lastkey");
-  r.Integer(spec.last_key >= 0 ? spec.last_key - spec.first_key : spec.last_key);
-  r.Bulk("keystep");
-  r.Integer(spec.key_step);
-  r.Bulk("limit");
-  r.Integer(0);
+  ReplyKeySpec(r, derived);
 }
 
 void ReplyCommandInfo(ReplyBuilder& r, const CommandSpec& spec) {
@@ -313,16 +290,7 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
     }
     r.ArrayLen(2);
     r.Bulk(args[static_cast<size_t>(k.index)]);
-    std::vector<std::string_view> flags;
-    std::string_view f = k.flags;
-    while (!f.empty()) {
-      size_t sp = f.find(' ');
-      flags.push_back(f.substr(0, sp));
-      if (sp == std::string_view::npos) break;
-      f.remove_prefix(sp + 1);
-    }
-    r.SetLen(flags.size());
-    for (auto fl : flags) r.SimpleString(fl);
+    ReplyKeySpecFlags(r, k.flags);
   }
 }
 
@@ -330,7 +298,7 @@ void CmdCommandGetKeys(CommandContext& ctx) { GetKeys(ctx, false); }
 void CmdCommandGetKeysAndFlags(CommandContext& ctx) { GetKeys(ctx, true); }
 
 void CmdCommandHelp(CommandContext& ctx) {
-  static const char* kLines[] = {
+  static constexpr std::string_view kLines[] = {
       "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "(no subcommand)",
       "    Describes every command the server knows.",
@@ -351,40 +319,35 @@ void CmdCommandHelp(CommandContext& ctx) {
       "HELP",
       "    Shows this text.",
   };
-  ctx.reply().ArrayLen(std::size(kLines));
-  for (const char* line : kLines) ctx.reply().SimpleString(line);
+  ctx.reply().SimpleStringArray(kLines);
 }
 
 }  // namespace
 
 void RegisterCommandFamily(CommandTable& table) {
   using namespace cmd_flags;
-  auto spec = [](const char* name, int arity, CommandHandler h, const char* summary,
-                 const char* since) {
-    CommandSpec s;
-    s.name = name;
-    s.arity = arity;
-    s.flags = kLoading | kStale;
-    s.acl_categories = acl_cat::kConnection;
-    s.handler = h;
-    s.group = "server";
-    s.summary = summary;
-    s.since = since;
-    return s;
-  };
-  table.Add(spec("command", -1, CmdCommand, "Describes the commands this server knows.", "2.8.13"));
+  table.Add(MakeCommand("command", -1, kLoading | kStale, kNoKeys, CmdCommand, "server",
+                        acl_cat::kConnection, "Describes the commands this server knows.",
+                        "2.8.13"));
   auto sub = [&](CommandSpec s) { table.AddSubcommand("command", std::move(s)); };
-  sub(spec("count", 2, CmdCommandCount, "Tells how many commands the server knows.", "2.8.13"));
-  sub(spec("info", -2, CmdCommandInfo,
-           "Describes the named commands, or all of them when none is named.", "2.8.13"));
-  sub(spec("docs", -2, CmdCommandDocs,
-           "Gives the documentation entries of the named commands, or of all of them.", "7.0.0"));
-  sub(spec("list", -2, CmdCommandList, "Lists command names, optionally filtered.", "7.0.0"));
-  sub(spec("getkeys", -4, CmdCommandGetKeys, "Finds the key arguments of a complete command line.",
-           "2.8.13"));
-  sub(spec("getkeysandflags", -4, CmdCommandGetKeysAndFlags,
-           "Finds the key arguments of a command line, with their access flags.", "7.0.0"));
-  sub(spec("help", 2, CmdCommandHelp, "Shows how to use the COMMAND subcommands.", "5.0.0"));
+  sub(MakeCommand("count", 2, kLoading | kStale, kNoKeys, CmdCommandCount, "server",
+                  acl_cat::kConnection, "Tells how many commands the server knows.", "2.8.13"));
+  sub(MakeCommand("info", -2, kLoading | kStale, kNoKeys, CmdCommandInfo, "server",
+                  acl_cat::kConnection,
+                  "Describes the named commands, or all of them when none is named.", "2.8.13"));
+  sub(MakeCommand(
+      "docs", -2, kLoading | kStale, kNoKeys, CmdCommandDocs, "server", acl_cat::kConnection,
+      "Gives the documentation entries of the named commands, or of all of them.", "7.0.0"));
+  sub(MakeCommand("list", -2, kLoading | kStale, kNoKeys, CmdCommandList, "server",
+                  acl_cat::kConnection, "Lists command names, optionally filtered.", "7.0.0"));
+  sub(MakeCommand("getkeys", -4, kLoading | kStale, kNoKeys, CmdCommandGetKeys, "server",
+                  acl_cat::kConnection, "Finds the key arguments of a complete command line.",
+                  "2.8.13"));
+  sub(MakeCommand("getkeysandflags", -4, kLoading | kStale, kNoKeys, CmdCommandGetKeysAndFlags,
+                  "server", acl_cat::kConnection,
+                  "Finds the key arguments of a command line, with their access flags.", "7.0.0"));
+  sub(MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdCommandHelp, "server",
+                  acl_cat::kConnection, "Shows how to use the COMMAND subcommands.", "5.0.0"));
 }
 
 }  // namespace ember

@@ -471,40 +471,31 @@ std::string_view TrimView(std::string_view s, std::string_view chars) {
   return s.substr(b, e - b + 1);
 }
 
-std::vector<std::string_view> SplitLines(std::string_view text) {
-  // As sdssplitlen(text, "\n"): a trailing separator yields a final empty element; empty text
-  // yields nothing.
-  std::vector<std::string_view> lines;
-  if (text.empty()) return lines;
+// As sdssplitlen(text, sep): empty parts survive (a trailing separator yields a final empty
+// one); empty text yields nothing.
+std::vector<std::string_view> SdsSplit(std::string_view text, char sep) {
+  std::vector<std::string_view> parts;
+  if (text.empty()) return parts;
   size_t start = 0;
   while (true) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos) {
-      lines.push_back(text.substr(start));
+    size_t end = text.find(sep, start);
+    if (end == std::string_view::npos) {
+      parts.push_back(text.substr(start));
       break;
     }
-    lines.push_back(text.substr(start, nl - start));
-    start = nl + 1;
+    parts.push_back(text.substr(start, end - start));
+    start = end + 1;
   }
-  return lines;
+  return parts;
 }
 
-// CONFIG SET splits multi-argument values on single spaces (sdssplitlen): empty tokens survive,
-// the empty string gives no argument at all.
+std::vector<std::string_view> SplitLines(std::string_view text) { return SdsSplit(text, '\n'); }
+
+// CONFIG SET splits multi-argument values on single spaces: empty tokens survive, the empty
+// string gives no argument at all.
 std::vector<std::string> SplitOnSpaces(std::string_view s) {
-  std::vector<std::string> out;
-  if (s.empty()) return out;
-  size_t start = 0;
-  while (true) {
-    size_t sp = s.find(' ', start);
-    if (sp == std::string_view::npos) {
-      out.emplace_back(s.substr(start));
-      break;
-    }
-    out.emplace_back(s.substr(start, sp - start));
-    start = sp + 1;
-  }
-  return out;
+  std::vector<std::string_view> parts = SdsSplit(s, ' ');
+  return std::vector<std::string>(parts.begin(), parts.end());
 }
 
 // strtoll(s, &end, base) with the "*end == '\0'" check, as Redis's parsers of save points,

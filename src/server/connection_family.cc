@@ -142,29 +142,23 @@ void CmdReset(CommandContext& ctx) {
 
 void RegisterConnectionFamily(CommandTable& table) {
   using namespace cmd_flags;
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h,
-                 const char* summary, const char* since) {
-    CommandSpec s;
-    s.name = name;
-    s.arity = arity;
-    s.flags = flags;
-    s.acl_categories = acl_cat::kConnection;
-    s.handler = h;
-    s.group = "connection";
-    s.summary = summary;
-    s.since = since;
-    table.Add(std::move(s));
-  };
-  add("ping", -1, kFast | kSentinel, CmdPing, "Answers PONG, or echoes the message.", "1.0.0");
-  add("echo", 2, kLoading | kStale | kFast, CmdEcho, "Returns the given string.", "1.0.0");
-  add("quit", -1, kAllowBusy | kNoScript | kLoading | kStale | kFast | kNoAuth, CmdQuit,
-      "Closes the connection after replying.", "1.0.0");
-  add("reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, CmdReset,
-      "Resets the connection's state.", "6.2.0");
-  add("auth", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
-      CmdAuth, "Authenticates the connection.", "1.0.0");
-  add("hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
-      CmdHello, "Negotiates the protocol version and shows connection details.", "6.0.0");
+  table.Add(MakeCommand("ping", -1, kFast | kSentinel, kNoKeys, CmdPing, "connection",
+                        acl_cat::kConnection, "Answers PONG, or echoes the message.", "1.0.0"));
+  table.Add(MakeCommand("echo", 2, kLoading | kStale | kFast, kNoKeys, CmdEcho, "connection",
+                        acl_cat::kConnection, "Returns the given string.", "1.0.0"));
+  table.Add(MakeCommand("quit", -1, kAllowBusy | kNoScript | kLoading | kStale | kFast | kNoAuth,
+                        kNoKeys, CmdQuit, "connection", acl_cat::kConnection,
+                        "Closes the connection after replying.", "1.0.0"));
+  table.Add(MakeCommand("reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+                        kNoKeys, CmdReset, "connection", acl_cat::kConnection,
+                        "Resets the connection's state.", "6.2.0"));
+  table.Add(MakeCommand(
+      "auth", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy, kNoKeys,
+      CmdAuth, "connection", acl_cat::kConnection, "Authenticates the connection.", "1.0.0"));
+  table.Add(MakeCommand("hello", -1,
+                        kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy,
+                        kNoKeys, CmdHello, "connection", acl_cat::kConnection,
+                        "Negotiates the protocol version and shows connection details.", "6.0.0"));
 }
 
 }  // namespace ember

@@ -118,7 +118,7 @@ void ReplyDebugSyntaxError(CommandContext& ctx) {
 }
 
 void DebugHelp(CommandContext& ctx) {
-  static const char* kLines[] = {
+  static constexpr std::string_view kLines[] = {
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CHANGE-REPL-ID",
       "    Change the replication IDs of the instance.",
@@ -152,8 +152,7 @@ void DebugHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.reply().ArrayLen(std::size(kLines));
-  for (const char* line : kLines) ctx.reply().SimpleString(line);
+  ctx.reply().SimpleStringArray(kLines);
 }
 
 void DebugObject(CommandContext& ctx) {
@@ -307,15 +306,8 @@ void CmdDebug(CommandContext& ctx) {
 
 void RegisterDebugFamily(CommandTable& table) {
   using namespace cmd_flags;
-  CommandSpec s;
-  s.name = "debug";
-  s.arity = -2;
-  s.flags = kAdmin | kNoScript | kLoading | kStale | kProtected;
-  s.handler = CmdDebug;
-  s.group = "server";
-  s.summary = "A container for debugging commands";
-  s.since = "1.0.0";
-  table.Add(std::move(s));
+  table.Add(MakeCommand("debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected, kNoKeys,
+                        CmdDebug, "server", 0, "A container for debugging commands", "1.0.0"));
 }
 
 }  // namespace ember

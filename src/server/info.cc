@@ -544,16 +544,9 @@ void CmdInfo(CommandContext& ctx) {
 
 void RegisterInfoFamily(CommandTable& table) {
   using namespace cmd_flags;
-  CommandSpec s;
-  s.name = "info";
-  s.arity = -1;
-  s.flags = kLoading | kStale | kSentinel;
-  s.acl_categories = acl_cat::kDangerous;
-  s.handler = CmdInfo;
-  s.group = "server";
-  s.summary = "Get information and statistics about the server";
-  s.since = "1.0.0";
-  table.Add(std::move(s));
+  table.Add(MakeCommand("info", -1, kLoading | kStale | kSentinel, kNoKeys, CmdInfo, "server",
+                        acl_cat::kDangerous, "Get information and statistics about the server",
+                        "1.0.0"));
 }
 
 }  // namespace ember

@@ -16,11 +16,6 @@ namespace {
 
 Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
 
-void ReplyHelp(CommandContext& ctx, std::initializer_list<const char*> lines) {
-  ctx.reply().ArrayLen(lines.size());
-  for (const char* line : lines) ctx.reply().SimpleString(line);
-}
-
 // Redis's addReplySubcommandSyntaxError.
 void ReplySubcommandSyntaxError(CommandContext& ctx) {
   std::string container = ctx.spec().parent ? ctx.spec().parent->name : ctx.spec().name;
@@ -66,21 +61,20 @@ void CmdSlowlogReset(CommandContext& ctx) {
 }
 
 void CmdSlowlogHelp(CommandContext& ctx) {
-  ReplyHelp(ctx,
-            {
-                "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "GET [<count>]",
-                "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-                "    Entries are made of:",
-                "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-                "    client name",
-                "LEN",
-                "    Return the length of the slowlog.",
-                "RESET",
-                "    Reset the slowlog.",
-                "HELP",
-                "    Prints this help.",
-            });
+  ctx.reply().SimpleStringArray({
+      "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET [<count>]",
+      "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+      "    Entries are made of:",
+      "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+      "    client name",
+      "LEN",
+      "    Return the length of the slowlog.",
+      "RESET",
+      "    Reset the slowlog.",
+      "HELP",
+      "    Prints this help.",
+  });
 }
 
 // --- LATENCY ---------------------------------------------------------------------------------
@@ -157,26 +151,26 @@ void CmdLatencyDoctor(CommandContext& ctx) {
 }
 
 void CmdLatencyHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, {
-                     "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                     "DOCTOR",
-                     "    Return a human readable latency analysis report.",
-                     "GRAPH <event>",
-                     "    Return an ASCII latency graph for the <event> class.",
-                     "HISTORY <event>",
-                     "    Return time-latency samples for the <event> class.",
-                     "LATEST",
-                     "    Return the latest latency samples for all events.",
-                     "RESET [<event> ...]",
-                     "    Reset latency data of one or more <event> classes.",
-                     "    (default: reset all data for all event classes)",
-                     "HISTOGRAM [COMMAND ...]",
-                     "    Return a cumulative distribution of latencies in the format of a "
-                     "histogram for the specified command names.",
-                     "    If no commands are specified then all histograms are replied.",
-                     "HELP",
-                     "    Prints this help.",
-                 });
+  ctx.reply().SimpleStringArray({
+      "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DOCTOR",
+      "    Return a human readable latency analysis report.",
+      "GRAPH <event>",
+      "    Return an ASCII latency graph for the <event> class.",
+      "HISTORY <event>",
+      "    Return time-latency samples for the <event> class.",
+      "LATEST",
+      "    Return the latest latency samples for all events.",
+      "RESET [<event> ...]",
+      "    Reset latency data of one or more <event> classes.",
+      "    (default: reset all data for all event classes)",
+      "HISTOGRAM [COMMAND ...]",
+      "    Return a cumulative distribution of latencies in the format of a "
+      "histogram for the specified command names.",
+      "    If no commands are specified then all histograms are replied.",
+      "HELP",
+      "    Prints this help.",
+  });
 }
 
 // --- MEMORY ----------------------------------------------------------------------------------
@@ -296,35 +290,22 @@ void CmdMemoryPurge(CommandContext& ctx) {
 }
 
 void CmdMemoryHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, {
-                     "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                     "DOCTOR",
-                     "    Return memory problems reports.",
-                     "MALLOC-STATS",
-                     "    Return internal statistics report from the memory allocator.",
-                     "PURGE",
-                     "    Attempt to purge dirty pages for reclamation by the allocator.",
-                     "STATS",
-                     "    Return information about the memory usage of the server.",
-                     "USAGE <key> [SAMPLES <count>]",
-                     "    Return memory in bytes used by <key> and its value. Nested values are",
-                     "    sampled up to <count> times (default: 5, 0 means sample all).",
-                     "HELP",
-                     "    Prints this help.",
-                 });
-}
-
-CommandSpec Spec(const char* name, int arity, uint32_t flags, CommandHandler h, const char* summary,
-                 const char* since) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = h;
-  s.group = "server";
-  s.summary = summary;
-  s.since = since;
-  return s;
+  ctx.reply().SimpleStringArray({
+      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DOCTOR",
+      "    Return memory problems reports.",
+      "MALLOC-STATS",
+      "    Return internal statistics report from the memory allocator.",
+      "PURGE",
+      "    Attempt to purge dirty pages for reclamation by the allocator.",
+      "STATS",
+      "    Return information about the memory usage of the server.",
+      "USAGE <key> [SAMPLES <count>]",
+      "    Return memory in bytes used by <key> and its value. Nested values are",
+      "    sampled up to <count> times (default: 5, 0 means sample all).",
+      "HELP",
+      "    Prints this help.",
+  });
 }
 
 }  // namespace
@@ -334,50 +315,52 @@ void RegisterIntrospectionFamily(CommandTable& table) {
   constexpr uint32_t kAdm = kAdmin | kLoading | kStale;
   constexpr uint32_t kAdmNoScript = kAdmin | kNoScript | kLoading | kStale;
 
-  table.Add(Spec("slowlog", -2, 0, nullptr, "A container for slow log commands", "2.2.12"));
-  table.AddSubcommand("slowlog",
-                      Spec("get", -2, kAdm, CmdSlowlogGet, "Get the slow log's entries", "2.2.12"));
-  table.AddSubcommand("slowlog",
-                      Spec("len", 2, kAdm, CmdSlowlogLen, "Get the slow log's length", "2.2.12"));
-  table.AddSubcommand("slowlog", Spec("reset", 2, kAdm, CmdSlowlogReset,
-                                      "Clear all entries from the slow log", "2.2.12"));
-  table.AddSubcommand("slowlog",
-                      Spec("help", 2, kLoading | kStale, CmdSlowlogHelp,
-                           "Show helpful text about the different subcommands", "6.2.0"));
-
-  table.Add(
-      Spec("latency", -2, 0, nullptr, "A container for latency diagnostics commands", "2.8.13"));
-  table.AddSubcommand("latency",
-                      Spec("latest", 2, kAdmNoScript, CmdLatencyLatest,
-                           "Return the latest latency samples for all events.", "2.8.13"));
-  table.AddSubcommand("latency", Spec("history", 3, kAdmNoScript, CmdLatencyHistory,
-                                      "Return timestamp-latency samples for the event.", "2.8.13"));
-  table.AddSubcommand("latency", Spec("reset", -2, kAdmNoScript, CmdLatencyReset,
-                                      "Reset latency data for one or more events.", "2.8.13"));
-  table.AddSubcommand("latency",
-                      Spec("doctor", 2, kAdmNoScript, CmdLatencyDoctor,
-                           "Return a human readable latency analysis report.", "2.8.13"));
-  table.AddSubcommand("latency",
-                      Spec("help", 2, kLoading | kStale, CmdLatencyHelp,
-                           "Show helpful text about the different subcommands.", "2.8.13"));
-
-  table.Add(Spec("memory", -2, 0, nullptr, "A container for memory diagnostics commands", "4.0.0"));
-  CommandSpec usage =
-      Spec("usage", -3, kReadOnly, CmdMemoryUsage, "Estimate the memory usage of a key", "4.0.0");
-  usage.first_key = 2;
-  usage.last_key = 2;
-  usage.key_step = 1;
-  table.AddSubcommand("memory", std::move(usage));
-  table.AddSubcommand("memory",
-                      Spec("stats", 2, 0, CmdMemoryStats, "Show memory usage details", "4.0.0"));
+  table.Add(MakeCommand("slowlog", -2, 0, kNoKeys, nullptr, "server", 0,
+                        "A container for slow log commands", "2.2.12"));
+  table.AddSubcommand("slowlog", MakeCommand("get", -2, kAdm, kNoKeys, CmdSlowlogGet, "server", 0,
+                                             "Get the slow log's entries", "2.2.12"));
+  table.AddSubcommand("slowlog", MakeCommand("len", 2, kAdm, kNoKeys, CmdSlowlogLen, "server", 0,
+                                             "Get the slow log's length", "2.2.12"));
+  table.AddSubcommand("slowlog", MakeCommand("reset", 2, kAdm, kNoKeys, CmdSlowlogReset, "server",
+                                             0, "Clear all entries from the slow log", "2.2.12"));
   table.AddSubcommand(
-      "memory", Spec("doctor", 2, 0, CmdMemoryDoctor, "Outputs memory problems report", "4.0.0"));
-  table.AddSubcommand("memory", Spec("malloc-stats", 2, 0, CmdMemoryMallocStats,
-                                     "Show allocator internal stats", "4.0.0"));
-  table.AddSubcommand("memory", Spec("purge", 2, 0, CmdMemoryPurge,
-                                     "Ask the allocator to release memory", "4.0.0"));
-  table.AddSubcommand("memory", Spec("help", 2, kLoading | kStale, CmdMemoryHelp,
-                                     "Show helpful text about the different subcommands", "4.0.0"));
+      "slowlog", MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdSlowlogHelp, "server", 0,
+                             "Show helpful text about the different subcommands", "6.2.0"));
+
+  table.Add(MakeCommand("latency", -2, 0, kNoKeys, nullptr, "server", 0,
+                        "A container for latency diagnostics commands", "2.8.13"));
+  table.AddSubcommand("latency",
+                      MakeCommand("latest", 2, kAdmNoScript, kNoKeys, CmdLatencyLatest, "server", 0,
+                                  "Return the latest latency samples for all events.", "2.8.13"));
+  table.AddSubcommand(
+      "latency", MakeCommand("history", 3, kAdmNoScript, kNoKeys, CmdLatencyHistory, "server", 0,
+                             "Return timestamp-latency samples for the event.", "2.8.13"));
+  table.AddSubcommand("latency",
+                      MakeCommand("reset", -2, kAdmNoScript, kNoKeys, CmdLatencyReset, "server", 0,
+                                  "Reset latency data for one or more events.", "2.8.13"));
+  table.AddSubcommand("latency",
+                      MakeCommand("doctor", 2, kAdmNoScript, kNoKeys, CmdLatencyDoctor, "server", 0,
+                                  "Return a human readable latency analysis report.", "2.8.13"));
+  table.AddSubcommand(
+      "latency", MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdLatencyHelp, "server", 0,
+                             "Show helpful text about the different subcommands.", "2.8.13"));
+
+  table.Add(MakeCommand("memory", -2, 0, kNoKeys, nullptr, "server", 0,
+                        "A container for memory diagnostics commands", "4.0.0"));
+  table.AddSubcommand("memory",
+                      MakeCommand("usage", -3, kReadOnly, {2, 2, 1}, CmdMemoryUsage, "server", 0,
+                                  "Estimate the memory usage of a key", "4.0.0"));
+  table.AddSubcommand("memory", MakeCommand("stats", 2, 0, kNoKeys, CmdMemoryStats, "server", 0,
+                                            "Show memory usage details", "4.0.0"));
+  table.AddSubcommand("memory", MakeCommand("doctor", 2, 0, kNoKeys, CmdMemoryDoctor, "server", 0,
+                                            "Outputs memory problems report", "4.0.0"));
+  table.AddSubcommand("memory", MakeCommand("malloc-stats", 2, 0, kNoKeys, CmdMemoryMallocStats,
+                                            "server", 0, "Show allocator internal stats", "4.0.0"));
+  table.AddSubcommand("memory", MakeCommand("purge", 2, 0, kNoKeys, CmdMemoryPurge, "server", 0,
+                                            "Ask the allocator to release memory", "4.0.0"));
+  table.AddSubcommand("memory",
+                      MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdMemoryHelp, "server", 0,
+                                  "Show helpful text about the different subcommands", "4.0.0"));
 }
 
 }  // namespace ember

@@ -61,7 +61,7 @@ void CmdConfigRewrite(CommandContext& ctx) {
 }
 
 void CmdConfigHelp(CommandContext& ctx) {
-  static const char* kLines[] = {
+  static constexpr std::string_view kLines[] = {
       "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "GET <pattern>",
       "    Return parameters matching the glob-like <pattern> and their values.",
@@ -74,8 +74,7 @@ void CmdConfigHelp(CommandContext& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply().ArrayLen(std::size(kLines));
-  for (const char* line : kLines) ctx.reply().SimpleString(line);
+  ctx.reply().SimpleStringArray(kLines);
 }
 
 void CmdShutdown(CommandContext& ctx) {
@@ -127,45 +126,35 @@ void CmdMonitor(CommandContext& ctx) {
 
 void RegisterServerFamily(CommandTable& table) {
   using namespace cmd_flags;
-  auto spec = [](const char* name, int arity, uint32_t flags, CommandHandler h,
-                 const char* summary, const char* since) {
-    CommandSpec s;
-    s.name = name;
-    s.arity = arity;
-    s.flags = flags;
-    s.handler = h;
-    s.group = "server";
-    s.summary = summary;
-    s.since = since;
-    return s;
-  };
-  table.Add(spec("config", -2, 0, nullptr, "A container for server configuration commands.",
-                 "2.0.0"));
-  table.AddSubcommand("config", spec("get", -3, kAdmin | kNoScript | kLoading | kStale,
-                                     CmdConfigGet, "Returns the values of parameters.", "2.0.0"));
-  table.AddSubcommand("config", spec("set", -4, kAdmin | kNoScript | kLoading | kStale,
-                                     CmdConfigSet, "Sets parameters at runtime.", "2.0.0"));
+  table.Add(MakeCommand("config", -2, 0, kNoKeys, nullptr, "server", 0,
+                        "A container for server configuration commands.", "2.0.0"));
+  table.AddSubcommand("config", MakeCommand("get", -3, kAdmin | kNoScript | kLoading | kStale,
+                                            kNoKeys, CmdConfigGet, "server", 0,
+                                            "Returns the values of parameters.", "2.0.0"));
+  table.AddSubcommand(
+      "config", MakeCommand("set", -4, kAdmin | kNoScript | kLoading | kStale, kNoKeys,
+                            CmdConfigSet, "server", 0, "Sets parameters at runtime.", "2.0.0"));
+  table.AddSubcommand("config", MakeCommand("resetstat", 2, kAdmin | kNoScript | kLoading | kStale,
+                                            kNoKeys, CmdConfigResetStat, "server", 0,
+                                            "Resets the server's statistics.", "2.0.0"));
+  table.AddSubcommand(
+      "config",
+      MakeCommand("rewrite", 2, kAdmin | kNoScript | kLoading | kStale, kNoKeys, CmdConfigRewrite,
+                  "server", 0, "Persists the effective configuration to file.", "2.8.0"));
   table.AddSubcommand("config",
-                      spec("resetstat", 2, kAdmin | kNoScript | kLoading | kStale,
-                           CmdConfigResetStat, "Resets the server's statistics.", "2.0.0"));
-  table.AddSubcommand("config",
-                      spec("rewrite", 2, kAdmin | kNoScript | kLoading | kStale, CmdConfigRewrite,
-                           "Persists the effective configuration to file.", "2.8.0"));
-  table.AddSubcommand("config", spec("help", 2, kLoading | kStale, CmdConfigHelp,
-                                     "Returns helpful text about the subcommands.", "5.0.0"));
-  table.Add(spec("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kSentinel |
-                                     kAllowBusy,
-                 CmdShutdown, "Synchronously saves the data set and shuts down the server.",
-                 "1.0.0"));
-  auto time = spec("time", 1, kLoading | kStale | kFast, CmdTime, "Returns the server time.",
-                   "2.6.0");
-  table.Add(std::move(time));
-  auto lastsave = spec("lastsave", 1, kLoading | kStale | kFast, CmdLastSave,
-                       "Returns the Unix timestamp of the last successful save.", "1.0.0");
-  lastsave.acl_categories = acl_cat::kAdmin | acl_cat::kDangerous;
-  table.Add(std::move(lastsave));
-  table.Add(spec("monitor", 1, kAdmin | kNoScript | kLoading | kStale, CmdMonitor,
-                 "Streams every command processed by the server.", "1.0.0"));
+                      MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdConfigHelp, "server", 0,
+                                  "Returns helpful text about the subcommands.", "5.0.0"));
+  table.Add(MakeCommand("shutdown", -1,
+                        kAdmin | kNoScript | kLoading | kStale | kNoMulti | kSentinel | kAllowBusy,
+                        kNoKeys, CmdShutdown, "server", 0,
+                        "Synchronously saves the data set and shuts down the server.", "1.0.0"));
+  table.Add(MakeCommand("time", 1, kLoading | kStale | kFast, kNoKeys, CmdTime, "server", 0,
+                        "Returns the server time.", "2.6.0"));
+  table.Add(MakeCommand("lastsave", 1, kLoading | kStale | kFast, kNoKeys, CmdLastSave, "server",
+                        acl_cat::kAdmin | acl_cat::kDangerous,
+                        "Returns the Unix timestamp of the last successful save.", "1.0.0"));
+  table.Add(MakeCommand("monitor", 1, kAdmin | kNoScript | kLoading | kStale, kNoKeys, CmdMonitor,
+                        "server", 0, "Streams every command processed by the server.", "1.0.0"));
 }
 
 void RegisterServerCommands(CommandTable& table) {
