@@ -126,6 +126,7 @@ CommandSpec* CommandTable::Add(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   CommandSpec* raw = owned.get();
   commands_[raw->name] = std::move(owned);
+  Reindex();
   return raw;
 }
 
@@ -145,9 +146,11 @@ bool CommandTable::Rename(std::string_view name, std::string_view new_name) {
   if (it == commands_.end()) return false;
   auto spec = std::move(it->second);
   commands_.erase(it);
+  Reindex();
   if (new_name.empty()) return true;
   spec->name = ToLower(new_name);
   commands_[spec->name] = std::move(spec);
+  Reindex();
   return true;
 }
 
@@ -158,11 +161,16 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
       char c = name[i];
       buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
     }
-    auto it = commands_.find(std::string_view(buf, name.size()));
-    return it == commands_.end() ? nullptr : it->second.get();
+    auto it = index_.find(std::string_view(buf, name.size()));
+    return it == index_.end() ? nullptr : it->second;
   }
-  auto it = commands_.find(ToLower(name));
-  return it == commands_.end() ? nullptr : it->second.get();
+  auto it = index_.find(ToLower(name));
+  return it == index_.end() ? nullptr : it->second;
+}
+
+void CommandTable::Reindex() {
+  index_.clear();
+  for (const auto& [name, spec] : commands_) index_.emplace(spec->name, spec.get());
 }
 
 void CommandTable::ResetStats() {

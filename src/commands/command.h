@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -154,7 +155,15 @@ class CommandTable {
   void ResetStats();
 
  private:
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  void Reindex();
+
+  // Owned specs in name order (COMMAND, INFO commandstats), plus a hash index for dispatch.
   std::map<std::string, std::unique_ptr<CommandSpec>, std::less<>> commands_;
+  std::unordered_map<std::string_view, CommandSpec*, NameHash, std::equal_to<>> index_;
 };
 
 // Per-connection state a command may read or change. The server's Connection derives from it.

@@ -71,7 +71,7 @@ std::string ClientInfoString(const Connection& conn, const Connection& self,
                              const CommandContext& ctx) {
   bool is_self = &conn == &self;
   size_t argv_mem = is_self ? ArgvBytes(ctx.args()) : 0;
-  std::string cmd = is_self ? ctx.spec().name : conn.last_command();
+  std::string cmd = is_self ? ctx.spec().name : std::string(conn.last_command());
   if (cmd.empty()) cmd = "NULL";
   int64_t now_s = WallClockMs() / 1000;
   size_t qbuf = conn.query_buffer_bytes();

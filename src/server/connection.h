@@ -38,8 +38,11 @@ class Connection : public ClientState, public IoHandler {
   size_t query_buffer_bytes() const { return in_.size() - in_pos_; }
   size_t query_buffer_capacity() const { return in_.capacity(); }
   size_t output_capacity() const { return out_.capacity(); }
-  const std::string& last_command() const { return last_command_; }
-  void set_last_command(std::string_view c) { last_command_.assign(c); }
+  // Full name of the last command run ("client|list"), empty before the first.
+  std::string_view last_command() const {
+    return last_command_ ? std::string_view(last_command_->name) : std::string_view();
+  }
+  void set_last_command(const CommandSpec* spec) { last_command_ = spec; }
 
   // Sends an error and closes after it is written (protocol errors, maxclients).
   void ReplyAndClose(std::string_view error);
@@ -81,7 +84,7 @@ class Connection : public ClientState, public IoHandler {
   std::string out_;
   size_t out_pos_ = 0;
   ReplyBuilder reply_{&out_};
-  std::string last_command_;
+  const CommandSpec* last_command_ = nullptr;
 };
 
 }  // namespace ember

@@ -449,13 +449,14 @@ void Server::BeforeSleep() {
     if (PrepareShutdown(false, false, false, false, &err)) shutdown_requested_ = true;
   }
   // Flush replies in one batch: one write per client per iteration.
-  auto pending = std::move(pending_writes_);
-  pending_writes_.clear();
-  for (Connection* conn : pending) {
+  // Swap with a kept scratch vector so neither list allocates on the next iteration.
+  flushing_.swap(pending_writes_);
+  for (Connection* conn : flushing_) {
     conn->pending_write = false;
     if (conn->closed()) continue;
     if (conn->FlushOutput()) CheckOutputBufferLimits(conn);
   }
+  flushing_.clear();
   if (shutdown_requested_) loop_.Stop();
 }
 
@@ -614,7 +615,7 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   ++spec.calls;
   spec.usec += static_cast<uint64_t>(duration);
   ++stats_.total_commands_processed;
-  conn.set_last_command(spec.name);
+  conn.set_last_command(&spec);
   if (reply.errors_sent() != errors_before) {
     ++spec.failed_calls;
     ++stats_.total_error_replies;

@@ -181,6 +181,7 @@ class Server : public ServerServices {
   int64_t bound_port_ = 0;
   std::map<uint64_t, Connection*> clients_;
   std::vector<Connection*> pending_writes_;
+  std::vector<Connection*> flushing_;
   uint64_t next_client_id_ = 1;
   ServerStats stats_;
   std::deque<SlowlogEntry> slowlog_;
