@@ -167,6 +167,8 @@ static int HexDigit(char c) {
 }
 
 bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
+  // Redis splits a C string: a NUL byte ends the line.
+  line = line.substr(0, line.find('\0'));
   size_t i = 0, n = line.size();
   while (true) {
     while (i < n && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
@@ -221,7 +223,7 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
       } else {
         if (i >= n) break;
         char c = line[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') break;
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') break;
         if (c == '"') {
           in_dq = true;
         } else if (c == '\'') {

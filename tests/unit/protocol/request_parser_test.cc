@@ -146,7 +146,7 @@ TEST(RequestParserTest, ReportsPendingBulkBytes) {
 
 TEST(RequestParserTest, RandomGarbageNeverCrashes) {
   std::mt19937 rng(42);
-  const char alphabet[] = "*$\r\n0123456789-abc \"'\\x";
+  const char alphabet[] = "*$\r\n0123456789-abc \"'\\x\0\v\f\xff";
   for (int iter = 0; iter < 20000; ++iter) {
     std::string input;
     size_t len = rng() % 64;
@@ -166,6 +166,13 @@ TEST(SplitArgsTest, QuotingRules) {
   EXPECT_FALSE(SplitArgs("\"unterminated", &out));
   out.clear();
   EXPECT_FALSE(SplitArgs("'x'y", &out));
+  out.clear();
+  // A NUL byte ends the line, as in Redis's C-string split.
+  ASSERT_TRUE(SplitArgs(std::string_view("SET a b\0c d", 11), &out));
+  EXPECT_EQ(out, (std::vector<std::string>{"SET", "a", "b"}));
+  out.clear();
+  ASSERT_TRUE(SplitArgs(std::string_view("\0'x", 3), &out));
+  EXPECT_TRUE(out.empty());
   out.clear();
   ASSERT_TRUE(SplitArgs("", &out));
   EXPECT_TRUE(out.empty());
