@@ -26,3 +26,27 @@ def test_random_input_never_crashes(ember):
             except (ConnectionResetError, BrokenPipeError, socket.timeout):
                 pass
     assert ember.raw().call("PING") == Reply("simple", "PONG")
+
+
+# Commands that would stop, block or reconfigure the server under test.
+UNSAFE = {"shutdown", "debug", "monitor", "quit", "reset", "config", "client", "acl", "auth",
+          "hello", "failover", "replicaof", "slaveof", "sync", "psync", "save", "bgsave",
+          "bgrewriteaof", "module", "subscribe", "psubscribe", "ssubscribe", "multi", "exec",
+          "watch", "blpop", "brpop", "blmove", "brpoplpush", "bzpopmin", "bzpopmax", "blmpop",
+          "bzmpop", "xread", "xreadgroup", "wait", "swapdb", "select"}
+VALUES = ["k", "k2", "0", "1", "-1", "100", "4294967296", "9223372036854775807",
+          "-9223372036854775808", "1.5", "inf", "nan", "", "abc", "*", "GET", "SET", "EX", "NX",
+          "COUNT", "MATCH", "TYPE", "HELP", "LIST", "INFO", "DOCS", "GETKEYS", "USAGE", "RESET",
+          "LATEST", "HISTORY", "all", "everything", "server", "@all", "default"]
+
+
+def test_random_commands_never_crash(ember):
+    c = ember.raw()
+    names = sorted(r.value.decode() for r in c.call("COMMAND", "LIST").value)
+    names = [n for n in names if n not in UNSAFE]
+    rng = random.Random(99)
+    for _ in range(3000):
+        argv = [rng.choice(names)] + [rng.choice(VALUES) for _ in range(rng.randint(0, 6))]
+        reply = c.call(*argv, timeout=5)
+        assert reply is not None
+    assert ember.raw().call("PING") == Reply("simple", "PONG")

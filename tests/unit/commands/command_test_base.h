@@ -33,9 +33,9 @@ class CommandTest : public ::testing::Test {
   std::string Run(std::vector<std::string> argv) {
     std::vector<std::string_view> args(argv.begin(), argv.end());
     const CommandSpec* spec = CommandTable::Global().Find(args[0]);
-    if (!spec) return "unknown command";
+    if (!spec) return "-ERR unknown command\r\n";
     if (!spec->subcommands.empty() && args.size() > 1) spec = spec->FindSubcommand(args[1]);
-    if (!spec) return "unknown subcommand";
+    if (!spec) return "-ERR unknown subcommand\r\n";
     int argc = static_cast<int>(args.size());
     std::string out;
     ReplyBuilder reply(&out);
