@@ -460,13 +460,21 @@ void Server::BeforeSleep() {
   if (shutdown_requested_) loop_.Stop();
 }
 
-bool Server::PrepareShutdown(bool nosave, bool save, bool /*now*/, bool /*force*/,
-                             std::string* /*err*/) {
+bool Server::PrepareShutdown(bool nosave, bool save, bool /*now*/, bool force,
+                             std::string* err) {
   EMBER_LOG_WARNING("User requested shutdown...");
-  // Persistence arrives with the RDB issue: with save points (or SAVE) the data set will be
-  // written here; NOSAVE skips it.
-  (void)nosave;
-  (void)save;
+  // RDB persistence is not implemented yet (its own issue). An explicit SAVE cannot be honoured,
+  // so it fails like a failed save in Redis rather than exiting without the data; FORCE, as in
+  // Redis, shuts down anyway. With only configured save points there is nothing on disk to keep
+  // in sync yet, which the log says.
+  if (save && !force) {
+    EMBER_LOG_WARNING("Error trying to save the DB: RDB persistence is not available yet.");
+    *err = "ERR Errors trying to SHUTDOWN. Check logs.";
+    return false;
+  }
+  if (!nosave && !config_.save.empty()) {
+    EMBER_LOG_WARNING("Not saving the DB on shutdown: RDB persistence is not available yet.");
+  }
   return true;
 }
 
