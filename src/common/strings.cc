@@ -213,6 +213,37 @@ bool GlobMatch(std::string_view p, std::string_view s, bool nocase) {
   return pi == p.size();
 }
 
+void AppendQuotedRepr(std::string* out, std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\': out->append("\\\\"); break;
+      case '"': out->append("\\\""); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\a': out->append("\\a"); break;
+      case '\b': out->append("\\b"); break;
+      default:
+        if (std::isprint(c)) {
+          out->push_back(static_cast<char>(c));
+        } else {
+          out->append("\\x");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 15]);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+std::string QuotedRepr(std::string_view s) {
+  std::string out;
+  AppendQuotedRepr(&out, s);
+  return out;
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {

@@ -30,6 +30,11 @@ std::string DoubleToString(double v);
 // Glob-style match with Redis's rules: * ? [abc] [^a] [a-z] and backslash escapes.
 bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);
 
+// A double-quoted, escaped form as Redis's sdscatrepr (MONITOR lines, CONFIG REWRITE values):
+// \\ \" \n \r \t \a \b, other non-printable bytes as \xHH.
+void AppendQuotedRepr(std::string* out, std::string_view s);
+std::string QuotedRepr(std::string_view s);
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);

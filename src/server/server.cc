@@ -126,8 +126,7 @@ void Server::RegisterConfigHooks() {
     return true;
   });
   config_table_.OnApply("hz", [this](std::string*) {
-    config_.hz = std::clamp<int64_t>(config_.hz, 1, 500);
-    loop_.SetTimerPeriod(1000 / config_.hz);
+    loop_.SetTimerPeriod(1000 / config_.hz);  // the config table keeps hz within 1..500
     return true;
   });
   config_table_.OnApply("loglevel", [this](std::string*) {
@@ -143,10 +142,10 @@ void Server::RegisterConfigHooks() {
   });
 }
 
-bool Server::ListenTcp(const std::string& addr_spec, bool optional_addr) {
+bool Server::ListenTcp(const std::string& addr_spec) {
   // A leading '-' marks an address that may be unavailable (e.g. no IPv6).
   std::string addr = addr_spec;
-  bool optional = optional_addr;
+  bool optional = false;
   if (!addr.empty() && addr[0] == '-') {
     optional = true;
     addr.erase(0, 1);
@@ -201,6 +200,10 @@ bool Server::ListenUnix() {
   if (config_.unixsocket.empty()) return true;
   unlink(config_.unixsocket.c_str());
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    EMBER_LOG_WARNING("Failed opening Unix socket: {}", strerror(errno));
+    return false;
+  }
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   if (config_.unixsocket.size() >= sizeof(sa.sun_path)) {
@@ -224,7 +227,7 @@ bool Server::ListenUnix() {
 bool Server::OpenTcpListeners() {
   if (config_.port != 0) {
     for (const auto& addr : config_.bind) {
-      if (!ListenTcp(addr, false)) {
+      if (!ListenTcp(addr)) {
         CloseTcpListeners();
         return false;
       }
@@ -343,7 +346,7 @@ bool Server::Start() {
   if (config_.daemonize || !config_.pidfile.empty()) WritePidFile();
   EMBER_LOG_WARNING("Server initialized");
   loop_.set_before_sleep([this] { BeforeSleep(); });
-  loop_.SetTimer(1000 / std::clamp<int64_t>(config_.hz, 1, 500), [this] { Cron(); });
+  loop_.SetTimer(1000 / config_.hz, [this] { Cron(); });
   used_memory_startup_ = UsedMemory();
   UpdateMemoryPeak();
   EMBER_LOG_NOTICE("Ready to accept connections");
@@ -530,10 +533,16 @@ static bool IsRedactedArgument(std::span<const std::string_view> args, size_t i)
 
 // --- Dispatch ---------------------------------------------------------------------------------
 
+void Server::CountError(std::string_view code) {
+  ++stats_.total_error_replies;
+  ++stats_.error_counts[std::string(code)];
+}
+
 bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
                            std::span<const std::string_view> args) {
   auto reject = [&](std::string_view err) {
     conn.reply().Error(err);
+    CountError(conn.reply().last_error_code());
     if (spec) ++spec->rejected_calls;
     return true;
   };
@@ -580,20 +589,14 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
   if (spec && !spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = spec->FindSubcommand(args[1]);
     if (!sub) {
-      std::string err = fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
-                                    args[1].substr(0, 128), ToUpper(spec->name));
-      conn.reply().Error(err);
-      ++stats_.error_counts["ERR"];
-      ++stats_.total_error_replies;
+      conn.reply().Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
+                                     args[1].substr(0, 128), ToUpper(spec->name)));
+      CountError("ERR");
       return;
     }
     spec = sub;
   }
-  if (RejectCommand(conn, spec, args)) {
-    ++stats_.error_counts[std::string(conn.reply().last_error_code())];
-    ++stats_.total_error_replies;
-    return;
-  }
+  if (RejectCommand(conn, spec, args)) return;
   if (ClientPaused(*spec)) {
     // Re-run this request when the pause ends: leave it in the buffer.
     conn.set_paused(true);
@@ -626,8 +629,7 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   conn.set_last_command(&spec);
   if (reply.errors_sent() != errors_before) {
     ++spec.failed_calls;
-    ++stats_.total_error_replies;
-    ++stats_.error_counts[std::string(reply.last_error_code())];
+    CountError(reply.last_error_code());
   }
 
   if (!spec.is(cmd_flags::kSkipSlowlog) && config_.slowlog_log_slower_than >= 0 &&
@@ -686,26 +688,8 @@ void Server::FeedMonitors(const Connection& conn, std::span<const std::string_vi
   std::string line = fmt::format("+{}.{:06} [{} {}]", us / 1000000, us % 1000000, conn.db_index,
                                  conn.is_unix_socket() ? "unix:" + config_.unixsocket : conn.peer_addr());
   for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = IsRedactedArgument(args, i) ? "(redacted)" : args[i];
-    line += " \"";
-    for (unsigned char c : arg) {
-      switch (c) {
-        case '\\': line += "\\\\"; break;
-        case '"': line += "\\\""; break;
-        case '\n': line += "\\n"; break;
-        case '\r': line += "\\r"; break;
-        case '\t': line += "\\t"; break;
-        case '\a': line += "\\a"; break;
-        case '\b': line += "\\b"; break;
-        default:
-          if (std::isprint(c)) {
-            line.push_back(static_cast<char>(c));
-          } else {
-            line += fmt::format("\\x{:02x}", c);
-          }
-      }
-    }
-    line += "\"";
+    line.push_back(' ');
+    AppendQuotedRepr(&line, IsRedactedArgument(args, i) ? "(redacted)" : args[i]);
   }
   line += "\r\n";
   for (auto& [id, client] : clients_) {
@@ -723,7 +707,7 @@ void Server::ActiveExpireCycle() {
   // the sample was expired, within 25% of the cron period.
   constexpr size_t kSamples = 20;
   int64_t start = MonotonicUs();
-  int64_t budget_us = 250000 / std::max<int64_t>(config_.hz, 1);
+  int64_t budget_us = 250000 / config_.hz;
   int dbs = keyspace_->num_dbs();
   for (int n = 0; n < dbs; ++n) {
     Database& db = keyspace_->db(expire_db_cursor_);
@@ -744,11 +728,10 @@ void Server::ActiveExpireCycle() {
 
 void Server::CloseTimedOutClients() {
   if (config_.timeout <= 0) return;
-  int64_t now = WallClockMs();
   std::vector<Connection*> idle;
   for (auto& [id, conn] : clients_) {
     if (conn->is_master_link || conn->monitor) continue;
-    if (now - conn->last_interaction_ms > config_.timeout * 1000) idle.push_back(conn);
+    if (cached_now_ms_ - conn->last_interaction_ms > config_.timeout * 1000) idle.push_back(conn);
   }
   for (Connection* conn : idle) {
     EMBER_LOG_VERBOSE("Closing idle client");

@@ -151,7 +151,7 @@ class Server : public ServerServices {
   void CloseTcpListeners();
   // CONFIG SET port/bind: listen on the new addresses, or restore the old ones and fail.
   bool RebindTcp(std::string* err, std::string_view what);
-  bool ListenTcp(const std::string& addr, bool optional);
+  bool ListenTcp(const std::string& addr);
   bool ListenUnix();
   void BeforeSleep();
   void ActiveExpireCycle();
@@ -162,6 +162,7 @@ class Server : public ServerServices {
   void LogStartup();
   void Daemonize();
   void WritePidFile();
+  void CountError(std::string_view code);  // INFO stats/errorstats
   bool RejectCommand(Connection& conn, const CommandSpec* spec,
                      std::span<const std::string_view> args);
   void CallCommand(Connection& conn, const CommandSpec& spec,

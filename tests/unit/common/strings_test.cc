@@ -68,3 +68,15 @@ TEST(StringsTest, ParseMemoryUnits) {
 
 }  // namespace
 }  // namespace ember
+
+namespace ember {
+namespace {
+
+TEST(StringsTest, QuotedReprEscapesLikeRedis) {
+  EXPECT_EQ(QuotedRepr("a b"), "\"a b\"");
+  EXPECT_EQ(QuotedRepr(std::string_view("\"\\\n\r\t\a\b\x01\xff", 9)),
+            "\"\\\"\\\\\\n\\r\\t\\a\\b\\x01\\xff\"");
+}
+
+}  // namespace
+}  // namespace ember
