@@ -45,8 +45,6 @@ constexpr uint64_t kValueMaxLen = UINT32_MAX;
 
 inline bool IsString(const KeyEntry* e) { return e->value.type() == ValueType::kString; }
 
-inline const uint8_t* Bytes(string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
-
 // Adds a key that a LookupWrite just reported missing. On a replica the lookup only hides a
 // logically expired key, so overwrite it instead of assuming the slot is free.
 KeyEntry* AddNew(CommandContext& ctx, string_view key, Value v) {

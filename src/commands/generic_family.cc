@@ -174,7 +174,7 @@ bool ParseScanCursor(std::string_view s, uint64_t* cursor) {
 void CmdScan(CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(ctx.arg(1), &cursor)) {
-    ctx.reply().Error("ERR invalid cursor");
+    ctx.reply().Error(errors::kInvalidCursor);
     return;
   }
 
@@ -266,7 +266,8 @@ void CmdRandomKey(CommandContext& ctx) {
 void RenameGeneric(CommandContext& ctx, bool nx) {
   std::string_view src = ctx.arg(1), dst = ctx.arg(2);
   Database& db = ctx.db();
-  if (!ctx.LookupWrite(src)) {
+  KeyEntry* old = ctx.LookupWrite(src);
+  if (!old) {
     ctx.reply().Error(errors::kNoSuchKey);
     return;
   }
@@ -278,7 +279,6 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     }
     return;
   }
-  KeyEntry* old = db.FindRaw(src);
   int64_t expire = db.GetExpire(old);
   if (ctx.LookupWrite(dst)) {
     if (nx) {
@@ -347,7 +347,7 @@ void CmdCopy(CommandContext& ctx) {
 
   std::optional<Value> copy = DuplicateValue(e->value);
   if (!copy) {
-    ctx.reply().Error("ERR COPY is not supported for this type yet");
+    ctx.reply().Error(errors::kCopyUnsupportedType);
     return;
   }
   if (remove_existing) dst.Delete(new_key);
@@ -408,11 +408,11 @@ bool ParseExpireFlags(CommandContext& ctx, unsigned* flags) {
     }
   }
   if ((*flags & kExpireNx) && (*flags & (kExpireXx | kExpireGt | kExpireLt))) {
-    ctx.reply().Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    ctx.reply().Error(errors::kExpireNxAndXxGtLt);
     return false;
   }
   if ((*flags & kExpireGt) && (*flags & kExpireLt)) {
-    ctx.reply().Error("ERR GT and LT options at the same time are not compatible");
+    ctx.reply().Error(errors::kExpireGtAndLt);
     return false;
   }
   return true;
@@ -578,10 +578,7 @@ void CmdObjectFreq(CommandContext& ctx) {
   KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
   if (!e) return ctx.reply().Null();
   // No LFU policy exists yet, so frequency is never tracked.
-  ctx.reply().Error(
-      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
-      "that when switching between policies at runtime LRU and LFU data will take some time to "
-      "adjust.");
+  ctx.reply().Error(errors::kLfuNotSelected);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,12 +595,12 @@ void CmdSelect(CommandContext& ctx) {
 void CmdSwapDb(CommandContext& ctx) {
   auto a = ParseInt32(ctx.arg(1));
   if (!a) {
-    ctx.reply().Error("ERR invalid first DB index");
+    ctx.reply().Error(errors::kInvalidFirstDbIndex);
     return;
   }
   auto b = ParseInt32(ctx.arg(2));
   if (!b) {
-    ctx.reply().Error("ERR invalid second DB index");
+    ctx.reply().Error(errors::kInvalidSecondDbIndex);
     return;
   }
   int n = ctx.keyspace().num_dbs();

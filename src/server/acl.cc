@@ -14,13 +14,6 @@ namespace ember {
 
 namespace {
 
-// Every category, in ACL CAT order.
-constexpr std::string_view kCategories[] = {
-    "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
-    "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
-    "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting",
-};
-
 bool ValidPasswordHash(std::string_view h) {
   if (h.size() != 64) return false;
   for (char c : h) {
@@ -343,8 +336,9 @@ Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
   if (!allowed && i >= 0 && args.size() >= 2) {
     auto it = u->first_args.find(i);
     if (it != u->first_args.end()) {
-      std::string first = ToLower(args[1]);
-      allowed = std::find(it->second.begin(), it->second.end(), first) != it->second.end();
+      // The stored first arguments are lowercase: compare without lowering a copy.
+      allowed = std::any_of(it->second.begin(), it->second.end(),
+                            [&](const std::string& a) { return EqualsIgnoreCase(a, args[1]); });
     }
   }
   if (!allowed) return Verdict::kDeniedCommand;
@@ -451,13 +445,15 @@ std::string Acl::DescribeCommands(const AclUser& u) const {
       for (int c : im.children[i]) bits[static_cast<size_t>(c)] = value;
     }
   };
-  std::vector<bool> applied(std::size(kCategories), false);
+  // Every category, in ACL CAT order.
+  const std::vector<std::string_view> categories = AclCategoryNames(~0u);
+  std::vector<bool> applied(categories.size(), false);
   while (true) {
     int best = -1;
     uint64_t mindiff = INT_MAX, maxsame = 0;
-    for (size_t j = 0; j < std::size(kCategories); ++j) {
+    for (size_t j = 0; j < categories.size(); ++j) {
       if (applied[j]) continue;
-      uint32_t cat = AclCategoryByName(kCategories[j]);
+      uint32_t cat = AclCategoryByName(categories[j]);
       uint64_t on = 0, off = 0;
       for (size_t i = 0; i < n; ++i) {
         if (!(im.categories[i] & cat)) continue;
@@ -476,10 +472,10 @@ std::string Acl::DescribeCommands(const AclUser& u) const {
       }
     }
     if (best < 0) break;
-    uint32_t cat = AclCategoryByName(kCategories[static_cast<size_t>(best)]);
+    uint32_t cat = AclCategoryByName(categories[static_cast<size_t>(best)]);
     apply(fake, cat, additive);
     apply(temp, cat, !additive);
-    rules += fmt::format("{}@{} ", additive ? '+' : '-', kCategories[static_cast<size_t>(best)]);
+    rules += fmt::format("{}@{} ", additive ? '+' : '-', categories[static_cast<size_t>(best)]);
     applied[static_cast<size_t>(best)] = true;
   }
   auto fix = [&](size_t i) {

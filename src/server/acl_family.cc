@@ -12,8 +12,6 @@ namespace ember {
 
 namespace {
 
-Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
-Connection& ConnOf(CommandContext& ctx) { return static_cast<Connection&>(ctx.client()); }
 
 constexpr std::string_view kNoAclFile =
     "ERR This Redis instance is not configured to use an ACL file. You may want to specify "

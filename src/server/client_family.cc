@@ -15,8 +15,6 @@ namespace ember {
 
 namespace {
 
-Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
-Connection& ConnOf(CommandContext& ctx) { return static_cast<Connection&>(ctx.client()); }
 
 enum class ClientType { kNormal, kReplica, kPubSub, kMaster, kInvalid };
 

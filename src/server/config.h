@@ -32,7 +32,6 @@ struct ClientBufferLimit {
 struct ServerConfig {
   // Network
   std::vector<std::string> bind = {"*", "-::*"};
-  bool bind_explicit = false;  // set when the user gave `bind` (protected mode looks at it)
   int64_t port = 6379;
   int64_t tcp_backlog = 511;
   std::string unixsocket;

@@ -11,8 +11,6 @@ namespace ember {
 
 namespace {
 
-Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
-Connection& ConnOf(CommandContext& ctx) { return static_cast<Connection&>(ctx.client()); }
 
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) return ctx.ReplyWrongArity();

@@ -22,7 +22,6 @@ namespace ember {
 
 namespace {
 
-Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
 
 using Digest = Sha1::Digest;
 

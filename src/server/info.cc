@@ -174,9 +174,7 @@ void ClientsSection(Server& server, InfoWriter& w) {
 void MemorySection(Server& server, InfoWriter& w) {
   const ServerConfig& cfg = server.config();
   MemoryOverview m = ComputeMemoryOverview(server);
-  size_t used = m.used, peak = m.peak, rss = m.rss, startup = m.startup;
-  size_t overhead = m.overhead, dataset = m.dataset, clients_mem = m.clients_normal;
-  double dataset_perc = m.dataset_perc;
+  size_t used = m.used, rss = m.rss;
   size_t allocated = m.allocator_allocated, active = m.allocator_active;
   size_t resident = m.allocator_resident;
   auto ratio = [](size_t a, size_t b) {
@@ -190,13 +188,13 @@ void MemorySection(Server& server, InfoWriter& w) {
   w.Field("used_memory_human", BytesToHuman(used));
   w.Field("used_memory_rss", rss);
   w.Field("used_memory_rss_human", BytesToHuman(rss));
-  w.Field("used_memory_peak", peak);
-  w.Field("used_memory_peak_human", BytesToHuman(peak));
+  w.Field("used_memory_peak", m.peak);
+  w.Field("used_memory_peak_human", BytesToHuman(m.peak));
   w.Line(fmt::format("used_memory_peak_perc:{:.2f}%", m.peak_perc));
-  w.Field("used_memory_overhead", overhead);
-  w.Field("used_memory_startup", startup);
-  w.Field("used_memory_dataset", dataset);
-  w.Line(fmt::format("used_memory_dataset_perc:{:.2f}%", dataset_perc));
+  w.Field("used_memory_overhead", m.overhead);
+  w.Field("used_memory_startup", m.startup);
+  w.Field("used_memory_dataset", m.dataset);
+  w.Line(fmt::format("used_memory_dataset_perc:{:.2f}%", m.dataset_perc));
   w.Field("allocator_allocated", allocated);
   w.Field("allocator_active", active);
   w.Field("allocator_resident", resident);
@@ -231,7 +229,7 @@ void MemorySection(Server& server, InfoWriter& w) {
   w.Field("mem_replication_backlog", 0);
   w.Field("mem_total_replication_buffers", 0);
   w.Field("mem_clients_slaves", 0);
-  w.Field("mem_clients_normal", clients_mem);
+  w.Field("mem_clients_normal", m.clients_normal);
   w.Field("mem_cluster_links", 0);
   w.Field("mem_aof_buffer", 0);
   w.Field("mem_allocator", "libc");

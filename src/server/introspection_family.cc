@@ -14,7 +14,6 @@ namespace ember {
 
 namespace {
 
-Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
 
 // Redis's addReplySubcommandSyntaxError.
 void ReplySubcommandSyntaxError(CommandContext& ctx) {
@@ -178,10 +177,9 @@ void CmdLatencyHelp(CommandContext& ctx) {
 // Memory a key costs in our layout: the key entry (header + key bytes) as the allocator rounds
 // it, the value's heap block, the expire entry if any, and its slot in the table's bucket array.
 // Redis counts its own structures (dictEntry, robj, sds); the figures are comparable, not equal.
-size_t KeyMemoryUsage(Database& db, KeyEntry* e) {
+size_t KeyMemoryUsage(KeyEntry* e) {
   size_t n = MemUsableSize(e) + e->value.HeapBytes() + sizeof(void*);
   if (e->has_expire) n += sizeof(ExpireEntry) + sizeof(void*);
-  (void)db;
   return n;
 }
 
@@ -206,7 +204,7 @@ void CmdMemoryUsage(CommandContext& ctx) {
     ++ctx.keyspace().stats().misses;
   }
   if (!e) return ctx.reply().Null();
-  ctx.reply().Integer(static_cast<int64_t>(KeyMemoryUsage(ctx.db(), e)));
+  ctx.reply().Integer(static_cast<int64_t>(KeyMemoryUsage(e)));
 }
 
 void CmdMemoryStats(CommandContext& ctx) {

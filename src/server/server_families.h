@@ -2,8 +2,15 @@
 // live in the server layer rather than in commands/.
 #pragma once
 
+#include "commands/command.h"
+#include "server/connection.h"
+#include "server/server.h"
+
 namespace ember {
-class CommandTable;
+
+// Handlers of server-level families run only for the Server and its Connections.
+inline Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
+inline Connection& ConnOf(CommandContext& ctx) { return static_cast<Connection&>(ctx.client()); }
 
 void RegisterConnectionFamily(CommandTable& table);  // connection_family.cc
 void RegisterServerFamily(CommandTable& table);      // server_family.cc (CONFIG, SHUTDOWN, ...)

@@ -13,8 +13,6 @@ namespace ember {
 
 namespace {
 
-Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
-Connection& ConnOf(CommandContext& ctx) { return static_cast<Connection&>(ctx.client()); }
 
 void CmdConfigGet(CommandContext& ctx) {
   std::vector<std::string_view> patterns(ctx.args().begin() + 2, ctx.args().end());

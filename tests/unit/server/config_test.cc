@@ -203,7 +203,6 @@ TEST_F(ConfigTest, LaterLinesOverrideAndSaveLinesAccumulate) {
   EXPECT_EQ(Value("save"), "3600 1 300 100");
   ASSERT_TRUE(Load("bind 127.0.0.1 ::1\n"));
   EXPECT_EQ(Value("bind"), "127.0.0.1 ::1");
-  EXPECT_TRUE(cfg_.bind_explicit);
   ASSERT_TRUE(Load("replicaof 10.0.0.1 6380\n"));
   EXPECT_EQ(cfg_.replicaof_host, "10.0.0.1");
   EXPECT_EQ(cfg_.replicaof_port, 6380);
