@@ -196,6 +196,9 @@ class ServerServices {
   virtual int64_t max_string_len() const = 0;
   // A replica never deletes expired keys itself and refuses writes from normal clients.
   virtual bool is_replica() const = 0;
+  // After FLUSHALL emptied the keyspace: persistence resets its snapshot (Redis saves an empty
+  // RDB when save points are configured).
+  virtual void AfterFlushAll() {}
 };
 
 class CommandContext {

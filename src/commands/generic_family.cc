@@ -649,8 +649,10 @@ void CmdFlushAll(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   size_t removed = ctx.keyspace().TotalKeys();
   ctx.keyspace().FlushAll();
-  // Redis adds one on top of the removed keys so FLUSHALL is always propagated.
-  ctx.MarkDirty(removed + 1);
+  ctx.MarkDirty(removed);
+  ctx.services().AfterFlushAll();
+  // Redis adds one on top (after any save) so FLUSHALL is always propagated.
+  ctx.MarkDirty(1);
   ctx.Propagate(OriginalArgv(ctx));
   ctx.reply().Ok();
 }

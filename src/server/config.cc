@@ -233,7 +233,8 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeBool("aof-rewrite-incremental-fsync", nullptr, 0, true));
   t.push_back(MakeBool("no-appendfsync-on-rewrite", nullptr, 0, false));
   t.push_back(MakeBool("cluster-require-full-coverage", nullptr, 0, true));
-  t.push_back(MakeBool("rdb-save-incremental-fsync", nullptr, 0, true));
+  t.push_back(MakeBool("rdb-save-incremental-fsync", nullptr, 0, true,
+                                                 &SC::rdb_save_incremental_fsync));
   t.push_back(MakeBool("aof-load-truncated", nullptr, 0, true));
   t.push_back(MakeBool("aof-use-rdb-preamble", nullptr, 0, true));
   t.push_back(MakeBool("aof-timestamp-enabled", nullptr, 0, false));
@@ -348,7 +349,8 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("repl-ping-replica-period", "repl-ping-slave-period", 0, 1, kIntMax, 10, 0,
                       &SC::repl_ping_replica_period));
   t.push_back(MakeNum("list-compress-depth", nullptr, 0, 0, kIntMax, 0));
-  t.push_back(MakeNum("rdb-key-save-delay", nullptr, kHidden, kIntMin, kIntMax, 0));
+  t.push_back(MakeNum("rdb-key-save-delay", nullptr, kHidden, kIntMin, kIntMax, 0, 0,
+                      &SC::rdb_key_save_delay));
   t.push_back(MakeNum("key-load-delay", nullptr, kHidden, kIntMin, kIntMax, 0));
   t.push_back(MakeNum("active-expire-effort", nullptr, 0, 1, 10, 1, 0, &SC::active_expire_effort));
   t.push_back(MakeNum("hz", nullptr, 0, 0, kIntMax, 10, 0, &SC::hz));
@@ -413,7 +415,7 @@ std::vector<Def> BuildTable() {
   t.push_back(
       MakeNum("auto-aof-rewrite-min-size", nullptr, 0, 0, kLLongMax, 64LL * 1024 * 1024, kMemory));
   t.push_back(MakeNum("loading-process-events-interval-bytes", nullptr, kHidden, 1024, kIntMax,
-                      2 * 1024 * 1024));
+                      2 * 1024 * 1024, 0, &SC::loading_process_events_interval_bytes));
 
   // TLS configs (the installed redis-server is built with TLS; Ember stores them only).
   t.push_back(MakeNum("tls-port", nullptr, 0, 0, 65535, 0));

@@ -251,6 +251,34 @@ void DebugProtocol(CommandContext& ctx) {
   }
 }
 
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the data set and load the file back.
+void DebugReload(CommandContext& ctx) {
+  bool flush = true, save = true, merge = false;
+  for (size_t j = 2; j < ctx.argc(); ++j) {
+    if (EqualsIgnoreCase(ctx.arg(j), "merge")) {
+      merge = true;
+    } else if (EqualsIgnoreCase(ctx.arg(j), "noflush")) {
+      flush = false;
+    } else if (EqualsIgnoreCase(ctx.arg(j), "nosave")) {
+      save = false;
+    } else {
+      return ctx.reply().Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+    }
+  }
+  Server& server = ServerOf(ctx);
+  if (save && !server.snapshots().SaveInForeground()) return ctx.reply().Error("ERR");
+  if (flush) server.keyspace().FlushAll();
+  std::string err;
+  // Not serving other clients meanwhile: this client's command is still executing.
+  if (!server.snapshots().LoadFile(server.config().dbfilename, /*serve_clients=*/false, merge,
+                                   &err)) {
+    EMBER_LOG_WARNING("Error loading the RDB dump for DEBUG RELOAD: {}", err);
+    return ctx.reply().Error("ERR Error trying to load the RDB dump, check server logs.");
+  }
+  EMBER_LOG_WARNING("DB reloaded by DEBUG RELOAD");
+  ctx.reply().Ok();
+}
+
 void CmdDebug(CommandContext& ctx) {
   std::string_view sub = ctx.arg(1);
   size_t argc = ctx.argc();
@@ -285,6 +313,7 @@ void CmdDebug(CommandContext& ctx) {
     return;
   }
   if (argc == 3 && is("protocol")) return DebugProtocol(ctx);
+  if (is("reload")) return DebugReload(ctx);
   if (argc == 2 && is("change-repl-id")) {
     EMBER_LOG_WARNING("Changing replication IDs after receiving DEBUG change-repl-id");
     ServerOf(ctx).ChangeReplId();

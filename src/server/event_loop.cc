@@ -37,9 +37,28 @@ void EventLoop::SetTimer(int64_t period_ms, std::function<void()> fn) {
   next_timer_ms_ = MonotonicMs() + period_ms;
 }
 
-void EventLoop::Run() {
+bool EventLoop::Poll(int timeout_ms) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
+  int n = epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
+  if (n < 0 && errno != EINTR) return false;
+  for (int i = 0; i < n; ++i) {
+    static_cast<IoHandler*>(events[i].data.ptr)->OnIoEvent(events[i].events);
+  }
+  if (!deferred_.empty()) {
+    auto pending = std::move(deferred_);
+    deferred_.clear();
+    for (auto& fn : pending) fn();
+  }
+  return true;
+}
+
+void EventLoop::PollOnce() {
+  Poll(0);
+  if (before_sleep_) before_sleep_();
+}
+
+void EventLoop::Run() {
   while (!stop_) {
     if (before_sleep_) before_sleep_();
     if (stop_) break;
@@ -50,16 +69,7 @@ void EventLoop::Run() {
       int64_t now = MonotonicMs();
       timeout = next_timer_ms_ > now ? static_cast<int>(next_timer_ms_ - now) : 0;
     }
-    int n = epoll_wait(epfd_, events, kMaxEvents, timeout);
-    if (n < 0 && errno != EINTR) break;
-    for (int i = 0; i < n; ++i) {
-      static_cast<IoHandler*>(events[i].data.ptr)->OnIoEvent(events[i].events);
-    }
-    if (!deferred_.empty()) {
-      auto pending = std::move(deferred_);
-      deferred_.clear();
-      for (auto& fn : pending) fn();
-    }
+    if (!Poll(timeout)) break;
     if (timer_fn_) {
       int64_t now = MonotonicMs();
       if (now >= next_timer_ms_) {

@@ -30,6 +30,9 @@ class EventLoop {
   // them, run due timers, then `before_sleep` (where replies are flushed in one batch).
   void Run();
   void Stop() { stop_ = true; }
+  // One non-blocking pass (flush, poll, handle, deferred) without timers: keeps clients served
+  // while the loop's owner is busy, e.g. loading a snapshot.
+  void PollOnce();
   bool stopping() const { return stop_; }
 
   void set_before_sleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
@@ -48,6 +51,9 @@ class EventLoop {
   int64_t timer_period_ms_ = 100;
   int64_t next_timer_ms_ = 0;
   std::vector<std::function<void()>> deferred_;
+
+  // Waits up to `timeout_ms` (-1: forever), handles the events, then the deferred callbacks.
+  bool Poll(int timeout_ms);
 };
 
 }  // namespace ember

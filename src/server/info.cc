@@ -240,8 +240,9 @@ void MemorySection(Server& server, InfoWriter& w) {
 
 void PersistenceSection(Server& server, InfoWriter& w) {
   const ServerConfig& cfg = server.config();
+  const Snapshots& snap = server.snapshots();
   w.Header("Persistence");
-  w.Field("loading", 0);
+  w.Field("loading", snap.loading() ? 1 : 0);
   w.Field("async_loading", 0);
   w.Field("current_cow_peak", 0);
   w.Field("current_cow_size", 0);
@@ -250,15 +251,15 @@ void PersistenceSection(Server& server, InfoWriter& w) {
   w.Field("current_save_keys_processed", 0);
   w.Field("current_save_keys_total", 0);
   w.Field("rdb_changes_since_last_save", server.keyspace().dirty);
-  w.Field("rdb_bgsave_in_progress", 0);
-  w.Field("rdb_last_save_time", server.last_save_time());
-  w.Field("rdb_last_bgsave_status", "ok");
-  w.Field("rdb_last_bgsave_time_sec", -1);
-  w.Field("rdb_current_bgsave_time_sec", -1);
-  w.Field("rdb_saves", 0);
-  w.Field("rdb_last_cow_size", 0);
-  w.Field("rdb_last_load_keys_expired", 0);
-  w.Field("rdb_last_load_keys_loaded", 0);
+  w.Field("rdb_bgsave_in_progress", snap.child_active() ? 1 : 0);
+  w.Field("rdb_last_save_time", snap.last_save_time());
+  w.Field("rdb_last_bgsave_status", snap.last_bgsave_ok() ? "ok" : "err");
+  w.Field("rdb_last_bgsave_time_sec", snap.last_bgsave_time_sec());
+  w.Field("rdb_current_bgsave_time_sec", snap.current_bgsave_time_sec());
+  w.Field("rdb_saves", snap.saves());
+  w.Field("rdb_last_cow_size", snap.last_cow_size());
+  w.Field("rdb_last_load_keys_expired", snap.last_load_keys_expired());
+  w.Field("rdb_last_load_keys_loaded", snap.last_load_keys_loaded());
   w.Field("aof_enabled", cfg.appendonly ? 1 : 0);
   w.Field("aof_rewrite_in_progress", 0);
   w.Field("aof_rewrite_scheduled", 0);
@@ -278,6 +279,19 @@ void PersistenceSection(Server& server, InfoWriter& w) {
     w.Field("aof_buffer_length", 0);
     w.Field("aof_pending_bio_fsync", 0);
     w.Field("aof_delayed_fsync", 0);
+  }
+  if (snap.loading()) {
+    const int64_t elapsed = WallClockMs() / 1000 - snap.loading_start_time();
+    const double total = static_cast<double>(snap.loading_total_bytes());
+    const double loaded = static_cast<double>(snap.loading_loaded_bytes());
+    w.Field("loading_start_time", snap.loading_start_time());
+    w.Field("loading_total_bytes", snap.loading_total_bytes());
+    w.Field("loading_rdb_used_mem", 0);
+    w.Field("loading_loaded_bytes", snap.loading_loaded_bytes());
+    w.Fixed2("loading_loaded_perc", total > 0 ? loaded * 100 / total : 0.0);
+    w.Field("loading_eta_seconds",
+            loaded > 0 ? static_cast<int64_t>((total - loaded) / (loaded / std::max<int64_t>(elapsed, 1)))
+                       : 1);
   }
 }
 

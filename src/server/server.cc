@@ -62,7 +62,6 @@ Server::Server() {
   replid_ = NewReplId();
   start_time_ms_ = WallClockMs();
   cached_now_ms_ = start_time_ms_;
-  last_save_time_ = start_time_ms_ / 1000;
 }
 
 Server::~Server() {
@@ -346,6 +345,7 @@ bool Server::Start() {
   if (config_.daemonize || !config_.pidfile.empty()) WritePidFile();
   EMBER_LOG_WARNING("Server initialized");
   loop_.set_before_sleep([this] { BeforeSleep(); });
+  if (!snapshots_.LoadAtStartup()) return false;
   loop_.SetTimer(1000 / config_.hz, [this] { Cron(); });
   used_memory_startup_ = UsedMemory();
   UpdateMemoryPeak();
@@ -466,17 +466,20 @@ void Server::BeforeSleep() {
 bool Server::PrepareShutdown(bool nosave, bool save, bool /*now*/, bool force,
                              std::string* err) {
   EMBER_LOG_WARNING("User requested shutdown...");
-  // RDB persistence is not implemented yet (its own issue). An explicit SAVE cannot be honoured,
-  // so it fails like a failed save in Redis rather than exiting without the data; FORCE, as in
-  // Redis, shuts down anyway. With only configured save points there is nothing on disk to keep
-  // in sync yet, which the log says.
-  if (save && !force) {
-    EMBER_LOG_WARNING("Error trying to save the DB: RDB persistence is not available yet.");
-    *err = "ERR Errors trying to SHUTDOWN. Check logs.";
-    return false;
+  if (snapshots_.child_active()) {
+    EMBER_LOG_WARNING("There is a child saving an .rdb. Killing it!");
+    snapshots_.KillChild();
   }
-  if (!nosave && !config_.save.empty()) {
-    EMBER_LOG_WARNING("Not saving the DB on shutdown: RDB persistence is not available yet.");
+  if (save || (!nosave && !config_.save.empty())) {
+    EMBER_LOG_NOTICE("Saving the final RDB snapshot before exiting.");
+    if (!snapshots_.SaveInForeground()) {
+      if (!force) {
+        EMBER_LOG_WARNING("Error trying to save the DB, can't exit.");
+        *err = "ERR Errors trying to SHUTDOWN. Check logs.";
+        return false;
+      }
+      EMBER_LOG_WARNING("Error trying to save the DB. Exit anyway.");
+    }
   }
   return true;
 }
@@ -580,6 +583,12 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     std::string err;
     if (!acl_.Check(conn.user, *spec, args, &err)) return reject(err);
   }
+  // Redis refuses PING too, so monitoring notices that writes are being refused.
+  if (snapshots_.WritesDenied() && !is_replica() &&
+      (spec->is(cmd_flags::kWrite) || spec->name == "ping")) {
+    return reject(errors::kMisconf);
+  }
+  if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
   return false;
 }
 
@@ -756,6 +765,18 @@ void Server::Cron() {
   stats_.net_input.Track(cached_now_ms_, stats_.total_net_input_bytes);
   stats_.net_output.Track(cached_now_ms_, stats_.total_net_output_bytes);
   if (pause_until_ms_ && cached_now_ms_ >= pause_until_ms_) UnpauseClients();
+  snapshots_.Cron();
+}
+
+void Server::AfterFlushAll() {
+  snapshots_.KillChild();
+  if (!config_.save.empty()) snapshots_.SaveInForeground();
+}
+
+void Server::CloseListenersInChild() {
+  // Plain close(): the epoll set is shared with the parent and must not be touched.
+  for (auto& l : tcp_listeners_) close(l->fd());
+  if (unix_listener_) close(unix_listener_->fd());
 }
 
 }  // namespace ember

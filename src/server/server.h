@@ -19,6 +19,7 @@
 #include "server/connection.h"
 #include "server/event_loop.h"
 #include "server/listener.h"
+#include "server/snapshots.h"
 
 namespace ember {
 
@@ -82,6 +83,7 @@ class Server : public ServerServices {
   // ServerServices.
   int64_t max_string_len() const override { return config_.proto_max_bulk_len; }
   bool is_replica() const override { return !config_.replicaof_host.empty(); }
+  void AfterFlushAll() override;
 
   // Executes one request for a client; the reply goes to the connection's output.
   void Dispatch(Connection& conn, std::span<const std::string_view> args);
@@ -112,7 +114,11 @@ class Server : public ServerServices {
   void ChangeReplId() { replid_ = NewReplId(); }
   int64_t start_time_ms() const { return start_time_ms_; }
   int64_t now_ms() const { return cached_now_ms_; }
-  int64_t last_save_time() const { return last_save_time_; }
+  Snapshots& snapshots() { return snapshots_; }
+  // In a forked child: closes the listening sockets so a restarted parent can bind them.
+  void CloseListenersInChild();
+  // Serves clients for a moment during a long load (they get -LOADING).
+  void ProcessEventsWhileLoading() { loop_.PollOnce(); }
   std::vector<int> listening_ports() const;
   std::string executable() const { return executable_; }
   // Memory accounting for INFO memory.
@@ -196,7 +202,6 @@ class Server : public ServerServices {
   std::string executable_;
   int64_t start_time_ms_ = 0;
   int64_t cached_now_ms_ = 0;
-  int64_t last_save_time_ = 0;
   size_t used_memory_startup_ = 0;
   bool shutdown_requested_ = false;
   bool pidfile_written_ = false;
@@ -204,6 +209,7 @@ class Server : public ServerServices {
   int64_t pause_until_ms_ = 0;
   bool pause_writes_only_ = false;
   int expire_db_cursor_ = 0;
+  Snapshots snapshots_{*this};
 };
 
 // Registers the server-level command families (server/ *_family.cc).

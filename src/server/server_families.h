@@ -20,5 +20,6 @@ void RegisterCommandFamily(CommandTable& table);     // command_family.cc (COMMA
 void RegisterIntrospectionFamily(CommandTable& table);  // introspection_family.cc (SLOWLOG, ...)
 void RegisterDebugFamily(CommandTable& table);       // debug_family.cc (DEBUG)
 void RegisterAclFamily(CommandTable& table);         // acl_family.cc (ACL)
+void RegisterPersistenceFamily(CommandTable& table);  // persistence_family.cc (SAVE, DUMP, ...)
 
 }  // namespace ember

@@ -1,4 +1,4 @@
-// Server commands: CONFIG, SHUTDOWN, TIME, LASTSAVE, MONITOR.
+// Server commands: CONFIG, SHUTDOWN, TIME, MONITOR.
 #include "common/clock.h"
 #include <fmt/format.h>
 
@@ -109,8 +109,6 @@ void CmdTime(CommandContext& ctx) {
   ctx.reply().Bulk(Int64ToString(us % 1000000));
 }
 
-void CmdLastSave(CommandContext& ctx) { ctx.reply().Integer(ServerOf(ctx).last_save_time()); }
-
 void CmdMonitor(CommandContext& ctx) {
   Connection& conn = ConnOf(ctx);
   if (conn.monitor) return ctx.reply().Ok();
@@ -148,9 +146,6 @@ void RegisterServerFamily(CommandTable& table) {
                         "Synchronously saves the data set and shuts down the server.", "1.0.0"));
   table.Add(MakeCommand("time", 1, kLoading | kStale | kFast, kNoKeys, CmdTime, "server", 0,
                         "Returns the server time.", "2.6.0"));
-  table.Add(MakeCommand("lastsave", 1, kLoading | kStale | kFast, kNoKeys, CmdLastSave, "server",
-                        acl_cat::kAdmin | acl_cat::kDangerous,
-                        "Returns the Unix timestamp of the last successful save.", "1.0.0"));
   table.Add(MakeCommand("monitor", 1, kAdmin | kNoScript | kLoading | kStale, kNoKeys, CmdMonitor,
                         "server", 0, "Streams every command processed by the server.", "1.0.0"));
 }
@@ -164,6 +159,7 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterIntrospectionFamily(table);
   RegisterDebugFamily(table);
   RegisterAclFamily(table);
+  RegisterPersistenceFamily(table);
 }
 
 }  // namespace ember

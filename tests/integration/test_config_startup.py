@@ -197,14 +197,3 @@ def test_config_set_port_and_bind_rebind(ember_factory, redis_ref):
     assert c.call("CONFIG", "SET", "port", str(new_port)) == Reply("simple", "OK")
     srv.port = new_port
     assert srv.raw().call("CONFIG", "GET", "port").value[1] == Reply("bulk", str(new_port).encode())
-
-
-def test_shutdown_save_fails_until_rdb_exists(ember):
-    """Ember-specific until the RDB issue: SHUTDOWN SAVE cannot save, so it refuses to exit
-    (as a failed save does in Redis) instead of silently dropping the data."""
-    c = ember.raw()
-    if b"ember_version" not in c.call("INFO", "server").value:
-        pytest.skip("Ember-specific behaviour")
-    assert c.call("SET", "k", "v") == Reply("simple", "OK")
-    assert c.call("SHUTDOWN", "SAVE") == Reply("error", "ERR Errors trying to SHUTDOWN. Check logs.")
-    assert c.call("GET", "k") == Reply("bulk", b"v")

@@ -1,0 +1,49 @@
+#include "persistence/dump_payload.h"
+
+#include "common/crc64.h"
+#include "persistence/rdb_format.h"
+#include "persistence/rdb_reader.h"
+#include "persistence/rdb_writer.h"
+
+namespace ember {
+namespace {
+
+constexpr size_t kFooterLen = 10;
+
+}  // namespace
+
+std::string CreateDumpPayload(const Value& value, bool compression) {
+  StringSink sink;
+  RdbWriter w(&sink, {.compression = compression, .checksum = true});
+  w.SaveObject(value);
+  w.SaveByte(rdb::kVersion & 0xff);
+  w.SaveByte((rdb::kVersion >> 8) & 0xff);
+  w.Flush();
+  std::string& out = sink.str();
+  const uint64_t crc = Crc64(0, out);
+  for (int i = 0; i < 8; i++) out.push_back(static_cast<char>(crc >> (8 * i)));
+  return std::move(out);
+}
+
+bool VerifyDumpPayload(std::string_view payload) {
+  if (payload.size() < kFooterLen) return false;
+  const auto* footer =
+      reinterpret_cast<const unsigned char*>(payload.data() + payload.size() - kFooterLen);
+  const int version = footer[0] | (footer[1] << 8);
+  // As Redis 7.0: a payload from a newer RDB version (Redis 7.2's 11) is refused, even though
+  // files of that version load.
+  if (version > rdb::kVersion) return false;
+  uint64_t stored = 0;
+  for (int i = 7; i >= 0; i--) stored = (stored << 8) | footer[2 + i];
+  return Crc64(0, payload.data(), payload.size() - 8) == stored;
+}
+
+bool LoadDumpPayload(std::string_view payload, Value* out) {
+  StringSource src(payload.substr(0, payload.size() - kFooterLen));
+  RdbReader r(&src);
+  uint8_t type;
+  if (!r.ReadByte(&type) || !rdb::IsObjectType(type)) return false;
+  return r.ReadObject(type, out);
+}
+
+}  // namespace ember

@@ -1,0 +1,96 @@
+// Snapshots: RDB persistence for the server. SAVE writes in the foreground; BGSAVE forks a child
+// that writes the fork-time copy of the data set while the parent keeps serving (copy-on-write
+// pages are the only cost). Both write a temp file, fsync it and rename it over `dbfilename`, so
+// a crash never leaves a half-written snapshot in place. Also: save points, start-up loading,
+// and the state INFO persistence reports.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "persistence/rdb_snapshot.h"
+
+namespace ember {
+
+class Server;
+
+class Snapshots {
+ public:
+  explicit Snapshots(Server& server) : server_(server) {}
+  Snapshots(const Snapshots&) = delete;
+  Snapshots& operator=(const Snapshots&) = delete;
+
+  // SAVE (and SHUTDOWN, FLUSHALL, DEBUG RELOAD). Logs and returns false on failure.
+  bool SaveInForeground();
+  // BGSAVE. Returns false (with Redis's error text in *err) when no child could be started.
+  bool StartBackgroundSave(std::string* err);
+  bool child_active() const { return child_pid_ > 0; }
+  // Stops a running BGSAVE child and removes its temp file (SHUTDOWN, FLUSHALL).
+  void KillChild();
+  void ScheduleBackgroundSave() { bgsave_scheduled_ = true; }
+
+  // From the server cron: reaps a finished child, then starts a save when a save point is due
+  // or one was scheduled.
+  void Cron();
+
+  // Loads `dbfilename` at start-up. A missing file is an empty data set; any other failure is
+  // logged (file, offset, reason) and returns false: the server must not start.
+  bool LoadAtStartup();
+  // Loads the snapshot at `path` into the keyspace. With `serve_clients`, other clients are
+  // answered (-LOADING) during a long load; only safe when no command is executing.
+  bool LoadFile(const std::string& path, bool serve_clients, bool merge, std::string* err);
+
+  // MISCONF: a failed background save stops writes while stop-writes-on-bgsave-error is set.
+  bool WritesDenied() const;
+
+  // INFO persistence.
+  bool loading() const { return loading_; }
+  int64_t last_save_time() const { return last_save_time_; }
+  bool last_bgsave_ok() const { return last_bgsave_ok_; }
+  int64_t last_bgsave_time_sec() const { return last_bgsave_time_sec_; }
+  int64_t current_bgsave_time_sec() const;
+  uint64_t saves() const { return saves_; }
+  uint64_t last_cow_size() const { return last_cow_size_; }
+  uint64_t last_load_keys_loaded() const { return last_load_.keys_loaded; }
+  uint64_t last_load_keys_expired() const { return last_load_.keys_expired; }
+  uint64_t loading_total_bytes() const { return loading_total_bytes_; }
+  uint64_t loading_loaded_bytes() const { return loading_loaded_bytes_; }
+  int64_t loading_start_time() const { return loading_start_time_; }
+
+ private:
+  // Writes the snapshot to a temp file and renames it over the target. Runs in the parent (SAVE)
+  // or in the child (BGSAVE).
+  bool WriteFile(const std::string& tmp_name);
+  SnapshotSaveInfo SaveInfo() const;
+  void OnChildExit(int status);
+  void RemoveTempFile(pid_t pid);
+  bool SavePointDue(int64_t now) const;
+
+  Server& server_;
+  pid_t child_pid_ = 0;
+  int child_info_fd_ = -1;  // read end of the pipe the child reports its copy-on-write size on
+  int64_t bgsave_start_ = -1;
+  uint64_t dirty_before_bgsave_ = 0;
+  bool bgsave_scheduled_ = false;
+  int64_t last_bgsave_try_ = 0;
+  int64_t last_save_time_ = 0;
+  bool last_bgsave_ok_ = true;
+  int64_t last_bgsave_time_sec_ = -1;
+  uint64_t saves_ = 0;
+  uint64_t last_cow_size_ = 0;
+
+  bool loading_ = false;
+  int64_t loading_start_time_ = 0;
+  uint64_t loading_total_bytes_ = 0;
+  uint64_t loading_loaded_bytes_ = 0;
+  SnapshotLoadInfo last_load_;
+  // FUNCTION libraries read from a snapshot, written back to the next one unchanged (stored,
+  // not executed, until functions exist).
+  std::vector<std::string> functions_;
+
+};
+
+}  // namespace ember
