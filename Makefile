@@ -31,14 +31,14 @@ unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
 
 integration: build
-	EMBER_SERVER=$(abspath $(BUILD_DIR))/ember-server $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration tests/compat
+	EMBER_SERVER=$(abspath $(BUILD_DIR))/ember-server $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration tests/compat tests/interop
 
 # Every suite on the Release build, then again under ASan/UBSan.
 test: unit integration test-asan
 
 test-asan: build-asan
 	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
-	EMBER_SERVER=$(abspath $(ASAN_BUILD_DIR))/ember-server $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration tests/compat
+	EMBER_SERVER=$(abspath $(ASAN_BUILD_DIR))/ember-server $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration tests/compat tests/interop
 
 bench: build
 	bench/run.sh $(BUILD_DIR)/ember-server

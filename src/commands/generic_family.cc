@@ -649,10 +649,10 @@ void CmdFlushAll(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   size_t removed = ctx.keyspace().TotalKeys();
   ctx.keyspace().FlushAll();
-  ctx.MarkDirty(removed);
+  if (removed) ctx.MarkDirty(removed);
+  // With save points, this writes an empty snapshot (resetting the change count).
   ctx.services().AfterFlushAll();
-  // Redis adds one on top (after any save) so FLUSHALL is always propagated.
-  ctx.MarkDirty(1);
+  // Propagated even when nothing was removed (Redis's forceCommandPropagation).
   ctx.Propagate(OriginalArgv(ctx));
   ctx.reply().Ok();
 }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/endian.h"
 #include "common/memory.h"
 
 namespace ember {
@@ -12,25 +13,35 @@ namespace {
 
 constexpr uint8_t kEmptyBlob[Intset::kHeaderSize] = {2, 0, 0, 0, 0, 0, 0, 0};
 
-uint64_t LoadLE(const uint8_t* p, uint32_t n) {
-  uint64_t v = 0;
-  for (uint32_t i = n; i-- > 0;) v = (v << 8) | p[i];
-  return v;
-}
-
-void StoreLE(uint8_t* p, uint64_t v, uint32_t n) {
-  for (uint32_t i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-// Value i of an array of `enc`-byte little-endian integers.
+// Value i of an array of `enc`-byte little-endian integers. REQUIRES: enc is 2, 4 or 8.
 int64_t Load(const uint8_t* values, size_t i, uint32_t enc) {
-  uint64_t u = LoadLE(values + i * enc, enc);
-  int shift = 64 - 8 * static_cast<int>(enc);
-  return static_cast<int64_t>(u << shift) >> shift;
+  const uint8_t* p = values + i * enc;
+  switch (enc) {
+    case 2:
+      return static_cast<int16_t>(LoadLE16(p));
+    case 4:
+      return static_cast<int32_t>(LoadLE32(p));
+    default:
+      assert(enc == 8);
+      return static_cast<int64_t>(LoadLE64(p));
+  }
 }
 
+// Stores the low `enc` bytes of `v`. REQUIRES: enc is 2, 4 or 8.
 void Store(uint8_t* values, size_t i, uint32_t enc, int64_t v) {
-  StoreLE(values + i * enc, static_cast<uint64_t>(v), enc);
+  uint8_t* p = values + i * enc;
+  const auto u = static_cast<uint64_t>(v);
+  switch (enc) {
+    case 2:
+      StoreLE16(p, static_cast<uint16_t>(u));
+      break;
+    case 4:
+      StoreLE32(p, static_cast<uint32_t>(u));
+      break;
+    default:
+      assert(enc == 8);
+      StoreLE64(p, u);
+  }
 }
 
 // The narrowest width that holds `v` (Redis's _intsetValueEncoding).
@@ -68,9 +79,9 @@ std::string_view Intset::Bytes() const {
   return {reinterpret_cast<const char*>(data()), ByteSize()};
 }
 
-size_t Intset::size() const { return LoadLE(data() + 4, 4); }
+size_t Intset::size() const { return LoadLE32(data() + 4); }
 
-uint32_t Intset::encoding() const { return static_cast<uint32_t>(LoadLE(data(), 4)); }
+uint32_t Intset::encoding() const { return LoadLE32(data()); }
 
 size_t Intset::MallocSize() const { return buf_ ? MemUsableSize(buf_) : 0; }
 
@@ -115,8 +126,8 @@ void Intset::Resize(uint32_t enc, size_t n) {
   } else {
     buf_ = static_cast<uint8_t*>(MemRealloc(buf_, bytes));
   }
-  StoreLE(buf_, enc, 4);
-  StoreLE(buf_ + 4, n, 4);
+  StoreLE32(buf_, enc);
+  StoreLE32(buf_ + 4, static_cast<uint32_t>(n));
 }
 
 bool Intset::Add(int64_t v) {
@@ -156,9 +167,9 @@ bool Intset::Remove(int64_t v) {
 bool Intset::ValidateIntegrity(std::string_view blob, bool deep) {
   const auto* p = reinterpret_cast<const uint8_t*>(blob.data());
   if (blob.size() < kHeaderSize) return false;
-  const auto enc = static_cast<uint32_t>(LoadLE(p, 4));
+  const uint32_t enc = LoadLE32(p);
   if (enc != 2 && enc != 4 && enc != 8) return false;
-  const uint64_t count = LoadLE(p + 4, 4);
+  const uint64_t count = LoadLE32(p + 4);
   if (kHeaderSize + count * enc != blob.size()) return false;
   if (count == 0) return false;  // Redis never stores an empty set
   if (!deep) return true;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/endian.h"
 #include "common/memory.h"
 #include "common/strings.h"
 
@@ -24,16 +25,6 @@ constexpr uint8_t kEof = 0xFF;
 
 constexpr uint8_t kEmptyBlob[] = {7, 0, 0, 0, 0, 0, kEof};
 constexpr uint64_t kBadBacklen = UINT64_MAX;
-
-uint64_t LoadLE(const uint8_t* p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-void StoreLE(uint8_t* p, uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
 
 // Two's complement value of the low `bits` bits of `u`.
 int64_t SignExtend(uint64_t u, int bits) {
@@ -87,7 +78,7 @@ bool EncodedLen(const uint8_t* p, size_t avail, uint64_t* len) {
     *len = 2 + (static_cast<uint64_t>(b & 0x0F) << 8 | p[1]);
   } else if (b == kEnc32BitStr) {
     if (avail < 5) return false;
-    *len = 5 + LoadLE(p + 1, 4);
+    *len = 5 + uint64_t{LoadLE32(p + 1)};
   } else if (b == kEnc16BitInt) {
     *len = 3;
   } else if (b == kEnc24BitInt) {
@@ -179,7 +170,7 @@ struct Listpack::Encoded {
       e.head_len = 2;
     } else {
       e.head[0] = kEnc32BitStr;
-      StoreLE(e.head + 1, n, 4);
+      StoreLE32(e.head + 1, static_cast<uint32_t>(n));
       e.head_len = 5;
     }
     e.payload = s;
@@ -221,7 +212,7 @@ Listpack Listpack::FromBytes(std::string_view blob) {
   Listpack lp;
   lp.buf_ = static_cast<uint8_t*>(MemAlloc(blob.size()));
   std::memcpy(lp.buf_, blob.data(), blob.size());
-  uint32_t header_count = static_cast<uint32_t>(LoadLE(lp.buf_ + 4, 2));
+  uint32_t header_count = LoadLE16(lp.buf_ + 4);
   if (header_count != kUnknownCount) {
     lp.count_ = header_count;
   } else {
@@ -234,7 +225,7 @@ size_t Listpack::MallocSize() const { return buf_ ? MemUsableSize(buf_) : 0; }
 
 const uint8_t* Listpack::data() const { return buf_ ? buf_ : kEmptyBlob; }
 
-uint32_t Listpack::TotalBytes() const { return static_cast<uint32_t>(LoadLE(data(), 4)); }
+uint32_t Listpack::TotalBytes() const { return LoadLE32(data()); }
 
 uint32_t Listpack::EntrySize(Pos p) const {
   uint64_t len = 0;
@@ -286,16 +277,16 @@ PackedValue Listpack::Get(Pos pos) const {
   if ((b & 0xF0) == kEnc12BitStr) return str(p + 2, (b & 0x0F) << 8 | p[1]);
   switch (b) {
     case kEnc32BitStr:
-      return str(p + 5, LoadLE(p + 1, 4));
+      return str(p + 5, LoadLE32(p + 1));
     case kEnc16BitInt:
-      return PackedValue::Int(SignExtend(LoadLE(p + 1, 2), 16));
+      return PackedValue::Int(SignExtend(LoadLE16(p + 1), 16));
     case kEnc24BitInt:
       return PackedValue::Int(SignExtend(LoadLE(p + 1, 3), 24));
     case kEnc32BitInt:
-      return PackedValue::Int(SignExtend(LoadLE(p + 1, 4), 32));
+      return PackedValue::Int(SignExtend(LoadLE32(p + 1), 32));
     default:
       assert(b == kEnc64BitInt);
-      return PackedValue::Int(static_cast<int64_t>(LoadLE(p + 1, 8)));
+      return PackedValue::Int(static_cast<int64_t>(LoadLE64(p + 1)));
   }
 }
 
@@ -379,14 +370,14 @@ Listpack::Pos Listpack::Splice(uint32_t off, uint32_t old_len, const Encoded* e,
   std::memmove(buf_ + off + add, buf_ + off + old_len, tail);
   if (new_total < old_total) buf_ = static_cast<uint8_t*>(MemRealloc(buf_, new_total));
   if (e) e->WriteTo(buf_ + off);
-  StoreLE(buf_, new_total, 4);
+  StoreLE32(buf_, static_cast<uint32_t>(new_total));
   SetCount(new_count);
   return off;
 }
 
 void Listpack::SetCount(size_t n) {
   count_ = n;
-  StoreLE(buf_ + 4, n < kUnknownCount ? n : kUnknownCount, 2);
+  StoreLE16(buf_ + 4, static_cast<uint16_t>(n < kUnknownCount ? n : kUnknownCount));
 }
 
 // ---- Validation ------------------------------------------------------------------------------
@@ -395,7 +386,7 @@ bool Listpack::ValidateIntegrity(std::string_view blob, bool deep, size_t* count
   const auto* p = reinterpret_cast<const uint8_t*>(blob.data());
   const size_t size = blob.size();
   if (size < kHeaderSize + 1) return false;
-  if (LoadLE(p, 4) != size || p[size - 1] != kEof) return false;
+  if (LoadLE32(p) != size || p[size - 1] != kEof) return false;
   const size_t eof = size - 1;
 
   // Checks the entry at `off` (whose first byte is not the terminator, so off < eof) and sets
@@ -422,7 +413,7 @@ bool Listpack::ValidateIntegrity(std::string_view blob, bool deep, size_t* count
   // A terminator byte before the end would hide trailing garbage from forward walks while
   // backward walks would start in it.
   if (off != eof) return false;
-  uint64_t header_count = LoadLE(p + 4, 2);
+  uint64_t header_count = LoadLE16(p + 4);
   if (header_count != kUnknownCount && header_count != count) return false;
   if (count_out) *count_out = count;
   return true;

@@ -3,6 +3,8 @@
 #include <cassert>
 #include <cstdint>
 
+#include "common/endian.h"
+
 namespace ember::ziplist {
 
 namespace {
@@ -18,18 +20,6 @@ constexpr uint8_t kInt24 = 0xF0;
 constexpr uint8_t kInt8 = 0xFE;
 constexpr uint8_t kImmMin = 0xF1;  // 0xF1..0xFD hold 0..12
 constexpr uint8_t kImmMax = 0xFD;
-
-uint64_t LoadLE(const uint8_t* p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-uint64_t LoadBE(const uint8_t* p, int n) {
-  uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
-  return v;
-}
 
 int64_t SignExtend(uint64_t u, int bits) {
   int shift = 64 - bits;
@@ -72,7 +62,7 @@ bool DecodeEntry(const uint8_t* p, size_t off, size_t limit, Entry* e) {
     q += 1;
   } else {
     if (limit - q < 5) return false;
-    e->prevlen = LoadLE(p + q + 1, 4);
+    e->prevlen = LoadLE32(p + q + 1);
     q += 5;
   }
   if (q >= limit) return false;
@@ -122,9 +112,9 @@ bool ValidateIntegrity(std::string_view blob, size_t* count_out) {
   const auto* p = reinterpret_cast<const uint8_t*>(blob.data());
   const size_t size = blob.size();
   if (size < kHeaderSize + 1) return false;
-  if (LoadLE(p, 4) != size || p[size - 1] != kEnd) return false;
+  if (LoadLE32(p) != size || p[size - 1] != kEnd) return false;
   const size_t end = size - 1;
-  const uint64_t tail = LoadLE(p + 4, 4);
+  const uint64_t tail = LoadLE32(p + 4);
   if (tail > end) return false;
 
   size_t off = kHeaderSize, last = 0, count = 0;
@@ -140,7 +130,7 @@ bool ValidateIntegrity(std::string_view blob, size_t* count_out) {
   }
   if (off != end) return false;  // an 0xFF entry before the real terminator
   if (count > 0 && last != tail) return false;
-  uint64_t header_count = LoadLE(p + 8, 2);
+  uint64_t header_count = LoadLE16(p + 8);
   if (header_count != 65535 && header_count != count) return false;
   if (count_out) *count_out = count;
   return true;

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "common/endian.h"
+
 namespace ember::zipmap {
 
 namespace {
@@ -21,8 +23,7 @@ bool ReadLen(const uint8_t* p, size_t* off, size_t end, uint64_t* len) {
     return true;
   }
   if (end - q < 5) return false;
-  *len = uint64_t{p[q + 1]} | uint64_t{p[q + 2]} << 8 | uint64_t{p[q + 3]} << 16 |
-         uint64_t{p[q + 4]} << 24;
+  *len = LoadLE32(p + q + 1);
   *off = q + 5;
   // Redis's iterator sizes a length field from its value, not its first byte, so it misreads a
   // long form holding a short length (and RESTORE fails); such a blob was never written by Redis.

@@ -1,6 +1,7 @@
 #include "persistence/dump_payload.h"
 
 #include "common/crc64.h"
+#include "common/endian.h"
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_reader.h"
 #include "persistence/rdb_writer.h"
@@ -20,8 +21,9 @@ std::string CreateDumpPayload(const Value& value, bool compression) {
   w.SaveByte((rdb::kVersion >> 8) & 0xff);
   w.Flush();
   std::string& out = sink.str();
-  const uint64_t crc = Crc64(0, out);
-  for (int i = 0; i < 8; i++) out.push_back(static_cast<char>(crc >> (8 * i)));
+  uint8_t crc[8];
+  StoreLE64(crc, Crc64(0, out));
+  out.append(reinterpret_cast<const char*>(crc), 8);
   return std::move(out);
 }
 
@@ -29,13 +31,11 @@ bool VerifyDumpPayload(std::string_view payload) {
   if (payload.size() < kFooterLen) return false;
   const auto* footer =
       reinterpret_cast<const unsigned char*>(payload.data() + payload.size() - kFooterLen);
-  const int version = footer[0] | (footer[1] << 8);
+  const int version = LoadLE16(footer);
   // As Redis 7.0: a payload from a newer RDB version (Redis 7.2's 11) is refused, even though
   // files of that version load.
   if (version > rdb::kVersion) return false;
-  uint64_t stored = 0;
-  for (int i = 7; i >= 0; i--) stored = (stored << 8) | footer[2 + i];
-  return Crc64(0, payload.data(), payload.size() - 8) == stored;
+  return Crc64(0, payload.data(), payload.size() - 8) == LoadLE64(footer + 2);
 }
 
 bool LoadDumpPayload(std::string_view payload, Value* out) {

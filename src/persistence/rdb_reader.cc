@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/crc64.h"
+#include "common/endian.h"
 #include "persistence/rdb_format.h"
 
 namespace ember {
@@ -108,9 +109,7 @@ bool RdbReader::ReadLen(uint64_t* len, bool* encoded) {
     return Fail("Unknown length encoding " + std::to_string(b[0]) + " in rdbLoadLen()");
   }
   if (!ReadRaw(b, static_cast<size_t>(n))) return false;
-  uint64_t v = 0;
-  for (int i = 0; i < n; i++) v = (v << 8) | b[i];  // big endian
-  *len = v;
+  *len = LoadBE(b, n);
   return true;
 }
 
@@ -122,12 +121,10 @@ bool RdbReader::ReadEncodedInt(uint8_t enc, std::string* out) {
     v = static_cast<int8_t>(b[0]);
   } else if (enc == rdb::kEncInt16) {
     if (!ReadRaw(b, 2)) return false;
-    v = static_cast<int16_t>(b[0] | (b[1] << 8));
+    v = static_cast<int16_t>(LoadLE16(b));
   } else {
     if (!ReadRaw(b, 4)) return false;
-    v = static_cast<int32_t>(static_cast<uint32_t>(b[0]) | (static_cast<uint32_t>(b[1]) << 8) |
-                             (static_cast<uint32_t>(b[2]) << 16) |
-                             (static_cast<uint32_t>(b[3]) << 24));
+    v = static_cast<int32_t>(LoadLE32(b));
   }
   *out = std::to_string(v);
   return true;
@@ -182,18 +179,14 @@ bool RdbReader::ReadBytes(uint64_t len, std::string* out) {
 bool RdbReader::ReadMillis(int64_t* ms) {
   unsigned char b[8];
   if (!ReadRaw(b, 8)) return false;
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--) v = (v << 8) | b[i];
-  *ms = static_cast<int64_t>(v);
+  *ms = static_cast<int64_t>(LoadLE64(b));
   return true;
 }
 
 bool RdbReader::ReadSeconds(int32_t* s) {
   unsigned char b[4];
   if (!ReadRaw(b, 4)) return false;
-  *s = static_cast<int32_t>(static_cast<uint32_t>(b[0]) | (static_cast<uint32_t>(b[1]) << 8) |
-                            (static_cast<uint32_t>(b[2]) << 16) |
-                            (static_cast<uint32_t>(b[3]) << 24));
+  *s = static_cast<int32_t>(LoadLE32(b));
   return true;
 }
 

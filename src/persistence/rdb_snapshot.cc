@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/endian.h"
 #include "common/version.h"
 #include "persistence/rdb_format.h"
 
@@ -154,11 +155,9 @@ bool LoadSnapshot(RdbReader& r, Keyspace& ks, const SnapshotLoadOptions& opts,
       case rdb::kOpEof: {
         if (info->version < 5) return true;  // no checksum before version 5
         const uint64_t computed = r.crc();
-        uint64_t stored;
         unsigned char b[8];
         if (!r.ReadRaw(b, 8)) return false;
-        stored = 0;
-        for (int i = 7; i >= 0; i--) stored = (stored << 8) | b[i];
+        const uint64_t stored = LoadLE64(b);
         // A zero checksum means the writer had rdbchecksum off.
         if (opts.verify_checksum && stored != 0 && stored != computed) {
           char msg[128];

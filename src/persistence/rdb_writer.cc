@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/crc64.h"
+#include "common/endian.h"
 #include "common/strings.h"
 #include "persistence/rdb_format.h"
 
@@ -51,11 +52,11 @@ bool RdbWriter::SaveLen(uint64_t len) {
   }
   if (len <= UINT32_MAX) {
     b[0] = rdb::kLen32Bit;
-    for (int i = 0; i < 4; i++) b[1 + i] = static_cast<unsigned char>(len >> (24 - 8 * i));
+    StoreBE(b + 1, len, 4);
     return SaveRaw(b, 5);
   }
   b[0] = rdb::kLen64Bit;
-  for (int i = 0; i < 8; i++) b[1 + i] = static_cast<unsigned char>(len >> (56 - 8 * i));
+  StoreBE(b + 1, len, 8);
   return SaveRaw(b, 9);
 }
 
@@ -68,12 +69,11 @@ bool RdbWriter::TrySaveEncodedInt(int64_t v) {
     n = 2;
   } else if (v >= INT16_MIN && v <= INT16_MAX) {
     b[0] = (rdb::kLenEncoded << 6) | rdb::kEncInt16;
-    b[1] = static_cast<unsigned char>(v);
-    b[2] = static_cast<unsigned char>(v >> 8);
+    StoreLE16(b + 1, static_cast<uint16_t>(v));
     n = 3;
   } else if (v >= INT32_MIN && v <= INT32_MAX) {
     b[0] = (rdb::kLenEncoded << 6) | rdb::kEncInt32;
-    for (int i = 0; i < 4; i++) b[1 + i] = static_cast<unsigned char>(v >> (8 * i));
+    StoreLE32(b + 1, static_cast<uint32_t>(v));
     n = 5;
   } else {
     return false;
@@ -144,7 +144,7 @@ bool RdbWriter::SaveResizeDb(uint64_t db_size, uint64_t expires_size) {
 bool RdbWriter::SaveExpireMs(int64_t when_ms) {
   SaveByte(rdb::kOpExpireTimeMs);
   unsigned char b[8];
-  for (int i = 0; i < 8; i++) b[i] = static_cast<unsigned char>(static_cast<uint64_t>(when_ms) >> (8 * i));
+  StoreLE64(b, static_cast<uint64_t>(when_ms));
   return SaveRaw(b, 8);
 }
 
@@ -202,10 +202,18 @@ bool RdbWriter::SaveEof() {
   if (!Flush()) return false;
   uint64_t crc = opts_.checksum ? crc_ : 0;
   unsigned char b[8];
-  for (int i = 0; i < 8; i++) b[i] = static_cast<unsigned char>(crc >> (8 * i));
+  StoreLE64(b, crc);
   ok_ = sink_->Write(reinterpret_cast<const char*>(b), 8);
   flushed_ += 8;
   return ok_;
+}
+
+size_t RdbSerializedLength(const Value& value, bool compression) {
+  StringSink sink;
+  RdbWriter w(&sink, {.compression = compression, .checksum = false});
+  w.SavePayload(value);
+  w.Flush();
+  return sink.str().size();
 }
 
 }  // namespace ember

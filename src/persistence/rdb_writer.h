@@ -37,6 +37,8 @@ class RdbWriter {
   bool SaveKeyValue(std::string_view key, const Value& value);
   // The value alone (type byte + payload): the body of a DUMP payload.
   bool SaveObject(const Value& value);
+  // The value's encoding without the type byte.
+  bool SavePayload(const Value& value);
   // EOF opcode and the CRC trailer; flushes.
   bool SaveEof();
   // Pushes buffered bytes to the sink.
@@ -56,7 +58,6 @@ class RdbWriter {
 
  private:
   static uint8_t TypeOf(const Value& value);
-  bool SavePayload(const Value& value);
   // Appends the int encoding of `v` if it fits in 32 bits.
   bool TrySaveEncodedInt(int64_t v);
   bool TrySaveLzf(std::string_view s);
@@ -69,5 +70,8 @@ class RdbWriter {
   uint64_t flushed_ = 0;
   bool ok_ = true;
 };
+
+// Bytes of a value's encoding without the type byte (DEBUG OBJECT serializedlength).
+size_t RdbSerializedLength(const Value& value, bool compression);
 
 }  // namespace ember

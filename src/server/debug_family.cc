@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/sha1.h"
 #include "common/strings.h"
+#include "persistence/rdb_writer.h"
 #include "server/server.h"
 #include "server/server_families.h"
 
@@ -76,40 +77,6 @@ std::string DatasetDigest(Keyspace& ks) {
   return Sha1::Hex(final);
 }
 
-// --- DEBUG OBJECT's serializedlength: the bytes the value takes in an RDB file. ---
-
-size_t RdbLenBytes(uint64_t len) {
-  if (len < (1 << 6)) return 1;
-  if (len < (1 << 14)) return 2;
-  if (len <= UINT32_MAX) return 5;
-  return 9;
-}
-
-// Integers that fit 8/16/32 bits are stored as a tagged integer (rdbEncodeInteger).
-size_t RdbIntEncodedBytes(int64_t v) {
-  if (v >= INT8_MIN && v <= INT8_MAX) return 2;
-  if (v >= INT16_MIN && v <= INT16_MAX) return 3;
-  if (v >= INT32_MIN && v <= INT32_MAX) return 5;
-  return 0;
-}
-
-size_t RdbStringBytes(const Value& v) {
-  if (v.is_int()) {
-    if (size_t n = RdbIntEncodedBytes(v.int_value())) return n;
-    std::string digits = Int64ToString(v.int_value());
-    return RdbLenBytes(digits.size()) + digits.size();
-  }
-  char scratch[21];
-  std::string_view s = v.GetString(scratch);
-  int64_t iv;
-  if (s.size() <= 11 && ParseInt64(s, &iv)) {
-    if (size_t n = RdbIntEncodedBytes(iv)) return n;
-  }
-  // Redis LZF-compresses strings longer than 20 bytes when rdbcompression is on; until the RDB
-  // code brings LZF this reports the uncompressed size.
-  return RdbLenBytes(s.size()) + s.size();
-}
-
 void ReplyDebugSyntaxError(CommandContext& ctx) {
   ctx.reply().Error(
       fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
@@ -142,6 +109,10 @@ void DebugHelp(CommandContext& ctx) {
       "    Reply with a test value of the specified type. <type> can be: string,",
       "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
       "    true, false.",
+      "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
+      "    Save the data set to the RDB file, empty memory and load the file back.",
+      "    MERGE: keys from the file replace existing ones. NOFLUSH: keep the",
+      "    current data set while loading. NOSAVE: load the existing file as it is.",
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Setting it to 0 disables expiring keys in background when they are not",
       "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -160,7 +131,8 @@ void DebugObject(CommandContext& ctx) {
   if (!e) return ctx.reply().Error(errors::kNoSuchKey);
   const Value& v = e->value;
   bool shared = v.is_int() && v.int_value() >= 0 && v.int_value() < 10000;
-  size_t serialized = v.type() == ValueType::kString ? RdbStringBytes(v) : 0;
+  // As Redis: the bytes of the value's RDB encoding (LZF included when rdbcompression is on).
+  size_t serialized = RdbSerializedLength(v, ServerOf(ctx).config().rdbcompression);
   ctx.reply().SimpleString(fmt::format(
       "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
       static_cast<const void*>(&e->value), shared ? 2147483647 : 1, v.EncodingName(), serialized,

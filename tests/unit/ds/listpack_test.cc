@@ -8,16 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "blob_test_util.h"
+
 namespace ember {
 namespace {
 
 using Pos = Listpack::Pos;
-
-// Bytes of a literal, embedded NULs included.
-template <size_t N>
-std::string B(const char (&s)[N]) {
-  return std::string(s, N - 1);
-}
 
 std::vector<std::string> Forward(const Listpack& lp) {
   std::vector<std::string> out;
@@ -457,38 +453,13 @@ TEST(ListpackValidateTest, FuzzedBlobsNeverReadOutOfBounds) {
       std::string(Build({std::string(300, 'p'), std::string(5000, 'q'), "7"}).Bytes()),
       std::string(Listpack().Bytes()),
   };
-  auto fix_total = [](std::string* b) {
-    uint32_t n = static_cast<uint32_t>(b->size());
-    for (int i = 0; i < 4 && i < static_cast<int>(b->size()); ++i)
-      (*b)[i] = static_cast<char>(n >> (8 * i));
-  };
   int accepted = 0;
   for (int iter = 0; iter < 30000; ++iter) {
     std::string b = seeds[rng() % seeds.size()];
-    int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits; ++e) {
-      switch (rng() % 5) {
-        case 0:
-          if (!b.empty()) b[rng() % b.size()] = static_cast<char>(rng());
-          break;
-        case 1:
-          if (!b.empty()) b[rng() % b.size()] ^= static_cast<char>(1 << (rng() % 8));
-          break;
-        case 2:
-          b.resize(rng() % (b.size() + 1));
-          break;
-        case 3:
-          b.insert(rng() % (b.size() + 1), 1, static_cast<char>(rng()));
-          break;
-        default:
-          if (!b.empty()) b.erase(rng() % b.size(), 1);
-      }
-    }
-    if (rng() % 2) fix_total(&b);  // get past the size check most of the time
-    // Exact-size heap copy so ASan flags any read past the end.
-    std::unique_ptr<char[]> heap(new char[b.size()]);
-    std::copy(b.begin(), b.end(), heap.get());
-    std::string_view blob(heap.get(), b.size());
+    MutateBlob(b, rng);
+    if (rng() % 2) FixTotalBytes(b);  // half the time, get past the size check
+    ExactBlob heap(b);
+    std::string_view blob = heap.view();
     Listpack::ValidateIntegrity(blob, false);
     size_t count = 0;
     if (!Listpack::ValidateIntegrity(blob, true, &count)) continue;

@@ -2,19 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "blob_test_util.h"
+
 namespace ember {
 namespace {
-
-template <size_t N>
-std::string B(const char (&s)[N]) {
-  return std::string(s, N - 1);
-}
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -144,24 +140,9 @@ TEST(ZipmapTest, FuzzedBlobsNeverReadOutOfBounds) {
   int accepted = 0;
   for (int iter = 0; iter < 20000; ++iter) {
     std::string b = seeds[rng() % seeds.size()];
-    for (int e = 1 + static_cast<int>(rng() % 3); e > 0; --e) {
-      switch (rng() % 4) {
-        case 0:
-          if (!b.empty()) b[rng() % b.size()] = static_cast<char>(rng());
-          break;
-        case 1:
-          b.resize(rng() % (b.size() + 1));
-          break;
-        case 2:
-          b.insert(rng() % (b.size() + 1), 1, static_cast<char>(rng()));
-          break;
-        default:
-          if (!b.empty()) b.erase(rng() % b.size(), 1);
-      }
-    }
-    std::unique_ptr<char[]> heap(new char[b.size()]);
-    std::copy(b.begin(), b.end(), heap.get());
-    std::string_view blob(heap.get(), b.size());
+    MutateBlob(b, rng);
+    ExactBlob heap(b);
+    std::string_view blob = heap.view();
     size_t count = 0;
     if (!zipmap::ValidateIntegrity(blob, &count)) continue;
     ++accepted;
