@@ -181,7 +181,8 @@ struct ClientState {
   // CLIENT REPLY: OFF/SKIP suppress replies.
   enum class ReplyMode { kOn, kOff, kSkip, kSkipNext } reply_mode = ReplyMode::kOn;
   bool no_evict = false;
-  bool is_master_link = false;  // the replica's connection to its master
+  bool is_master_link = false;   // the replica's connection to its master
+  bool is_replica_link = false;  // a replica connected to us (after PSYNC/SYNC)
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
   uint64_t flags = 0;

@@ -34,13 +34,13 @@ namespace {
 
 // Whether a lookup may delete a logically expired key (a master does; a replica only hides it).
 // Same rule as CommandContext::LookupRead/LookupWrite, for lookups in other databases.
-bool MayDeleteExpired(CommandContext& ctx) {
-  return !ctx.services().is_replica() || ctx.client().is_master_link;
-}
+bool MayDeleteExpired(CommandContext& ctx) { return !ctx.services().is_replica(); }
 
 // Redis's expireIfNeeded without touching the key: true when `key` is logically expired, in
-// which case a master also deletes it (and the expiry listener propagates the DEL).
+// which case a master also deletes it (and the expiry listener propagates the DEL). The stream
+// from a replica's master sees every key: its master decides expiry.
 bool ExpireIfNeeded(CommandContext& ctx, Database& db, std::string_view key) {
+  if (ctx.client().is_master_link) return false;
   KeyEntry* raw = db.FindRaw(key);
   if (!raw || !raw->has_expire || !db.IsExpired(raw, ctx.now_ms())) return false;
   if (MayDeleteExpired(ctx)) db.Find(key, ctx.now_ms(), /*delete_expired=*/true);
@@ -52,7 +52,7 @@ bool ExpireIfNeeded(CommandContext& ctx, Database& db, std::string_view key) {
 KeyEntry* LookupReadNoTouch(CommandContext& ctx, std::string_view key) {
   Database& db = ctx.db();
   KeyEntry* e = db.FindRaw(key);
-  if (e && e->has_expire && db.IsExpired(e, ctx.now_ms())) {
+  if (e && e->has_expire && !ctx.client().is_master_link && db.IsExpired(e, ctx.now_ms())) {
     if (MayDeleteExpired(ctx)) db.Find(key, ctx.now_ms(), /*delete_expired=*/true);
     e = nullptr;
   }

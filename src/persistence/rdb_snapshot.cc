@@ -11,7 +11,23 @@
 
 namespace ember {
 
+namespace {
+
+// rdb-key-save-delay as Redis's debugDelay: N > 0 sleeps N microseconds after every key; N < 0
+// sleeps one microsecond after every -N keys (usleep's granularity makes 1 us per key slow).
+void DelayAfterKey(int64_t delay_us, uint64_t* keys) {
+  ++*keys;
+  if (delay_us > 0) {
+    ::usleep(static_cast<useconds_t>(delay_us));
+  } else if (delay_us < 0 && *keys % static_cast<uint64_t>(-delay_us) == 0) {
+    ::usleep(1);
+  }
+}
+
+}  // namespace
+
 bool SaveSnapshot(RdbWriter& w, Keyspace& ks, const SnapshotSaveInfo& info) {
+  uint64_t keys_saved = 0;
   w.SaveHeader();
   w.SaveAux("redis-ver", kRedisCompatVersion);
   w.SaveAuxInt("redis-bits", sizeof(void*) * 8);
@@ -37,7 +53,7 @@ bool SaveSnapshot(RdbWriter& w, Keyspace& ks, const SnapshotSaveInfo& info) {
       if (when != -1) w.SaveExpireMs(when);
       if (info.save_idle) w.SaveIdle(static_cast<uint64_t>(IdleTimeMs(e) / 1000));
       w.SaveKeyValue(e->key(), e->value);
-      if (info.key_save_delay_us > 0) ::usleep(static_cast<useconds_t>(info.key_save_delay_us));
+      DelayAfterKey(info.key_save_delay_us, &keys_saved);
     });
   }
   return w.SaveEof();

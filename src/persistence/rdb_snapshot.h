@@ -25,7 +25,8 @@ struct SnapshotSaveInfo {
   bool save_idle = false;  // IDLE per key (an LRU maxmemory-policy)
   // Libraries of FUNCTION LOAD, kept as code.
   const std::vector<std::string>* functions = nullptr;
-  // rdb-key-save-delay: microseconds to sleep after each key (tests slow a save down with it).
+  // rdb-key-save-delay: microseconds to sleep after each key, or (negative) one microsecond every
+  // -N keys; tests slow a save down with it.
   int64_t key_save_delay_us = 0;
 };
 

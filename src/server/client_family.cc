@@ -29,9 +29,9 @@ ClientType ClientTypeByName(std::string_view name) {
 }
 
 ClientType TypeOf(const Connection& conn) {
-  // A MONITOR client counts as normal, as in Redis. Replicas and pub/sub clients arrive with
-  // their own issues.
+  // A MONITOR client counts as normal, as in Redis. Pub/sub clients arrive with their issue.
   if (conn.is_master_link) return ClientType::kMaster;
+  if (conn.is_replica_link) return ClientType::kReplica;
   return ClientType::kNormal;
 }
 
@@ -49,6 +49,7 @@ std::string FlagsOf(const Connection& conn) {
   std::string f;
   if (conn.monitor) f.push_back('O');
   if (conn.is_master_link) f.push_back('M');
+  if (conn.is_replica_link) f.push_back('S');
   if (conn.close_after_reply) f.push_back('c');
   if (conn.closed()) f.push_back('A');
   if (conn.is_unix_socket()) f.push_back('U');

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -80,7 +81,7 @@ void Connection::ProcessInput() {
   if (processing_) return;
   processing_ = true;
   parser_.set_max_bulk_len(server_->config().proto_max_bulk_len);
-  while (!closed_ && !close_after_reply && !paused_ && in_pos_ < in_.size()) {
+  while (!closed_ && !close_after_reply && !paused_ && !blocked_ && in_pos_ < in_.size()) {
     // Before AUTH (the default user has a password) large counts are refused.
     parser_.set_unauthenticated(!authenticated);
     size_t consumed = 0;
@@ -97,6 +98,7 @@ void Connection::ProcessInput() {
       // A paused client keeps the request in the buffer; it is parsed again on unpause.
       if (paused_) break;
       ++commands_processed;
+      if (is_master_link) server_->OnMasterCommandApplied(in_.view().substr(in_pos_, consumed));
     }
     in_pos_ += consumed;
     if (output_bytes() > kEagerFlushBytes) {
@@ -113,8 +115,35 @@ void Connection::ProcessInput() {
   }
 }
 
+void Connection::InjectInput(std::string_view data) {
+  std::memcpy(in_.Prepare(data.size()), data.data(), data.size());
+  in_.Commit(data.size());
+  ProcessInput();
+}
+
+void Connection::Unblock() {
+  blocked_ = false;
+  server_->MarkPendingWrite(this);
+  server_->loop().Defer([this, cid = id, srv = server_] {
+    if (srv->FindClient(cid) == this) ProcessInput();
+  });
+}
+
 bool Connection::FlushOutput() {
   if (closed_) return false;
+  // A refill (snapshot chunks for a replica) can make the buffer non-empty again.
+  for (;;) {
+    if (!WriteOut()) return false;
+    if (out_pos_ < out_.size() || !output_refill_) break;
+    out_.clear();
+    out_pos_ = 0;
+    if (!output_refill_() || closed_) break;
+  }
+  if (closed_) return false;
+  return AfterWrite();
+}
+
+bool Connection::WriteOut() {
   while (out_pos_ < out_.size()) {
     ssize_t n = write(fd_, out_.data() + out_pos_, out_.size() - out_pos_);
     if (n < 0) {
@@ -129,6 +158,10 @@ bool Connection::FlushOutput() {
     server_->stats().total_net_output_bytes += static_cast<uint64_t>(n);
     ++server_->stats().total_writes_processed;
   }
+  return true;
+}
+
+bool Connection::AfterWrite() {
   if (out_pos_ == out_.size()) {
     out_.clear();
     out_pos_ = 0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "commands/command.h"
@@ -54,6 +55,19 @@ class Connection : public ClientState, public IoHandler {
   bool paused() const { return paused_; }
   // Re-runs the parser over buffered input (after CLIENT UNPAUSE).
   void ProcessInput();
+  // Input that arrived before this connection existed (the replication stream that followed a
+  // handshake on the same socket).
+  void InjectInput(std::string_view data);
+
+  // A blocked client (WAIT) has its command consumed but gets its reply later; it reads no
+  // further commands until unblocked.
+  void Block() { blocked_ = true; }
+  void Unblock();
+  bool blocked() const { return blocked_; }
+
+  // Called when the output buffer has been fully written; it may append more (a snapshot sent to
+  // a replica in chunks) and returns whether it did.
+  void set_output_refill(std::function<bool()> fn) { output_refill_ = std::move(fn); }
 
   // Set while the connection is queued in the server's pending-write list.
   bool pending_write = false;
@@ -66,6 +80,9 @@ class Connection : public ClientState, public IoHandler {
 
  private:
   void HandleReadable();
+  // FlushOutput's parts: write what the socket takes; then tidy the buffer and (dis)arm EPOLLOUT.
+  bool WriteOut();
+  bool AfterWrite();
 
   Server* server_;
   int fd_;
@@ -76,6 +93,8 @@ class Connection : public ClientState, public IoHandler {
   bool paused_ = false;
   bool write_armed_ = false;
   bool processing_ = false;
+  bool blocked_ = false;
+  std::function<bool()> output_refill_;
 
   ByteBuffer in_;
   size_t in_pos_ = 0;

@@ -288,7 +288,7 @@ void CmdDebug(CommandContext& ctx) {
   if (is("reload")) return DebugReload(ctx);
   if (argc == 2 && is("change-repl-id")) {
     EMBER_LOG_WARNING("Changing replication IDs after receiving DEBUG change-repl-id");
-    ServerOf(ctx).ChangeReplId();
+    ServerOf(ctx).replication().ChangeReplId();
     return ctx.reply().Ok();
   }
   if (argc == 3 && is("log")) {

@@ -311,9 +311,9 @@ void StatsSection(Server& server, InfoWriter& w) {
   w.Fixed2("instantaneous_input_repl_kbps", 0.0);
   w.Fixed2("instantaneous_output_repl_kbps", 0.0);
   w.Field("rejected_connections", st.rejected_connections);
-  w.Field("sync_full", 0);
-  w.Field("sync_partial_ok", 0);
-  w.Field("sync_partial_err", 0);
+  w.Field("sync_full", server.replication().sync_full());
+  w.Field("sync_partial_ok", server.replication().sync_partial_ok());
+  w.Field("sync_partial_err", server.replication().sync_partial_err());
   w.Field("expired_keys", ks.expired_keys);
   w.Fixed2("expired_stale_perc", static_cast<double>(ks.expired_stale_perc_x100) / 100.0);
   w.Field("expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
@@ -327,8 +327,8 @@ void StatsSection(Server& server, InfoWriter& w) {
   w.Field("pubsub_channels", 0);
   w.Field("pubsub_patterns", 0);
   w.Field("pubsubshard_channels", 0);
-  w.Field("latest_fork_usec", 0);
-  w.Field("total_forks", 0);
+  w.Field("latest_fork_usec", server.snapshots().latest_fork_usec());
+  w.Field("total_forks", server.snapshots().total_forks());
   w.Field("migrate_cached_sockets", 0);
   w.Field("slave_expires_tracked_keys", 0);
   w.Field("active_defrag_hits", 0);
@@ -353,33 +353,45 @@ void StatsSection(Server& server, InfoWriter& w) {
 
 void ReplicationSection(Server& server, InfoWriter& w) {
   const ServerConfig& cfg = server.config();
+  const Replication& repl = server.replication();
   w.Header("Replication");
   if (server.is_replica()) {
     w.Field("role", "slave");
     w.Field("master_host", cfg.replicaof_host);
     w.Field("master_port", cfg.replicaof_port);
-    w.Field("master_link_status", "down");
-    w.Field("master_last_io_seconds_ago", -1);
-    w.Field("master_sync_in_progress", 0);
-    w.Field("slave_read_repl_offset", 0);
-    w.Field("slave_repl_offset", 0);
-    w.Field("master_link_down_since_seconds", -1);
+    w.Field("master_link_status", repl.link_up() ? "up" : "down");
+    w.Field("master_last_io_seconds_ago", repl.master_last_io_seconds_ago());
+    w.Field("master_sync_in_progress", repl.sync_in_progress() ? 1 : 0);
+    w.Field("slave_read_repl_offset", repl.master_repl_offset());
+    w.Field("slave_repl_offset", repl.master_repl_offset());
+    if (!repl.link_up()) w.Field("master_link_down_since_seconds", repl.link_down_since_seconds());
     w.Field("slave_priority", cfg.replica_priority);
     w.Field("slave_read_only", cfg.replica_read_only ? 1 : 0);
     w.Field("replica_announced", 1);
   } else {
     w.Field("role", "master");
   }
-  w.Field("connected_slaves", 0);
+  const auto replicas = repl.Replicas();
+  w.Field("connected_slaves", static_cast<int64_t>(replicas.size()));
+  if (cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0) {
+    w.Field("min_slaves_good_slaves", repl.GoodReplicas());
+  }
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    const auto& r = replicas[i];
+    w.Field("slave" + std::to_string(i),
+            fmt::format("ip={},port={},state={},offset={},lag={}", r.ip, r.port, r.state, r.offset,
+                        r.lag));
+  }
   w.Field("master_failover_state", "no-failover");
-  w.Field("master_replid", server.replid());
-  w.Field("master_replid2", server.replid2());
-  w.Field("master_repl_offset", 0);
-  w.Field("second_repl_offset", -1);
-  w.Field("repl_backlog_active", 0);
+  w.Field("master_replid", repl.replid());
+  w.Field("master_replid2", repl.replid2());
+  w.Field("master_repl_offset", repl.master_repl_offset());
+  w.Field("second_repl_offset", repl.second_replid_offset());
+  const ReplBacklog* backlog = repl.backlog();
+  w.Field("repl_backlog_active", backlog ? 1 : 0);
   w.Field("repl_backlog_size", cfg.repl_backlog_size);
-  w.Field("repl_backlog_first_byte_offset", 0);
-  w.Field("repl_backlog_histlen", 0);
+  w.Field("repl_backlog_first_byte_offset", backlog ? backlog->first_offset() : 0);
+  w.Field("repl_backlog_histlen", backlog ? static_cast<int64_t>(backlog->histlen()) : 0);
 }
 
 void CpuSection(InfoWriter& w) {

@@ -59,7 +59,6 @@ double ServerStats::Metric::Average() const {
 
 Server::Server() {
   run_id_ = RandomHex(40);
-  replid_ = NewReplId();
   start_time_ms_ = WallClockMs();
   cached_now_ms_ = start_time_ms_;
 }
@@ -68,7 +67,6 @@ Server::~Server() {
   for (auto& [id, conn] : clients_) delete conn;
 }
 
-std::string Server::NewReplId() { return RandomHex(40); }
 
 int Server::Configure(int argc, char** argv) {
   char exe[4096];
@@ -346,6 +344,7 @@ bool Server::Start() {
   EMBER_LOG_WARNING("Server initialized");
   loop_.set_before_sleep([this] { BeforeSleep(); });
   if (!snapshots_.LoadAtStartup()) return false;
+  replication_->RestoreFromSnapshot(snapshots_.last_load_info());
   loop_.SetTimer(1000 / config_.hz, [this] { Cron(); });
   used_memory_startup_ = UsedMemory();
   UpdateMemoryPeak();
@@ -407,6 +406,7 @@ Connection* Server::FindClient(uint64_t id) {
 }
 
 void Server::ScheduleClose(Connection* conn) {
+  replication_->OnClientClosed(conn);
   loop_.Remove(conn->fd());
   clients_.erase(conn->id);
   if (conn->monitor && monitors_ > 0) --monitors_;
@@ -422,7 +422,8 @@ void Server::MarkPendingWrite(Connection* conn) {
 }
 
 bool Server::CheckOutputBufferLimits(Connection* conn) {
-  const ClientBufferLimit& limit = config_.obuf_normal;
+  if (conn->is_master_link) return true;
+  const ClientBufferLimit& limit = conn->is_replica_link ? config_.obuf_replica : config_.obuf_normal;
   auto bytes = static_cast<int64_t>(conn->output_bytes());
   bool over_hard = limit.hard_bytes > 0 && bytes >= limit.hard_bytes;
   bool over_soft = limit.soft_bytes > 0 && bytes >= limit.soft_bytes;
@@ -451,6 +452,7 @@ void Server::BeforeSleep() {
     std::string err;
     if (PrepareShutdown(false, false, false, false, &err)) shutdown_requested_ = true;
   }
+  replication_->BeforeSleep();
   // Flush replies in one batch: one write per client per iteration.
   // Swap with a kept scratch vector so neither list allocates on the next iteration.
   flushing_.swap(pending_writes_);
@@ -589,11 +591,42 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     return reject(errors::kMisconf);
   }
   if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
+  if (is_replica()) {
+    if (config_.replica_read_only && spec->is(cmd_flags::kWrite)) {
+      return reject(errors::kReadOnly);
+    }
+    if (!replication_->link_up() && !config_.replica_serve_stale_data &&
+        !spec->is(cmd_flags::kStale)) {
+      return reject(errors::kMasterDown);
+    }
+  } else if (config_.min_replicas_to_write > 0 && spec->is(cmd_flags::kWrite) &&
+             replication_->GoodReplicas() < config_.min_replicas_to_write) {
+    return reject(errors::kNoReplicas);
+  }
   return false;
+}
+
+void Server::DispatchFromMaster(Connection& conn, std::span<const std::string_view> args) {
+  // The master's stream is applied as is: no auth, ACL or read-only checks, and no replies.
+  const CommandSpec* spec = CommandTable::Global().Find(args[0]);
+  if (spec && !spec->subcommands.empty() && args.size() >= 2) {
+    spec = spec->FindSubcommand(args[1]);
+  }
+  if (!spec) {
+    // MULTI/EXEC around a write's effects: the stream is applied in order anyway.
+    if (!EqualsIgnoreCase(args[0], "multi") && !EqualsIgnoreCase(args[0], "exec")) {
+      EMBER_LOG_WARNING("Command '{}' from MASTER is unknown: ignored", args[0].substr(0, 64));
+    }
+    return;
+  }
+  int argc = static_cast<int>(args.size());
+  if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) return;
+  CallCommand(conn, *spec, args);
 }
 
 void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) {
   cached_now_ms_ = WallClockMs();
+  if (conn.is_master_link) return DispatchFromMaster(conn, args);
   const CommandSpec* spec = CommandTable::Global().Find(args[0]);
   if (spec && !spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = spec->FindSubcommand(args[1]);
@@ -684,12 +717,42 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
 
 void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
                        std::span<const std::string_view> original) {
-  // The single choke point for the replication stream and the AOF: both arrive with their own
-  // issues and hook in here, receiving (db_index, effects or the original argv) in execution
-  // order. Until then there is no consumer.
-  (void)db_index;
-  (void)effects;
-  (void)original;
+  // The single choke point for the replication stream (and later the AOF), in execution order.
+  // A replica forwards its master's bytes instead (OnMasterCommandApplied); its own writes
+  // (replica-read-only no) stay local, as in Redis.
+  if (!is_replica()) replication_->FeedEffects(db_index, effects, original);
+}
+
+Connection* Server::AdoptMasterConnection(int fd, const std::string& peer) {
+  auto* conn = new Connection(this, fd, peer, "", false);
+  conn->id = next_client_id_++;
+  conn->authenticated = true;
+  conn->is_master_link = true;
+  conn->reply_mode = ClientState::ReplyMode::kOff;
+  clients_[conn->id] = conn;
+  loop_.Add(fd, EPOLLIN, conn);
+  return conn;
+}
+
+void Server::BlockForReplicas(Connection& conn, int64_t offset, int64_t replicas,
+                              int64_t deadline_ms) {
+  conn.Block();
+  waiting_.push_back({conn.id, offset, replicas, deadline_ms});
+  replication_->RequestAcks();
+}
+
+void Server::CheckWaitingClients() {
+  if (waiting_.empty()) return;
+  const int64_t now = WallClockMs();
+  std::erase_if(waiting_, [&](const WaitingClient& w) {
+    Connection* conn = FindClient(w.client_id);
+    if (!conn) return true;
+    const int acked = replication_->CountAcked(w.offset);
+    if (acked < w.replicas && (w.deadline_ms == 0 || now < w.deadline_ms)) return false;
+    conn->reply().Integer(acked);
+    conn->Unblock();
+    return true;
+  });
 }
 
 void Server::FeedMonitors(const Connection& conn, std::span<const std::string_view> args) {
@@ -766,6 +829,11 @@ void Server::Cron() {
   stats_.net_output.Track(cached_now_ms_, stats_.total_net_output_bytes);
   if (pause_until_ms_ && cached_now_ms_ >= pause_until_ms_) UnpauseClients();
   snapshots_.Cron();
+  CheckWaitingClients();
+  if (cached_now_ms_ - last_repl_cron_ms_ >= 1000) {
+    last_repl_cron_ms_ = cached_now_ms_;
+    replication_->Cron();
+  }
 }
 
 void Server::AfterFlushAll() {

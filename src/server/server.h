@@ -19,6 +19,7 @@
 #include "server/connection.h"
 #include "server/event_loop.h"
 #include "server/listener.h"
+#include "server/replication.h"
 #include "server/snapshots.h"
 
 namespace ember {
@@ -109,9 +110,15 @@ class Server : public ServerServices {
   Connection* FindClient(uint64_t id);
 
   const std::string& run_id() const { return run_id_; }
-  const std::string& replid() const { return replid_; }
-  const std::string& replid2() const { return replid2_; }
-  void ChangeReplId() { replid_ = NewReplId(); }
+  Replication& replication() { return *replication_; }
+  // The replica side's link to its master becomes a client connection after the sync.
+  Connection* AdoptMasterConnection(int fd, const std::string& peer);
+  // A command from our master was applied (its exact bytes, for offsets and sub-replicas).
+  void OnMasterCommandApplied(std::string_view raw) { replication_->OnMasterCommand(raw); }
+  // WAIT: blocks `conn` until `replicas` replicas acknowledged `offset` or `deadline_ms`.
+  void BlockForReplicas(Connection& conn, int64_t offset, int64_t replicas, int64_t deadline_ms);
+  // Replies to WAITing clients whose condition is met or whose time is up.
+  void CheckWaitingClients();
   int64_t start_time_ms() const { return start_time_ms_; }
   int64_t now_ms() const { return cached_now_ms_; }
   Snapshots& snapshots() { return snapshots_; }
@@ -150,7 +157,6 @@ class Server : public ServerServices {
   bool protected_mode_active() const;
 
  private:
-  static std::string NewReplId();
   bool OpenListeners();
   // Opens TCP listeners for config_.bind x config_.port into tcp_listeners_.
   bool OpenTcpListeners();
@@ -169,6 +175,7 @@ class Server : public ServerServices {
   void Daemonize();
   void WritePidFile();
   void CountError(std::string_view code);  // INFO stats/errorstats
+  void DispatchFromMaster(Connection& conn, std::span<const std::string_view> args);
   bool RejectCommand(Connection& conn, const CommandSpec* spec,
                      std::span<const std::string_view> args);
   void CallCommand(Connection& conn, const CommandSpec& spec,
@@ -197,8 +204,6 @@ class Server : public ServerServices {
   size_t monitors_ = 0;
 
   std::string run_id_;
-  std::string replid_;
-  std::string replid2_ = std::string(40, '0');
   std::string executable_;
   int64_t start_time_ms_ = 0;
   int64_t cached_now_ms_ = 0;
@@ -210,6 +215,15 @@ class Server : public ServerServices {
   bool pause_writes_only_ = false;
   int expire_db_cursor_ = 0;
   Snapshots snapshots_{*this};
+  std::unique_ptr<Replication> replication_ = std::make_unique<Replication>(*this);
+  struct WaitingClient {
+    uint64_t client_id;
+    int64_t offset;
+    int64_t replicas;
+    int64_t deadline_ms;  // 0: no timeout
+  };
+  std::vector<WaitingClient> waiting_;
+  int64_t last_repl_cron_ms_ = 0;
 };
 
 // Registers the server-level command families (server/ *_family.cc).

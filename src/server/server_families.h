@@ -21,5 +21,6 @@ void RegisterIntrospectionFamily(CommandTable& table);  // introspection_family.
 void RegisterDebugFamily(CommandTable& table);       // debug_family.cc (DEBUG)
 void RegisterAclFamily(CommandTable& table);         // acl_family.cc (ACL)
 void RegisterPersistenceFamily(CommandTable& table);  // persistence_family.cc (SAVE, DUMP, ...)
+void RegisterReplicationFamily(CommandTable& table);  // replication_family.cc (REPLICAOF, ...)
 
 }  // namespace ember

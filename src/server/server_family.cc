@@ -160,6 +160,7 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterDebugFamily(table);
   RegisterAclFamily(table);
   RegisterPersistenceFamily(table);
+  RegisterReplicationFamily(table);
 }
 
 }  // namespace ember

@@ -57,6 +57,7 @@ SnapshotSaveInfo Snapshots::SaveInfo() const {
   info.save_idle = cfg.maxmemory_policy.find("lru") != std::string::npos;
   info.functions = &functions_;
   info.key_save_delay_us = cfg.rdb_key_save_delay;
+  server_.replication().FillSaveInfo(&info);
   return info;
 }
 
@@ -103,12 +104,13 @@ bool Snapshots::SaveInForeground() {
   return true;
 }
 
-bool Snapshots::StartBackgroundSave(std::string* err) {
+bool Snapshots::Fork(std::string* err, Target target, int snapshot_pipe) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) pipe_fds[0] = pipe_fds[1] = -1;
   const int64_t now = WallClockMs() / 1000;
   last_bgsave_try_ = now;
   dirty_before_bgsave_ = server_.keyspace().dirty;
+  const int64_t fork_start = MonotonicUs();
   pid_t pid = fork();
   if (pid == 0) {
     // The child: write the fork-time data set and report the copy-on-write cost.
@@ -118,7 +120,16 @@ bool Snapshots::StartBackgroundSave(std::string* err) {
     GetLogSettings().role = 'C';
     server_.CloseListenersInChild();
     if (pipe_fds[0] >= 0) close(pipe_fds[0]);
-    bool ok = WriteFile(TempFileName(getpid()));
+    bool ok;
+    if (target == Target::kReplicationPipe) {
+      FdSink sink(snapshot_pipe);
+      const ServerConfig& cfg = server_.config();
+      RdbWriter writer(&sink, {.compression = cfg.rdbcompression, .checksum = cfg.rdbchecksum});
+      ok = SaveSnapshot(writer, server_.keyspace(), SaveInfo());
+      close(snapshot_pipe);
+    } else {
+      ok = WriteFile(TempFileName(getpid()));
+    }
     if (ok) {
       uint64_t cow = PrivateDirtyBytes();
       if (cow > 0) EMBER_LOG_NOTICE("RDB: {} MB of memory used by copy-on-write", cow >> 20);
@@ -136,7 +147,10 @@ bool Snapshots::StartBackgroundSave(std::string* err) {
     *err = std::string("ERR Can't save in background: fork: ") + strerror(errno);
     return false;
   }
-  ++saves_;
+  latest_fork_usec_ = MonotonicUs() - fork_start;
+  ++total_forks_;
+  if (target != Target::kReplicationPipe) ++saves_;
+  child_target_ = target;
   child_pid_ = pid;
   child_info_fd_ = pipe_fds[0];
   bgsave_start_ = now;
@@ -166,7 +180,17 @@ void Snapshots::OnChildExit(int status) {
     close(child_info_fd_);
     child_info_fd_ = -1;
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+  const Target target = child_target_;
+  const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (target == Target::kReplicationPipe) {
+    // A diskless sync is not a save: LASTSAVE and the change count stay as they are.
+    EMBER_LOG_NOTICE("{}", ok ? "Background RDB transfer terminated with success"
+                              : "Background transfer error");
+    bgsave_start_ = -1;
+    server_.replication().OnReplicationSnapshotDone(ok);
+    return;
+  }
+  if (ok) {
     EMBER_LOG_NOTICE("Background saving terminated with success");
     Keyspace& ks = server_.keyspace();
     ks.dirty = ks.dirty >= dirty_before_bgsave_ ? ks.dirty - dirty_before_bgsave_ : 0;
@@ -184,6 +208,7 @@ void Snapshots::OnChildExit(int status) {
   }
   last_bgsave_time_sec_ = now - bgsave_start_;
   bgsave_start_ = -1;
+  if (target == Target::kReplicationFile) server_.replication().OnReplicationSnapshotDone(ok);
 }
 
 int64_t Snapshots::current_bgsave_time_sec() const {

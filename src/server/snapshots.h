@@ -26,7 +26,12 @@ class Snapshots {
   // SAVE (and SHUTDOWN, FLUSHALL, DEBUG RELOAD). Logs and returns false on failure.
   bool SaveInForeground();
   // BGSAVE. Returns false (with Redis's error text in *err) when no child could be started.
-  bool StartBackgroundSave(std::string* err);
+  bool StartBackgroundSave(std::string* err) { return Fork(err, Target::kFile, -1); }
+  // A snapshot for replicas: into `dbfilename` (pipe_fd < 0) or streamed into `pipe_fd`
+  // (diskless). Replication is told when it ends.
+  bool StartReplicationSave(std::string* err, int pipe_fd) {
+    return Fork(err, pipe_fd < 0 ? Target::kReplicationFile : Target::kReplicationPipe, pipe_fd);
+  }
   bool child_active() const { return child_pid_ > 0; }
   // Stops a running BGSAVE child and removes its temp file (SHUTDOWN, FLUSHALL).
   void KillChild();
@@ -54,6 +59,9 @@ class Snapshots {
   int64_t current_bgsave_time_sec() const;
   uint64_t saves() const { return saves_; }
   uint64_t last_cow_size() const { return last_cow_size_; }
+  const SnapshotLoadInfo& last_load_info() const { return last_load_; }
+  uint64_t total_forks() const { return total_forks_; }
+  int64_t latest_fork_usec() const { return latest_fork_usec_; }
   uint64_t last_load_keys_loaded() const { return last_load_.keys_loaded; }
   uint64_t last_load_keys_expired() const { return last_load_.keys_expired; }
   uint64_t loading_total_bytes() const { return loading_total_bytes_; }
@@ -61,6 +69,8 @@ class Snapshots {
   int64_t loading_start_time() const { return loading_start_time_; }
 
  private:
+  enum class Target { kFile, kReplicationFile, kReplicationPipe };
+  bool Fork(std::string* err, Target target, int pipe_fd);
   // Writes the snapshot to a temp file and renames it over the target. Runs in the parent (SAVE)
   // or in the child (BGSAVE).
   bool WriteFile(const std::string& tmp_name);
@@ -71,6 +81,9 @@ class Snapshots {
 
   Server& server_;
   pid_t child_pid_ = 0;
+  Target child_target_ = Target::kFile;
+  uint64_t total_forks_ = 0;
+  int64_t latest_fork_usec_ = 0;
   int child_info_fd_ = -1;  // read end of the pipe the child reports its copy-on-write size on
   int64_t bgsave_start_ = -1;
   uint64_t dirty_before_bgsave_ = 0;

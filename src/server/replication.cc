@@ -1,0 +1,601 @@
+// Replication: identity, the stream, and the master side (PSYNC, full and partial sync, acks).
+// The replica side (the link to our master) is in master_link.cc.
+#include "server/replication.h"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/strings.h"
+#include "server/connection.h"
+#include "server/master_link.h"
+#include "server/server.h"
+
+namespace ember {
+namespace {
+
+constexpr size_t kBulkChunk = 1 << 20;
+constexpr size_t kPipeChunk = 64 * 1024;
+
+void AppendCommand(std::string* out, std::span<const std::string_view> argv) {
+  out->append("*").append(std::to_string(argv.size())).append("\r\n");
+  for (std::string_view a : argv) {
+    out->append("$").append(std::to_string(a.size())).append("\r\n");
+    out->append(a).append("\r\n");
+  }
+}
+
+void AppendCommand(std::string* out, const std::vector<std::string>& argv) {
+  std::vector<std::string_view> views(argv.begin(), argv.end());
+  AppendCommand(out, std::span<const std::string_view>(views));
+}
+
+std::string ReplicaName(const Connection& conn, int64_t port) {
+  std::string ip = conn.peer_addr();
+  size_t colon = ip.rfind(':');
+  if (colon != std::string::npos) ip.resize(colon);
+  return ip + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+// Forwards a diskless snapshot from the child's pipe to the replicas.
+class Replication::PipeReader : public IoHandler {
+ public:
+  PipeReader(Replication& repl, int fd) : repl_(repl), fd_(fd) {}
+  ~PipeReader() override { close(fd_); }
+  int fd() const { return fd_; }
+  void OnIoEvent(uint32_t) override { repl_.ReadSnapshotPipe(); }
+
+ private:
+  Replication& repl_;
+  int fd_;
+};
+
+Replication::Replication(Server& server) : server_(server), replid_(RandomHex(40)) {}
+
+Replication::~Replication() = default;
+
+void Replication::ChangeReplId() { replid_ = RandomHex(40); }
+
+void Replication::ShiftReplIdForNewHistory() {
+  // The history so far stays reachable under the old ID (PSYNC2): a replica of our old master
+  // can continue with us up to the point where the histories diverge.
+  replid2_ = replid_;
+  second_replid_offset_ = master_repl_offset_ + 1;
+  ChangeReplId();
+}
+
+void Replication::CreateBacklog() {
+  backlog_ = std::make_unique<ReplBacklog>(static_cast<size_t>(server_.config().repl_backlog_size),
+                                           master_repl_offset_ + 1);
+}
+
+void Replication::AppendToStream(std::string_view bytes) {
+  master_repl_offset_ += static_cast<int64_t>(bytes.size());
+  if (backlog_) backlog_->Append(bytes);
+  for (auto& [id, r] : replicas_) {
+    switch (r.state) {
+      case ReplicaState::kOnline:
+        if (r.stream_on_ack) {
+          r.pending.append(bytes);
+          break;
+        }
+        r.conn->reply().Raw(bytes);
+        server_.MarkPendingWrite(r.conn);
+        break;
+      case ReplicaState::kWaitBgsaveEnd:
+      case ReplicaState::kSendBulk:
+        r.pending.append(bytes);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void Replication::FeedEffects(int db_index, const std::vector<std::vector<std::string>>& effects,
+                              std::span<const std::string_view> original) {
+  // With nobody to send to and no backlog, the stream does not exist (nor advance), as Redis.
+  if (!backlog_ && replicas_.empty()) return;
+  std::string out;
+  if (db_index != stream_db_) {
+    std::string db = std::to_string(db_index);
+    AppendCommand(&out, std::vector<std::string_view>{"SELECT", db});
+    stream_db_ = db_index;
+  }
+  if (effects.empty()) {
+    AppendCommand(&out, original);
+  } else if (effects.size() == 1) {
+    AppendCommand(&out, effects[0]);
+  } else {
+    AppendCommand(&out, std::vector<std::string_view>{"MULTI"});
+    for (const auto& e : effects) AppendCommand(&out, e);
+    AppendCommand(&out, std::vector<std::string_view>{"EXEC"});
+  }
+  AppendToStream(out);
+}
+
+void Replication::FillSaveInfo(SnapshotSaveInfo* info) const {
+  if (!backlog_ && !is_replica()) return;
+  info->repl_id = replid_;
+  info->repl_offset = master_repl_offset_;
+  if (master_conn_) {
+    info->repl_stream_db = master_conn_->db_index;
+  } else if (is_replica()) {
+    info->repl_stream_db = cached_stream_db_;
+  } else {
+    info->repl_stream_db = stream_db_ < 0 ? 0 : stream_db_;
+  }
+}
+
+void Replication::RestoreFromSnapshot(const SnapshotLoadInfo& info) {
+  const std::string* id = info.Aux("repl-id");
+  const std::string* offset = info.Aux("repl-offset");
+  if (!id || !offset || id->size() != 40) return;
+  int64_t off;
+  if (!ParseInt64(*offset, &off)) return;
+  if (!is_replica()) {
+    // As Redis 7.0: a restarted master keeps its history reachable as the secondary ID, with a
+    // backlog starting there, so its replicas continue with a partial resync.
+    replid_ = *id;
+    master_repl_offset_ = off;
+    ShiftReplIdForNewHistory();
+    CreateBacklog();
+    return;
+  }
+  // As Redis: a replica that restarts from its own snapshot resumes that history by PSYNC.
+  replid_ = *id;
+  master_repl_offset_ = off;
+  cached_replid_ = *id;
+  cached_offset_ = off;
+  int64_t db = 0;
+  if (const std::string* sdb = info.Aux("repl-stream-db")) ParseInt64(*sdb, &db);
+  cached_stream_db_ = static_cast<int>(db);
+  EMBER_LOG_NOTICE("Using the replication ID {} and offset {} from the RDB file to PSYNC", *id, off);
+}
+
+Replication::Replica* Replication::FindReplica(Connection* conn) {
+  auto it = replicas_.find(conn->id);
+  return it == replicas_.end() ? nullptr : &it->second;
+}
+
+// ---- REPLCONF, PSYNC ---------------------------------------------------------------------------
+
+void Replication::Replconf(Connection& conn, std::span<const std::string_view> args,
+                           ReplyBuilder& reply) {
+  if (args.size() % 2 == 0) return reply.Error("ERR syntax error");
+  // Replication info is kept from the first REPLCONF on; the connection becomes a replica at
+  // PSYNC.
+  Replica& r = replicas_.try_emplace(conn.id).first->second;
+  if (!r.conn) {
+    r.conn = &conn;
+    r.state = ReplicaState::kHandshake;
+  }
+  for (size_t i = 1; i < args.size(); i += 2) {
+    std::string_view opt = args[i], val = args[i + 1];
+    if (EqualsIgnoreCase(opt, "listening-port")) {
+      int64_t port;
+      if (!ParseInt64(val, &port)) return reply.Error("ERR value is not an integer or out of range");
+      r.listening_port = port;
+    } else if (EqualsIgnoreCase(opt, "ip-address")) {
+      r.announce_ip = std::string(val);
+    } else if (EqualsIgnoreCase(opt, "capa")) {
+      if (EqualsIgnoreCase(val, "eof")) r.capa_eof = true;
+      if (EqualsIgnoreCase(val, "psync2")) r.capa_psync2 = true;
+    } else if (EqualsIgnoreCase(opt, "ack")) {
+      // Acknowledgements are not replied to.
+      int64_t off;
+      if (r.state == ReplicaState::kHandshake || !ParseInt64(val, &off)) return;
+      if (off > r.ack_offset) r.ack_offset = off;
+      r.ack_time_ms = WallClockMs();
+      if (r.stream_on_ack) {
+        r.stream_on_ack = false;
+        r.conn->reply().Raw(r.pending);
+        std::string().swap(r.pending);
+        server_.MarkPendingWrite(r.conn);
+      }
+      server_.CheckWaitingClients();
+      return;
+    } else if (EqualsIgnoreCase(opt, "getack")) {
+      if (master_conn_ == &conn) link_ack_requested_ = true;
+      return;
+    } else if (EqualsIgnoreCase(opt, "rdb-only") || EqualsIgnoreCase(opt, "rdb-filter-only")) {
+      // Accepted for compatibility (redis-cli --rdb); every sync sends the full snapshot.
+    } else {
+      return reply.Error("ERR Unrecognized REPLCONF option: " + std::string(opt));
+    }
+  }
+  reply.Ok();
+}
+
+bool Replication::TryPartialResync(Replica& r, std::string_view replid, int64_t offset) {
+  const bool same_history =
+      replid == replid_ || (replid == replid2_ && offset <= second_replid_offset_);
+  if (!same_history) {
+    if (replid != "?") {
+      if (replid != replid_ && replid != replid2_) {
+        EMBER_LOG_NOTICE(
+            "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for "
+            "'{}', my replication IDs are '{}' and '{}')",
+            replid, replid_, replid2_);
+      } else {
+        EMBER_LOG_NOTICE(
+            "Partial resynchronization not accepted: Requested offset for second ID was {}, but "
+            "I can reply up to {}",
+            offset, second_replid_offset_);
+      }
+    } else {
+      EMBER_LOG_NOTICE("Full resync requested by replica {}", ReplicaName(*r.conn, r.listening_port));
+    }
+    return false;
+  }
+  if (!backlog_ || !backlog_->CanServeFrom(offset)) {
+    EMBER_LOG_NOTICE(
+        "Unable to partial resync with replica {} for lack of backlog (Replica request was: {}).",
+        ReplicaName(*r.conn, r.listening_port), offset);
+    return false;
+  }
+  r.state = ReplicaState::kOnline;
+  r.ack_time_ms = WallClockMs();
+  std::string out = r.capa_psync2 ? "+CONTINUE " + replid_ + "\r\n" : "+CONTINUE\r\n";
+  const std::string tail = backlog_->CopyFrom(offset);
+  out += tail;
+  r.conn->reply().Raw(out);
+  server_.MarkPendingWrite(r.conn);
+  EMBER_LOG_NOTICE(
+      "Partial resynchronization request from {} accepted. Sending {} bytes of backlog starting "
+      "from offset {}.",
+      ReplicaName(*r.conn, r.listening_port), tail.size(), offset);
+  return true;
+}
+
+void Replication::Psync(Connection& conn, std::string_view replid, std::string_view offset_arg,
+                        bool sync_cmd) {
+  Replica* existing = FindReplica(&conn);
+  if (existing && existing->state != ReplicaState::kHandshake) return;  // already a replica
+  if (is_replica() && !master_conn_) {
+    conn.reply().Error("NOMASTERLINK Can't SYNC while not connected with my master");
+    return;
+  }
+  if (conn.has_pending_output()) {
+    conn.reply().Error("ERR SYNC and PSYNC are invalid with pending output");
+    return;
+  }
+  Replica& r = replicas_.try_emplace(conn.id).first->second;
+  r.conn = &conn;
+  conn.is_replica_link = true;
+  if (!sync_cmd) {
+    int64_t offset;
+    if (!ParseInt64(offset_arg, &offset)) {
+      conn.reply().Error("ERR value is not an integer or out of range");
+      r.state = ReplicaState::kHandshake;
+      return;
+    }
+    if (TryPartialResync(r, replid, offset)) {
+      ++sync_partial_ok_;
+      return;
+    }
+    if (replid != "?") ++sync_partial_err_;
+  } else {
+    r.capa_eof = false;  // SYNC: the old protocol, no +FULLRESYNC line and a sized bulk
+    r.old_sync = true;
+  }
+  ++sync_full_;
+  EMBER_LOG_NOTICE("Replica {} asks for synchronization", ReplicaName(conn, r.listening_port));
+  r.state = ReplicaState::kWaitBgsaveStart;
+  r.wait_since_ms = WallClockMs();
+  if (!backlog_ && CountReplicas() == 1) {
+    // A backlog created from scratch starts a new history.
+    ChangeReplId();
+    replid2_ = std::string(40, '0');
+    second_replid_offset_ = -1;
+    CreateBacklog();
+    EMBER_LOG_NOTICE("Replication backlog created, my new replication IDs are '{}' and '{}'",
+                     replid_, replid2_);
+  }
+  // The snapshot starts from the cron (at once, or after repl-diskless-sync-delay).
+}
+
+size_t Replication::CountReplicas() const {
+  size_t n = 0;
+  for (const auto& [id, r] : replicas_) n += r.state != ReplicaState::kHandshake;
+  return n;
+}
+
+// ---- Full sync ---------------------------------------------------------------------------------
+
+void Replication::StartSnapshotForReplicas() {
+  bool diskless = server_.config().repl_diskless_sync;
+  for (auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kWaitBgsaveStart && !r.capa_eof) diskless = false;
+  }
+  int pipe_fds[2] = {-1, -1};
+  if (diskless && pipe2(pipe_fds, O_CLOEXEC) != 0) diskless = false;
+  // The replicas' stream starts at the fork: force a SELECT before the next command.
+  stream_db_ = -1;
+  std::string err;
+  const bool started = diskless ? server_.snapshots().StartReplicationSave(&err, pipe_fds[1])
+                                : server_.snapshots().StartReplicationSave(&err, -1);
+  if (diskless) close(pipe_fds[1]);
+  if (!started) {
+    if (diskless) close(pipe_fds[0]);
+    for (auto& [id, r] : replicas_) {
+      if (r.state == ReplicaState::kWaitBgsaveStart) DropReplica(r, "BGSAVE failed");
+    }
+    return;
+  }
+  if (diskless) {
+    fcntl(pipe_fds[0], F_SETFL, fcntl(pipe_fds[0], F_GETFL) | O_NONBLOCK);
+    pipe_reader_ = std::make_unique<PipeReader>(*this, pipe_fds[0]);
+    server_.loop().Add(pipe_fds[0], EPOLLIN, pipe_reader_.get());
+    eof_mark_ = RandomHex(40);
+  }
+  for (auto& [id, r] : replicas_) {
+    if (r.state != ReplicaState::kWaitBgsaveStart) continue;
+    std::string out;
+    if (!r.old_sync) {
+      out = "+FULLRESYNC " + replid_ + " " + std::to_string(master_repl_offset_) + "\r\n";
+    }
+    if (diskless) {
+      out += "$EOF:" + eof_mark_ + "\r\n";
+      r.state = ReplicaState::kSendBulk;
+      r.diskless = true;
+    } else {
+      r.state = ReplicaState::kWaitBgsaveEnd;
+      r.diskless = false;
+    }
+    r.pending.clear();
+    r.conn->reply().Raw(out);
+    server_.MarkPendingWrite(r.conn);
+    EMBER_LOG_NOTICE("Starting BGSAVE for SYNC with target: {}", diskless ? "replicas sockets" : "disk");
+  }
+}
+
+void Replication::ReadSnapshotPipe() {
+  if (!pipe_reader_) return;
+  char buf[kPipeChunk];
+  for (;;) {
+    ssize_t n = read(pipe_reader_->fd(), buf, sizeof(buf));
+    if (n > 0) {
+      std::string_view chunk(buf, static_cast<size_t>(n));
+      for (auto& [id, r] : replicas_) {
+        if (r.state == ReplicaState::kSendBulk && r.diskless) {
+          r.conn->reply().Raw(chunk);
+          server_.MarkPendingWrite(r.conn);
+        }
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    break;  // end of the snapshot (or a read error, which the child's exit status reports)
+  }
+  server_.loop().Remove(pipe_reader_->fd());
+  pipe_reader_.reset();
+  // Completion is decided when the child exits (OnReplicationSnapshotDone): a child that died
+  // mid-way closes the pipe too.
+}
+
+void Replication::OnReplicationSnapshotDone(bool ok) {
+  if (pipe_reader_) ReadSnapshotPipe();  // drain what the child wrote before exiting
+  for (auto& [id, r] : replicas_) {
+    if (r.diskless && r.state == ReplicaState::kSendBulk) {
+      if (!ok) {
+        DropReplica(r, "Diskless BGSAVE failed");
+        continue;
+      }
+      r.conn->reply().Raw(eof_mark_);
+      PutOnline(r);
+    } else if (r.state == ReplicaState::kWaitBgsaveEnd) {
+      if (!ok) {
+        DropReplica(r, "BGSAVE failed");
+        continue;
+      }
+      SendSnapshotFile(r, server_.config().dbfilename);
+    }
+  }
+}
+
+void Replication::SendSnapshotFile(Replica& r, const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    if (fd >= 0) close(fd);
+    DropReplica(r, "can't open the RDB file");
+    return;
+  }
+  r.rdb_fd = fd;
+  r.state = ReplicaState::kSendBulk;
+  r.conn->reply().Raw("$" + std::to_string(st.st_size) + "\r\n");
+  const uint64_t id = r.conn->id;
+  // The file goes out in chunks as the socket drains, so a large snapshot is never held in
+  // memory at once.
+  r.conn->set_output_refill([this, id]() {
+    auto it = replicas_.find(id);
+    if (it == replicas_.end() || it->second.rdb_fd < 0) return false;
+    Replica& rep = it->second;
+    std::string chunk(kBulkChunk, '\0');
+    ssize_t n;
+    do {
+      n = read(rep.rdb_fd, chunk.data(), chunk.size());
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+      chunk.resize(static_cast<size_t>(n));
+      rep.conn->reply().Raw(chunk);
+      return true;
+    }
+    if (n < 0) {
+      DropReplica(rep, "error reading the RDB file");
+      return false;
+    }
+    PutOnline(rep);
+    return true;
+  });
+  server_.MarkPendingWrite(r.conn);
+}
+
+void Replication::PutOnline(Replica& r) {
+  if (r.rdb_fd >= 0) {
+    close(r.rdb_fd);
+    r.rdb_fd = -1;
+  }
+  r.conn->set_output_refill(nullptr);
+  r.state = ReplicaState::kOnline;
+  r.ack_time_ms = WallClockMs();
+  if (r.diskless) {
+    r.stream_on_ack = true;
+  } else {
+    r.conn->reply().Raw(r.pending);
+    std::string().swap(r.pending);
+  }
+  server_.MarkPendingWrite(r.conn);
+  EMBER_LOG_NOTICE("Synchronization with replica {} succeeded",
+                   ReplicaName(*r.conn, r.listening_port));
+}
+
+void Replication::DropReplica(Replica& r, const char* why) {
+  EMBER_LOG_WARNING("Closing replica {}: {}", ReplicaName(*r.conn, r.listening_port), why);
+  r.conn->Close();  // OnClientClosed removes the entry
+}
+
+void Replication::OnClientClosed(Connection* conn) {
+  if (conn == master_conn_) {
+    OnMasterLinkClosed(conn);
+    return;
+  }
+  auto it = replicas_.find(conn->id);
+  if (it == replicas_.end()) return;
+  Replica& r = it->second;
+  if (r.rdb_fd >= 0) close(r.rdb_fd);
+  if (r.state != ReplicaState::kHandshake) {
+    EMBER_LOG_NOTICE("Connection with replica {} lost.", ReplicaName(*conn, r.listening_port));
+  }
+  replicas_.erase(it);
+  if (CountReplicas() == 0) no_replicas_since_ms_ = WallClockMs();
+}
+
+void Replication::DisconnectReplicas() {
+  std::vector<Connection*> conns;
+  for (auto& [id, r] : replicas_) {
+    if (r.state != ReplicaState::kHandshake) conns.push_back(r.conn);
+  }
+  for (Connection* c : conns) c->Close();
+}
+
+// ---- Acks and WAIT -----------------------------------------------------------------------------
+
+int Replication::CountAcked(int64_t offset) const {
+  int n = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kOnline && r.ack_offset >= offset) n++;
+  }
+  return n;
+}
+
+int64_t Replication::GoodReplicas() const {
+  const int64_t now = WallClockMs();
+  const int64_t max_lag_ms = server_.config().min_replicas_max_lag * 1000;
+  int64_t n = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kOnline && now - r.ack_time_ms <= max_lag_ms) n++;
+  }
+  return n;
+}
+
+void Replication::BeforeSleep() {
+  if (getack_pending_) {
+    getack_pending_ = false;
+    static const std::string kGetack = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+    if (CountReplicas() > 0) AppendToStream(kGetack);
+  }
+  if (link_ack_requested_) {
+    link_ack_requested_ = false;
+    SendAck();
+  }
+}
+
+// ---- Cron --------------------------------------------------------------------------------------
+
+void Replication::ReplicaCron() {
+  const ServerConfig& cfg = server_.config();
+  const int64_t now = WallClockMs();
+  // Keep replicas informed that we are alive (and their offsets moving), as Redis's PING.
+  if (!is_replica() && CountReplicas() > 0 &&
+      now - last_ping_ms_ >= cfg.repl_ping_replica_period * 1000) {
+    last_ping_ms_ = now;
+    AppendToStream("*1\r\n$4\r\nPING\r\n");
+  }
+  std::vector<Replica*> timed_out;
+  bool waiting = false;
+  int64_t oldest_wait = now;
+  for (auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kWaitBgsaveEnd && !r.diskless) {
+      r.conn->reply().Raw("\n");  // keeps the link alive while the snapshot is written
+      server_.MarkPendingWrite(r.conn);
+    }
+    if (r.state == ReplicaState::kOnline && !r.old_sync && r.ack_time_ms > 0 &&
+        now - r.ack_time_ms > cfg.repl_timeout * 1000) {
+      timed_out.push_back(&r);
+    }
+    if (r.state == ReplicaState::kWaitBgsaveStart) {
+      waiting = true;
+      oldest_wait = std::min(oldest_wait, r.wait_since_ms);
+    }
+  }
+  for (Replica* r : timed_out) DropReplica(*r, "timeout (no ACK within repl-timeout)");
+  if (waiting && !server_.snapshots().child_active()) {
+    const int64_t delay_ms = cfg.repl_diskless_sync ? cfg.repl_diskless_sync_delay * 1000 : 0;
+    if (now - oldest_wait >= delay_ms) StartSnapshotForReplicas();
+  }
+  // A backlog nobody used for repl-backlog-ttl seconds is freed (masters only).
+  if (backlog_ && !is_replica() && CountReplicas() == 0 && cfg.repl_backlog_ttl > 0 &&
+      no_replicas_since_ms_ > 0 && now - no_replicas_since_ms_ > cfg.repl_backlog_ttl * 1000) {
+    ChangeReplId();
+    replid2_ = std::string(40, '0');
+    second_replid_offset_ = -1;
+    backlog_.reset();
+    EMBER_LOG_NOTICE("Replication backlog freed after {} seconds without connected replicas.",
+                     cfg.repl_backlog_ttl);
+  }
+  if (backlog_ && static_cast<int64_t>(backlog_->capacity()) != cfg.repl_backlog_size) {
+    backlog_->Resize(static_cast<size_t>(cfg.repl_backlog_size));
+  }
+}
+
+void Replication::Cron() {
+  MasterLinkCron();
+  ReplicaCron();
+}
+
+std::vector<Replication::ReplicaView> Replication::Replicas() const {
+  std::vector<ReplicaView> out;
+  const int64_t now = WallClockMs();
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kHandshake) continue;
+    ReplicaView v;
+    v.ip = r.announce_ip;
+    if (v.ip.empty()) {
+      v.ip = r.conn->peer_addr();
+      size_t colon = v.ip.rfind(':');
+      if (colon != std::string::npos) v.ip.resize(colon);
+    }
+    v.port = r.listening_port;
+    v.state = r.state == ReplicaState::kOnline     ? "online"
+              : r.state == ReplicaState::kSendBulk ? "send_bulk"
+                                                   : "wait_bgsave";
+    v.offset = r.ack_offset;
+    v.lag = r.ack_time_ms > 0 ? (now - r.ack_time_ms) / 1000 : 0;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace ember

@@ -1,0 +1,198 @@
+// Replication: master-replica replication speaking Redis 7's protocol, both roles.
+//
+// Every server has a replication ID and offset. As a master it serializes each write's effects
+// into one stream (SELECT when the database changes, MULTI/EXEC around several effects) that
+// goes to a backlog and to every replica; a replica PSYNCs and either continues from the backlog
+// (+CONTINUE) or receives a snapshot first (+FULLRESYNC, then the RDB as `$<len>` from the dump
+// file, or `$EOF:<mark>` streamed from the forked child through a pipe). As a replica it keeps a
+// link to its master (handshake: PING, AUTH, REPLCONF, PSYNC), loads the snapshot, applies the
+// stream through the dispatcher, acknowledges its offset every second, and forwards the stream's
+// bytes unchanged to its own replicas, so a chain shares one replication ID and offset space.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "persistence/rdb_snapshot.h"
+#include "server/event_loop.h"
+#include "server/repl_backlog.h"
+
+namespace ember {
+
+class Connection;
+class MasterLink;
+class ReplyBuilder;
+class Server;
+
+class Replication {
+ public:
+  explicit Replication(Server& server);
+  ~Replication();
+  Replication(const Replication&) = delete;
+  Replication& operator=(const Replication&) = delete;
+
+  // ---- identity and the stream (both roles) ------------------------------------------------
+  const std::string& replid() const { return replid_; }
+  const std::string& replid2() const { return replid2_; }
+  int64_t second_replid_offset() const { return second_replid_offset_; }
+  int64_t master_repl_offset() const { return master_repl_offset_; }
+  // DEBUG CHANGE-REPL-ID, and a master that starts its backlog from scratch.
+  void ChangeReplId();
+  // A write's effects (or its original argv when it has none) into the stream. Master only.
+  void FeedEffects(int db_index, const std::vector<std::vector<std::string>>& effects,
+                   std::span<const std::string_view> original);
+  // Aux fields of a snapshot: the ID and offset it corresponds to.
+  void FillSaveInfo(SnapshotSaveInfo* info) const;
+  // At start-up: a snapshot with replication info lets a replica PSYNC from where it was.
+  void RestoreFromSnapshot(const SnapshotLoadInfo& info);
+
+  // ---- master side ---------------------------------------------------------------------------
+  // REPLCONF <option> <value> ... Returns false after replying an error.
+  void Replconf(Connection& conn, std::span<const std::string_view> args, ReplyBuilder& reply);
+  // PSYNC <replid> <offset> / SYNC.
+  void Psync(Connection& conn, std::string_view replid, std::string_view offset, bool sync_cmd);
+  // WAIT: how many replicas acknowledged at least `offset`.
+  int CountAcked(int64_t offset) const;
+  // Online replicas that acknowledged within min-replicas-max-lag seconds.
+  int64_t GoodReplicas() const;
+  // Asks every replica for an acknowledgement (REPLCONF GETACK *), once per loop iteration.
+  void RequestAcks() { getack_pending_ = true; }
+  size_t replica_count() const { return CountReplicas(); }
+  struct ReplicaView {
+    std::string ip;
+    int64_t port = 0;
+    const char* state = "";
+    int64_t offset = 0;
+    int64_t lag = 0;
+  };
+  std::vector<ReplicaView> Replicas() const;
+  void OnClientClosed(Connection* conn);
+  // A background save for replication finished.
+  void OnReplicationSnapshotDone(bool ok);
+  // Before the event loop sleeps: GETACK requests.
+  void BeforeSleep();
+
+  // ---- replica side --------------------------------------------------------------------------
+  bool is_replica() const;
+  // REPLICAOF host port. Returns false if already following that master.
+  bool SetMaster(const std::string& host, int64_t port);
+  // REPLICAOF NO ONE.
+  void Promote();
+  bool link_up() const;
+  // A command from our master was applied: advance the offset and forward its bytes.
+  void OnMasterCommand(std::string_view raw);
+  void OnMasterLinkClosed(Connection* conn);
+  Connection* master_conn() const { return master_conn_; }
+
+  // From MasterLink: the replication ID and offset to PSYNC with ("?", -1 for a full sync).
+  std::pair<std::string, int64_t> PsyncRequest() const;
+  // From MasterLink (which is deleted afterwards): the outcome of a sync attempt.
+  void OnPartialSyncAccepted(const std::string& new_replid, int fd, const std::string& host,
+                             int64_t port, std::string leftover);
+  void OnFullSyncReceived(const std::string& master_replid, int64_t master_offset,
+                          const std::string& tmp_path, int fd, const std::string& host,
+                          int64_t port, std::string leftover);
+  void OnLinkFailed();
+
+  // ---- both ------------------------------------------------------------------------------
+  void Cron();  // once per second
+  void ReplyRole(ReplyBuilder& r) const;
+  const std::string& master_host() const;
+  int64_t master_port() const;
+  bool sync_in_progress() const;
+  int64_t master_last_io_seconds_ago() const;
+  int64_t link_down_since_seconds() const;
+  bool has_backlog() const { return backlog_ != nullptr; }
+  const ReplBacklog* backlog() const { return backlog_.get(); }
+  // Stats for INFO stats.
+  uint64_t sync_full() const { return sync_full_; }
+  uint64_t sync_partial_ok() const { return sync_partial_ok_; }
+  uint64_t sync_partial_err() const { return sync_partial_err_; }
+
+ private:
+  friend class MasterLink;
+  enum class ReplicaState { kHandshake, kWaitBgsaveStart, kWaitBgsaveEnd, kSendBulk, kOnline };
+  struct Replica {
+    Connection* conn = nullptr;
+    ReplicaState state = ReplicaState::kHandshake;
+    bool old_sync = false;  // SYNC instead of PSYNC
+    bool diskless = false;  // this sync streams the snapshot from the child's pipe
+    // After a `$EOF:` transfer the stream waits for the replica's first ACK: a replica finds
+    // the end mark only if it is the last thing it read.
+    bool stream_on_ack = false;
+    int64_t wait_since_ms = 0;
+    int64_t listening_port = 0;
+    std::string announce_ip;
+    bool capa_eof = false;
+    bool capa_psync2 = false;
+    int64_t ack_offset = 0;
+    int64_t ack_time_ms = 0;
+    // The stream that arrives while the snapshot is produced or sent, queued behind it.
+    std::string pending;
+    // Disk transfer: the snapshot file being sent.
+    int rdb_fd = -1;
+  };
+
+  void AppendToStream(std::string_view bytes);
+  void CreateBacklog();
+  Replica* FindReplica(Connection* conn);
+  bool TryPartialResync(Replica& r, std::string_view replid, int64_t offset);
+  void StartSnapshotForReplicas();
+  void SendSnapshotFile(Replica& r, const std::string& path);
+  void PutOnline(Replica& r);
+  void DropReplica(Replica& r, const char* why);
+  void DisconnectReplicas();
+  void ReadSnapshotPipe();
+  size_t CountReplicas() const;
+  void SendAck();
+  void ReplicaCron();
+  void MasterLinkCron();
+  void ShiftReplIdForNewHistory();
+  void DropLink();
+  Connection* AdoptMasterSocket(int fd, const std::string& host, int64_t port, int db,
+                                std::string leftover);
+
+  Server& server_;
+  std::string replid_;
+  std::string replid2_ = std::string(40, '0');
+  int64_t second_replid_offset_ = -1;
+  int64_t master_repl_offset_ = 0;
+  std::unique_ptr<ReplBacklog> backlog_;
+  int64_t no_replicas_since_ms_ = 0;
+  int stream_db_ = -1;  // database of the last SELECT in the stream (-1: emit one next time)
+  std::map<uint64_t, Replica> replicas_;  // by client id
+  uint64_t sync_full_ = 0, sync_partial_ok_ = 0, sync_partial_err_ = 0;
+  bool getack_pending_ = false;
+  bool link_ack_requested_ = false;
+  int64_t last_ping_ms_ = 0;
+  int64_t diskless_wait_since_ms_ = 0;
+
+  // Diskless full sync in progress: the child writes the snapshot into this pipe.
+  class PipeReader;
+  std::unique_ptr<PipeReader> pipe_reader_;
+  std::string eof_mark_;
+
+  // Replica side.
+  std::string master_host_;
+  int64_t master_port_ = 0;
+  std::unique_ptr<MasterLink> link_;   // handshake and snapshot transfer
+  Connection* master_conn_ = nullptr;  // the established link, after the sync
+  // What we PSYNC with: the ID and offset of the history we hold.
+  std::string cached_replid_;
+  int64_t cached_offset_ = -1;
+  int cached_stream_db_ = 0;
+  int64_t link_down_since_ms_ = 0;
+  int64_t last_master_io_ms_ = 0;
+  bool sync_in_progress_ = false;
+  int64_t read_repl_offset_ = 0;
+};
+
+}  // namespace ember
