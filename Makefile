@@ -5,7 +5,7 @@ JOBS ?= 2
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build build-asan run test unit integration compat test-asan bench clean
+.PHONY: all setup build build-asan run test unit integration compat test-asan bench bench-rdb clean
 
 all: build
 
@@ -42,6 +42,9 @@ test-asan: build-asan
 
 bench: build
 	bench/run.sh $(BUILD_DIR)/ember-server
+
+bench-rdb: build
+	bench/rdb.sh $(BUILD_DIR)/ember-server
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

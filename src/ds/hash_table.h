@@ -22,6 +22,16 @@
 
 namespace ember {
 
+// While a forked child (BGSAVE, full sync) shares the parent's memory, moving entries between
+// bucket arrays would copy nearly every page that holds them: tables then neither start nor
+// continue a resize unless they are more than kForceResizeRatio times overfull (Redis's
+// dict_can_resize / dict_force_resize_ratio).
+inline bool& HashTableResizeAllowed() {
+  static bool allowed = true;
+  return allowed;
+}
+inline constexpr size_t kForceResizeRatio = 5;
+
 template <typename Node, typename Traits>
 class HashTable {
  public:
@@ -218,7 +228,7 @@ class HashTable {
   // Starts shrinking when the table is mostly empty (called from the server's cron, as Redis's
   // tryResizeHashTables, because shrinking on delete would thrash).
   void ShrinkIfNeeded() {
-    if (rehashing() || table_[0].size() <= kMinBuckets) return;
+    if (rehashing() || table_[0].size() <= kMinBuckets || !HashTableResizeAllowed()) return;
     if (size_ * 10 < table_[0].size()) StartResize(size_);
   }
 
@@ -252,8 +262,12 @@ class HashTable {
     }
   }
 
+  bool ResizeAllowed() const {
+    return HashTableResizeAllowed() || size_ > table_[0].size() * kForceResizeRatio;
+  }
+
   void RehashStep() {
-    if (pause_rehash_ == 0 && rehashing()) Rehash(1);
+    if (pause_rehash_ == 0 && rehashing() && ResizeAllowed()) Rehash(1);
   }
 
   void ExpandIfNeeded() {
@@ -262,7 +276,7 @@ class HashTable {
       table_[0].assign(kMinBuckets, nullptr);
       return;
     }
-    if (size_ >= table_[0].size()) StartResize(size_ + 1);
+    if (size_ >= table_[0].size() && ResizeAllowed()) StartResize(size_ + 1);
   }
 
   void StartResize(size_t min_size) {

@@ -814,8 +814,9 @@ void Server::CloseTimedOutClients() {
 void Server::Cron() {
   cached_now_ms_ = WallClockMs();
   if (!is_replica() && config_.active_expire_enabled) ActiveExpireCycle();
-  // Incremental rehashing: about 1 ms of work per database per cron tick.
-  for (int i = 0; i < keyspace_->num_dbs(); ++i) {
+  // Incremental rehashing: about 1 ms of work per database per cron tick; none while a forked
+  // child shares our pages (moving entries would copy them).
+  for (int i = 0; i < keyspace_->num_dbs() && !snapshots_.child_active(); ++i) {
     Database& db = keyspace_->db(i);
     db.ShrinkIfNeeded();
     int64_t start = MonotonicUs();

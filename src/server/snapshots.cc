@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/memory.h"
+#include "ds/hash_table.h"
 #include "persistence/rdb_io.h"
 #include "server/server.h"
 
@@ -152,6 +153,7 @@ bool Snapshots::Fork(std::string* err, Target target, int snapshot_pipe) {
   if (target != Target::kReplicationPipe) ++saves_;
   child_target_ = target;
   child_pid_ = pid;
+  HashTableResizeAllowed() = false;
   child_info_fd_ = pipe_fds[0];
   bgsave_start_ = now;
   bgsave_scheduled_ = false;
@@ -174,6 +176,7 @@ void Snapshots::OnChildExit(int status) {
   const int64_t now = WallClockMs() / 1000;
   const pid_t pid = child_pid_;
   child_pid_ = 0;
+  HashTableResizeAllowed() = true;
   uint64_t cow = 0;
   if (child_info_fd_ >= 0) {
     if (read(child_info_fd_, &cow, sizeof(cow)) == sizeof(cow)) last_cow_size_ = cow;
@@ -236,6 +239,7 @@ void Snapshots::Cron() {
       OnChildExit(status);
     } else if (done < 0 && errno == ECHILD) {
       child_pid_ = 0;  // reaped elsewhere; treat as lost
+      HashTableResizeAllowed() = true;
       last_bgsave_ok_ = false;
     }
     return;

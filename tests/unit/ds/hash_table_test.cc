@@ -120,6 +120,25 @@ TEST(HashTableTest, GrowsIncrementallyAndKeepsEveryNode) {
   EXPECT_EQ(count, 5000u);
 }
 
+TEST(HashTableTest, NoResizeWhileForbiddenUnlessFiveTimesOverfull) {
+  Nodes nodes;
+  Table t;
+  for (int i = 0; i < 64; ++i) t.Insert(nodes.Make(Key("k", i)));
+  FinishRehash(t);
+  const size_t buckets = t.bucket_count();
+  HashTableResizeAllowed() = false;  // as while a BGSAVE child runs
+  for (int i = 64; i < static_cast<int>(buckets * kForceResizeRatio); ++i) {
+    t.Insert(nodes.Make(Key("k", i)));
+  }
+  EXPECT_EQ(t.bucket_count(), buckets);
+  EXPECT_FALSE(t.rehashing());
+  for (int i = 0; i < 8; ++i) t.Insert(nodes.Make(Key("x", i)));  // past the ratio: forced
+  EXPECT_GT(t.bucket_count(), buckets);
+  HashTableResizeAllowed() = true;
+  FinishRehash(t);
+  EXPECT_EQ(t.size(), buckets * kForceResizeRatio + 8);
+}
+
 TEST(HashTableTest, ShrinksWhenMostlyEmpty) {
   Nodes nodes;
   Table t;
