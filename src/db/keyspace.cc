@@ -8,6 +8,10 @@ Keyspace::Keyspace(int num_dbs) {
   for (auto& db : dbs_) db.set_expiry_listener(&expiry_listener_);
 }
 
+void Keyspace::SwapContents(Keyspace& other) {
+  for (size_t i = 0; i < dbs_.size(); ++i) dbs_[i].SwapContents(other.dbs_[i]);
+}
+
 void Keyspace::Swap(int a, int b) {
   if (a == b) return;
   dbs_[static_cast<size_t>(a)].SwapContents(dbs_[static_cast<size_t>(b)]);

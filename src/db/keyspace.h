@@ -27,6 +27,9 @@ class Keyspace {
   Database& db(int i) { return dbs_[static_cast<size_t>(i)]; }
   // Swaps the contents of two databases (SWAPDB); clients stay on their index.
   void Swap(int a, int b);
+  // Swaps every database's contents with `other`'s (a replica installing a loaded snapshot).
+  // REQUIRES: the same number of databases.
+  void SwapContents(Keyspace& other);
   void FlushAll();
   size_t TotalKeys() const;
 

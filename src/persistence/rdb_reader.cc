@@ -35,6 +35,13 @@ uint64_t RdbReader::crc() {
   return crc_;
 }
 
+std::string RdbReader::TakeUnconsumed() {
+  crc();
+  std::string rest = buf_.substr(pos_);
+  buf_.resize(pos_);
+  return rest;
+}
+
 bool RdbReader::Fill(size_t want) {
   if (buf_.size() - pos_ >= want) return true;
   // Drop consumed bytes (folding them into the CRC first).

@@ -44,6 +44,8 @@ class RdbReader {
   uint64_t offset() const { return consumed_before_ + pos_; }
   // CRC64 of the bytes consumed so far.
   uint64_t crc();
+  // Bytes read from the source but not consumed (a socket's data after the snapshot).
+  std::string TakeUnconsumed();
 
  private:
   bool Fill(size_t want);

@@ -240,6 +240,10 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeBool("aof-timestamp-enabled", nullptr, 0, false));
   t.push_back(MakeBool("cluster-replica-no-failover", "cluster-slave-no-failover", 0, false));
   t.push_back(MakeBool("replica-lazy-flush", "slave-lazy-flush", 0, false));
+  // Ember's own (docs/replication.md): a replica holding data refuses an empty full sync from a
+  // master that lost its history.
+  t.push_back(MakeBool("replica-refuse-empty-sync", nullptr, 0, true,
+                       &SC::replica_refuse_empty_sync));
   t.push_back(MakeBool("replica-serve-stale-data", "slave-serve-stale-data", 0, true,
                        &SC::replica_serve_stale_data));
   t.push_back(MakeBool("replica-read-only", "slave-read-only", 0, true, &SC::replica_read_only));

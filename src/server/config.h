@@ -86,6 +86,7 @@ struct ServerConfig {
   int64_t replicaof_port = 0;
   bool replica_read_only = true;
   bool replica_serve_stale_data = true;
+  bool replica_refuse_empty_sync = true;
   int64_t repl_backlog_size = 1024 * 1024;
   int64_t repl_backlog_ttl = 3600;
   int64_t repl_timeout = 60;

@@ -8,12 +8,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/time.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "persistence/rdb_reader.h"
 #include "server/replication.h"
 #include "server/server.h"
 
@@ -231,6 +235,10 @@ bool MasterLink::HandleReply(const std::string& line) {
         transfer_size_ = size;
         EMBER_LOG_NOTICE("MASTER <-> REPLICA sync: receiving {} bytes from master to disk", size);
       }
+      if (repl_.UseDisklessLoad()) {
+        LoadFromSocket();
+        return false;
+      }
       tmp_path_ = "temp-" + std::to_string(WallClockMs() / 1000) + "." + std::to_string(getpid()) +
                   ".rdb";
       tmp_fd_ = open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -322,6 +330,90 @@ bool MasterLink::ReceiveBulk() {
   }
   FinishTransfer();
   return false;
+}
+
+namespace {
+
+// The snapshot bytes of a diskless load: what already arrived, then the socket (blocking, with
+// repl-timeout as the read timeout); with a known length, never past the snapshot's end.
+class SocketSource : public RdbSource {
+ public:
+  SocketSource(int fd, std::string pending, int64_t limit)
+      : fd_(fd), pending_(std::move(pending)), limit_(limit) {}
+  size_t Read(char* buf, size_t len) override {
+    if (limit_ >= 0) len = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(len), limit_ - served_));
+    if (len == 0) return 0;
+    size_t n = 0;
+    if (pending_pos_ < pending_.size()) {
+      n = std::min(len, pending_.size() - pending_pos_);
+      std::memcpy(buf, pending_.data() + pending_pos_, n);
+      pending_pos_ += n;
+    } else {
+      ssize_t r;
+      do {
+        r = read(fd_, buf, len);
+      } while (r < 0 && errno == EINTR);
+      if (r <= 0) return 0;
+      n = static_cast<size_t>(r);
+    }
+    served_ += static_cast<int64_t>(n);
+    return n;
+  }
+  std::string Rest() const { return pending_.substr(pending_pos_); }
+
+ private:
+  int fd_;
+  std::string pending_;
+  size_t pending_pos_ = 0;
+  int64_t limit_;
+  int64_t served_ = 0;
+};
+
+void SetBlocking(int fd, bool blocking, int64_t timeout_s) {
+  int flags = fcntl(fd, F_GETFL);
+  fcntl(fd, F_SETFL, blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK));
+  timeval tv{};
+  tv.tv_sec = blocking ? timeout_s : 0;
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+}  // namespace
+
+void MasterLink::LoadFromSocket() {
+  EMBER_LOG_NOTICE("MASTER <-> REPLICA sync: Loading DB in memory (diskless, from the socket)");
+  server_.loop().Remove(fd_);
+  SetBlocking(fd_, true, server_.config().repl_timeout);
+  SocketSource source(fd_, std::move(in_), transfer_size_);
+  in_.clear();
+  RdbReader reader(&source);
+  std::string err, leftover;
+  bool ok = repl_.LoadSnapshotFromMaster(reader, master_replid_, &err);
+  if (ok) {
+    // After the snapshot: the end mark (diskless transfer), then the stream's first bytes.
+    leftover = reader.TakeUnconsumed() + source.Rest();
+    if (!eof_mark_.empty()) {
+      char buf[kEofMarkLen];
+      while (leftover.size() < kEofMarkLen) {
+        ssize_t n = read(fd_, buf, kEofMarkLen - leftover.size());
+        if (n <= 0) break;
+        leftover.append(buf, static_cast<size_t>(n));
+      }
+      if (leftover.compare(0, kEofMarkLen, eof_mark_) != 0) {
+        ok = false;
+        err = "the snapshot is not followed by the end mark";
+      } else {
+        leftover.erase(0, kEofMarkLen);
+      }
+    }
+  }
+  SetBlocking(fd_, false, 0);
+  if (!ok) {
+    server_.loop().Add(fd_, EPOLLIN, this);  // removed again by the destructor
+    return Fail("Failed trying to load the MASTER synchronization DB from socket: " + err);
+  }
+  const int fd = fd_;
+  fd_ = -1;
+  repl_.OnDisklessLoadDone(master_replid_, master_offset_, fd, host_, port_, std::move(leftover));
 }
 
 void MasterLink::FinishTransfer() {

@@ -43,6 +43,8 @@ class MasterLink : public IoHandler {
   bool HandleReply(const std::string& line);
   bool HandlePsyncReply(const std::string& line);
   bool ReceiveBulk();
+  // repl-diskless-load swapdb/on-empty-db: parse the snapshot straight from the socket.
+  void LoadFromSocket();
   bool WriteTemp(const char* data, size_t len);
   void FinishTransfer();
   // Logs and ends this attempt; Replication retries from its cron.

@@ -81,23 +81,29 @@ void Replication::CreateBacklog() {
 void Replication::AppendToStream(std::string_view bytes) {
   master_repl_offset_ += static_cast<int64_t>(bytes.size());
   if (backlog_) backlog_->Append(bytes);
+  const int64_t hard_limit = server_.config().obuf_replica.hard_bytes;
+  std::vector<Connection*> over_limit;
   for (auto& [id, r] : replicas_) {
-    switch (r.state) {
-      case ReplicaState::kOnline:
-        if (r.stream_on_ack) {
-          r.pending.append(bytes);
-          break;
-        }
-        r.conn->reply().Raw(bytes);
-        server_.MarkPendingWrite(r.conn);
-        break;
-      case ReplicaState::kWaitBgsaveEnd:
-      case ReplicaState::kSendBulk:
-        r.pending.append(bytes);
-        break;
-      default:
-        break;
+    const bool queue = r.state == ReplicaState::kWaitBgsaveEnd ||
+                       r.state == ReplicaState::kSendBulk ||
+                       (r.state == ReplicaState::kOnline && r.stream_on_ack);
+    if (queue) {
+      // The stream waiting behind a snapshot counts against client-output-buffer-limit replica.
+      r.pending.append(bytes);
+      if (hard_limit > 0 && static_cast<int64_t>(r.pending.size()) >= hard_limit) {
+        over_limit.push_back(r.conn);
+      }
+    } else if (r.state == ReplicaState::kOnline) {
+      r.conn->reply().Raw(bytes);
+      server_.MarkPendingWrite(r.conn);
     }
+  }
+  for (Connection* c : over_limit) {
+    EMBER_LOG_WARNING(
+        "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits "
+        "(the stream buffered during its full sync).",
+        c->id, c->peer_addr());
+    c->Close();
   }
 }
 
@@ -159,6 +165,7 @@ void Replication::RestoreFromSnapshot(const SnapshotLoadInfo& info) {
   int64_t db = 0;
   if (const std::string* sdb = info.Aux("repl-stream-db")) ParseInt64(*sdb, &db);
   cached_stream_db_ = static_cast<int>(db);
+  synced_master_ = master_host() + ":" + std::to_string(master_port());
   EMBER_LOG_NOTICE("Using the replication ID {} and offset {} from the RDB file to PSYNC", *id, off);
 }
 
@@ -301,7 +308,7 @@ void Replication::Psync(Connection& conn, std::string_view replid, std::string_v
     EMBER_LOG_NOTICE("Replication backlog created, my new replication IDs are '{}' and '{}'",
                      replid_, replid2_);
   }
-  // The snapshot starts from the cron (at once, or after repl-diskless-sync-delay).
+  MaybeStartSnapshot();  // now, or from the cron after repl-diskless-sync-delay
 }
 
 size_t Replication::CountReplicas() const {
@@ -482,6 +489,13 @@ void Replication::OnClientClosed(Connection* conn) {
   if (CountReplicas() == 0) no_replicas_since_ms_ = WallClockMs();
 }
 
+bool Replication::SendingSnapshotTo(const Connection& conn) const {
+  if (!conn.is_replica_link) return false;
+  auto it = replicas_.find(conn.id);
+  return it != replicas_.end() && (it->second.state == ReplicaState::kSendBulk ||
+                                   it->second.state == ReplicaState::kWaitBgsaveEnd);
+}
+
 void Replication::DisconnectReplicas() {
   std::vector<Connection*> conns;
   for (auto& [id, r] : replicas_) {
@@ -534,8 +548,6 @@ void Replication::ReplicaCron() {
     AppendToStream("*1\r\n$4\r\nPING\r\n");
   }
   std::vector<Replica*> timed_out;
-  bool waiting = false;
-  int64_t oldest_wait = now;
   for (auto& [id, r] : replicas_) {
     if (r.state == ReplicaState::kWaitBgsaveEnd && !r.diskless) {
       r.conn->reply().Raw("\n");  // keeps the link alive while the snapshot is written
@@ -545,16 +557,8 @@ void Replication::ReplicaCron() {
         now - r.ack_time_ms > cfg.repl_timeout * 1000) {
       timed_out.push_back(&r);
     }
-    if (r.state == ReplicaState::kWaitBgsaveStart) {
-      waiting = true;
-      oldest_wait = std::min(oldest_wait, r.wait_since_ms);
-    }
   }
   for (Replica* r : timed_out) DropReplica(*r, "timeout (no ACK within repl-timeout)");
-  if (waiting && !server_.snapshots().child_active()) {
-    const int64_t delay_ms = cfg.repl_diskless_sync ? cfg.repl_diskless_sync_delay * 1000 : 0;
-    if (now - oldest_wait >= delay_ms) StartSnapshotForReplicas();
-  }
   // A backlog nobody used for repl-backlog-ttl seconds is freed (masters only).
   if (backlog_ && !is_replica() && CountReplicas() == 0 && cfg.repl_backlog_ttl > 0 &&
       no_replicas_since_ms_ > 0 && now - no_replicas_since_ms_ > cfg.repl_backlog_ttl * 1000) {
@@ -573,6 +577,24 @@ void Replication::ReplicaCron() {
 void Replication::Cron() {
   MasterLinkCron();
   ReplicaCron();
+}
+
+void Replication::MaybeStartSnapshot() {
+  if (server_.snapshots().child_active()) return;
+  const ServerConfig& cfg = server_.config();
+  size_t waiting = 0;
+  int64_t oldest_wait = WallClockMs();
+  for (const auto& [id, r] : replicas_) {
+    if (r.state != ReplicaState::kWaitBgsaveStart) continue;
+    ++waiting;
+    oldest_wait = std::min(oldest_wait, r.wait_since_ms);
+  }
+  if (waiting == 0) return;
+  // Diskless: wait a little for more replicas to share one snapshot, unless enough are here.
+  const int64_t delay_ms = cfg.repl_diskless_sync ? cfg.repl_diskless_sync_delay * 1000 : 0;
+  const bool enough = cfg.repl_diskless_sync_max_replicas > 0 &&
+                      static_cast<int64_t>(waiting) >= cfg.repl_diskless_sync_max_replicas;
+  if (enough || WallClockMs() - oldest_wait >= delay_ms) StartSnapshotForReplicas();
 }
 
 std::vector<Replication::ReplicaView> Replication::Replicas() const {

@@ -28,6 +28,8 @@
 namespace ember {
 
 class Connection;
+class Keyspace;
+class RdbReader;
 class MasterLink;
 class ReplyBuilder;
 class Server;
@@ -75,6 +77,8 @@ class Replication {
   };
   std::vector<ReplicaView> Replicas() const;
   void OnClientClosed(Connection* conn);
+  // Whether `conn` is a replica still receiving its snapshot.
+  bool SendingSnapshotTo(const Connection& conn) const;
   // A background save for replication finished.
   void OnReplicationSnapshotDone(bool ok);
   // Before the event loop sleeps: GETACK requests.
@@ -101,9 +105,21 @@ class Replication {
                           const std::string& tmp_path, int fd, const std::string& host,
                           int64_t port, std::string leftover);
   void OnLinkFailed();
+  // repl-diskless-load: whether the next snapshot is parsed straight from the socket.
+  bool UseDisklessLoad() const;
+  // Loads a snapshot received from the master (into a scratch keyspace when the old data must
+  // survive a failure or a refusal). False with the reason in *err.
+  bool LoadSnapshotFromMaster(RdbReader& reader, const std::string& master_replid,
+                              std::string* err);
+  void OnDisklessLoadDone(const std::string& master_replid, int64_t master_offset, int fd,
+                          const std::string& host, int64_t port, std::string leftover);
+  // CONFIG SET replica-refuse-empty-sync no: a refused sync is retried.
+  void ResetEmptySyncRefusal();
 
   // ---- both ------------------------------------------------------------------------------
   void Cron();  // once per second
+  // Starts the snapshot replicas wait for when possible (every cron tick).
+  void MaybeStartSnapshot();
   void ReplyRole(ReplyBuilder& r) const;
   const std::string& master_host() const;
   int64_t master_port() const;
@@ -157,6 +173,12 @@ class Replication {
   void MasterLinkCron();
   void ShiftReplIdForNewHistory();
   void DropLink();
+  bool EmptySyncGuardApplies(const std::string& master_replid) const;
+  bool RefuseEmptySync(const std::string& master_replid);
+  void InstallLoadedSnapshot();
+  void FinishFullSync(const std::string& master_replid, int64_t master_offset, int fd,
+                      const std::string& host, int64_t port, std::string leftover);
+  void ConnectToMaster();
   Connection* AdoptMasterSocket(int fd, const std::string& host, int64_t port, int db,
                                 std::string leftover);
 
@@ -192,6 +214,11 @@ class Replication {
   int64_t link_down_since_ms_ = 0;
   int64_t last_master_io_ms_ = 0;
   bool sync_in_progress_ = false;
+  // An empty full sync was refused (replica-refuse-empty-sync): no retry until an operator
+  // acts (REPLICAOF again, or the directive turned off).
+  bool refused_empty_sync_ = false;
+  std::unique_ptr<Keyspace> scratch_;
+  std::string synced_master_;  // host:port of the master whose history we hold  // a snapshot loaded beside the current data set
   int64_t read_repl_offset_ = 0;
 };
 

@@ -1,6 +1,10 @@
 // Replication, replica side: following a master (REPLICAOF), the sync outcomes, the master
 // client's stream, acknowledgements, and promotion (REPLICAOF NO ONE).
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 
@@ -8,6 +12,8 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "server/connection.h"
+#include "persistence/rdb_io.h"
+#include "persistence/rdb_reader.h"
 #include "server/master_link.h"
 #include "server/replication.h"
 #include "server/server.h"
@@ -41,6 +47,7 @@ bool Replication::SetMaster(const std::string& host, int64_t port) {
   ServerConfig& cfg = server_.config();
   if (is_replica() && cfg.replicaof_host == host && cfg.replicaof_port == port) return false;
   const bool was_master = !is_replica();
+  refused_empty_sync_ = false;
   cfg.replicaof_host = host;
   cfg.replicaof_port = port;
   DropLink();
@@ -53,12 +60,14 @@ bool Replication::SetMaster(const std::string& host, int64_t port) {
   }
   link_down_since_ms_ = 0;  // never connected to this master yet
   GetLogSettings().role = 'S';
+  ConnectToMaster();
   return true;
 }
 
 void Replication::Promote() {
   if (!is_replica()) return;
   ServerConfig& cfg = server_.config();
+  refused_empty_sync_ = false;
   cfg.replicaof_host.clear();
   cfg.replicaof_port = 0;
   DropLink();
@@ -102,6 +111,15 @@ void Replication::OnMasterLinkClosed(Connection* conn) {
   cached_stream_db_ = conn->db_index;
   EMBER_LOG_NOTICE("Connection with master lost.");
   EMBER_LOG_NOTICE("* Caching the disconnected master state.");
+  // Reconnect at once (not at the next cron): the sooner we PSYNC, the more the backlog covers.
+  if (is_replica()) server_.loop().Defer([this] { ConnectToMaster(); });
+}
+
+void Replication::ConnectToMaster() {
+  if (!is_replica() || link_ || master_conn_ || refused_empty_sync_) return;
+  const ServerConfig& cfg = server_.config();
+  auto link = std::make_unique<MasterLink>(*this, server_, cfg.replicaof_host, cfg.replicaof_port);
+  if (link->Start()) link_ = std::move(link);
 }
 
 Connection* Replication::AdoptMasterSocket(int fd, const std::string& host, int64_t port,
@@ -129,37 +147,118 @@ void Replication::OnPartialSyncAccepted(const std::string& new_replid, int fd,
   }
   master_repl_offset_ = cached_offset_;
   if (!backlog_) CreateBacklog();
+  synced_master_ = host + ":" + std::to_string(port);
   AdoptMasterSocket(fd, host, port, cached_stream_db_, std::move(leftover));
   EMBER_LOG_NOTICE("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+}
+
+bool Replication::UseDisklessLoad() const {
+  const std::string& mode = server_.config().repl_diskless_load;
+  return mode == "swapdb" || (mode == "on-empty-db" && server_.keyspace().TotalKeys() == 0);
+}
+
+bool Replication::EmptySyncGuardApplies(const std::string& master_replid) const {
+  // We hold data of a history that the master we were following no longer knows (it lost its
+  // data set, e.g. restarted empty without persistence): an empty snapshot from it would
+  // silently wipe ours. Pointing a server at a different master replaces its data, as Redis.
+  return server_.config().replica_refuse_empty_sync && server_.keyspace().TotalKeys() > 0 &&
+         !cached_replid_.empty() && master_replid != cached_replid_ &&
+         synced_master_ == master_host() + ":" + std::to_string(master_port());
+}
+
+bool Replication::RefuseEmptySync(const std::string& master_replid) {
+  if (!scratch_ || scratch_->TotalKeys() > 0) return false;
+  EMBER_LOG_WARNING(
+      "Refusing an EMPTY full sync from MASTER {}:{} (replication ID {}): this replica holds {} "
+      "keys of replication ID {}, which the master no longer has (did it restart without its "
+      "data?). Keeping the data set and not retrying. To accept the master's empty data set: "
+      "CONFIG SET replica-refuse-empty-sync no",
+      master_host(), master_port(), master_replid, server_.keyspace().TotalKeys(),
+      cached_replid_);
+  scratch_.reset();
+  refused_empty_sync_ = true;
+  return true;
+}
+
+bool Replication::LoadSnapshotFromMaster(RdbReader& reader, const std::string& master_replid,
+                                         std::string* err) {
+  Snapshots& snap = server_.snapshots();
+  const bool swapdb = server_.config().repl_diskless_load == "swapdb";
+  const bool guard = EmptySyncGuardApplies(master_replid);
+  if (swapdb || guard) {
+    // Into a scratch keyspace: the current data stays until the new one is complete.
+    scratch_ = std::make_unique<Keyspace>(server_.keyspace().num_dbs());
+    if (!snap.Load(reader, *scratch_, 0, /*serve_clients=*/false, /*merge=*/false, err)) {
+      scratch_.reset();
+      return false;
+    }
+    if (guard && RefuseEmptySync(master_replid)) {
+      *err = "refused an empty snapshot (replica-refuse-empty-sync)";
+      return false;
+    }
+    return true;
+  }
+  server_.keyspace().FlushAll();
+  if (!snap.Load(reader, server_.keyspace(), 0, /*serve_clients=*/false, /*merge=*/false, err)) {
+    server_.keyspace().FlushAll();  // never serve a half-loaded data set
+    return false;
+  }
+  return true;
+}
+
+void Replication::InstallLoadedSnapshot() {
+  // Our replicas must follow the new history with a full sync of their own.
+  DisconnectReplicas();
+  if (scratch_) {
+    EMBER_LOG_NOTICE("MASTER <-> REPLICA sync: Swapping in the new data set");
+    server_.keyspace().SwapContents(*scratch_);
+    scratch_.reset();  // frees the old data
+  }
+}
+
+void Replication::OnDisklessLoadDone(const std::string& master_replid, int64_t master_offset,
+                                     int fd, const std::string& host, int64_t port,
+                                     std::string leftover) {
+  InstallLoadedSnapshot();
+  FinishFullSync(master_replid, master_offset, fd, host, port, std::move(leftover));
 }
 
 void Replication::OnFullSyncReceived(const std::string& master_replid, int64_t master_offset,
                                      const std::string& tmp_path, int fd, const std::string& host,
                                      int64_t port, std::string leftover) {
   const ServerConfig& cfg = server_.config();
-  // Our replicas must follow the new history with a full sync of their own.
-  DisconnectReplicas();
-  EMBER_LOG_NOTICE("MASTER <-> REPLICA sync: Flushing old data");
-  server_.keyspace().FlushAll();
-  if (rename(tmp_path.c_str(), cfg.dbfilename.c_str()) != 0) {
-    EMBER_LOG_WARNING("Failed trying to rename the temp DB into {} in MASTER <-> REPLICA "
-                      "synchronization",
-                      cfg.dbfilename);
+  auto fail = [&](const std::string& why) {
+    EMBER_LOG_WARNING("{}", why);
     unlink(tmp_path.c_str());
     close(fd);
     DropLink();
-    return;
-  }
-  EMBER_LOG_NOTICE("MASTER <-> REPLICA sync: Loading DB in memory");
+  };
+  // The snapshot is complete on disk: only now may the old data go.
+  int tmp_fd = open(tmp_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (tmp_fd < 0) return fail("Can't open the received snapshot " + tmp_path);
+  FdSource source(tmp_fd);
+  RdbReader reader(&source);
   std::string err;
-  if (!server_.snapshots().LoadFile(cfg.dbfilename, /*serve_clients=*/false, /*merge=*/false,
-                                    &err)) {
-    EMBER_LOG_WARNING("Failed trying to load the MASTER synchronization DB from disk: {}", err);
-    server_.keyspace().FlushAll();
-    close(fd);
-    DropLink();
-    return;
+  EMBER_LOG_NOTICE("MASTER <-> REPLICA sync: Loading DB in memory");
+  const bool ok = LoadSnapshotFromMaster(reader, master_replid, &err);
+  close(tmp_fd);
+  if (!ok) {
+    return fail("Failed trying to load the MASTER synchronization DB from disk: " + err);
   }
+  InstallLoadedSnapshot();
+  // The received file becomes our dump (as Redis), unless rdb-del-sync-files says otherwise.
+  if (cfg.rdb_del_sync_files && cfg.save.empty()) {
+    unlink(tmp_path.c_str());
+  } else if (rename(tmp_path.c_str(), cfg.dbfilename.c_str()) != 0) {
+    EMBER_LOG_WARNING("Failed trying to rename the temp DB into {}: {}", cfg.dbfilename,
+                      strerror(errno));
+    unlink(tmp_path.c_str());
+  }
+  FinishFullSync(master_replid, master_offset, fd, host, port, std::move(leftover));
+}
+
+void Replication::FinishFullSync(const std::string& master_replid, int64_t master_offset, int fd,
+                                 const std::string& host, int64_t port, std::string leftover) {
   int64_t stream_db = 0;
   if (const std::string* sdb = server_.snapshots().last_load_info().Aux("repl-stream-db")) {
     ParseInt64(*sdb, &stream_db);
@@ -169,11 +268,17 @@ void Replication::OnFullSyncReceived(const std::string& master_replid, int64_t m
   replid2_ = std::string(40, '0');
   second_replid_offset_ = -1;
   CreateBacklog();
-  if (cfg.rdb_del_sync_files && cfg.save.empty()) unlink(cfg.dbfilename.c_str());
+  synced_master_ = host + ":" + std::to_string(port);
   AdoptMasterSocket(fd, host, port, static_cast<int>(stream_db), std::move(leftover));
   // A master that sent `$EOF:` starts the stream on our first ACK.
   SendAck();
   EMBER_LOG_NOTICE("MASTER <-> REPLICA sync: Finished with success");
+}
+
+void Replication::ResetEmptySyncRefusal() {
+  if (!refused_empty_sync_) return;
+  refused_empty_sync_ = false;
+  ConnectToMaster();
 }
 
 void Replication::OnMasterCommand(std::string_view raw) {
@@ -194,8 +299,7 @@ void Replication::MasterLinkCron() {
   const ServerConfig& cfg = server_.config();
   const int64_t now = WallClockMs();
   if (!link_ && !master_conn_) {
-    auto link = std::make_unique<MasterLink>(*this, server_, cfg.replicaof_host, cfg.replicaof_port);
-    if (link->Start()) link_ = std::move(link);
+    ConnectToMaster();
     return;
   }
   if (link_ && now - link_->last_io_ms() > cfg.repl_timeout * 1000) {

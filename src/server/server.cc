@@ -130,6 +130,10 @@ void Server::RegisterConfigHooks() {
     ApplyLogLevel();
     return true;
   });
+  config_table_.OnApply("replica-refuse-empty-sync", [this](std::string*) {
+    if (!config_.replica_refuse_empty_sync) replication_->ResetEmptySyncRefusal();
+    return true;
+  });
   config_table_.OnApply("port", [this](std::string* err) { return RebindTcp(err, "port"); });
   config_table_.OnApply("bind", [this](std::string* err) { return RebindTcp(err, "bind"); });
   config_table_.OnApply("logfile", [this](std::string*) {
@@ -422,7 +426,9 @@ void Server::MarkPendingWrite(Connection* conn) {
 }
 
 bool Server::CheckOutputBufferLimits(Connection* conn) {
-  if (conn->is_master_link) return true;
+  // The master link is never limited; a replica's snapshot transfer is not counted (Redis does
+  // not count the RDB either), only the stream buffered behind it.
+  if (conn->is_master_link || replication_->SendingSnapshotTo(*conn)) return true;
   const ClientBufferLimit& limit = conn->is_replica_link ? config_.obuf_replica : config_.obuf_normal;
   auto bytes = static_cast<int64_t>(conn->output_bytes());
   bool over_hard = limit.hard_bytes > 0 && bytes >= limit.hard_bytes;
@@ -830,6 +836,7 @@ void Server::Cron() {
   stats_.net_output.Track(cached_now_ms_, stats_.total_net_output_bytes);
   if (pause_until_ms_ && cached_now_ms_ >= pause_until_ms_) UnpauseClients();
   snapshots_.Cron();
+  replication_->MaybeStartSnapshot();
   CheckWaitingClients();
   if (cached_now_ms_ - last_repl_cron_ms_ >= 1000) {
     last_repl_cron_ms_ = cached_now_ms_;

@@ -267,14 +267,22 @@ bool Snapshots::LoadFile(const std::string& path, bool serve_clients, bool merge
   }
   struct stat st {};
   fstat(fd, &st);
+  FdSource source(fd);
+  RdbReader reader(&source);
+  bool ok = Load(reader, server_.keyspace(), static_cast<uint64_t>(st.st_size), serve_clients,
+                 merge, err);
+  close(fd);
+  return ok;
+}
+
+bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool serve_clients,
+                     bool merge, std::string* err) {
   loading_ = true;
   loading_start_time_ = WallClockMs() / 1000;
-  loading_total_bytes_ = static_cast<uint64_t>(st.st_size);
+  loading_total_bytes_ = total_bytes;
   loading_loaded_bytes_ = 0;
   const int64_t start_us = MonotonicUs();
 
-  FdSource source(fd);
-  RdbReader reader(&source);
   SnapshotLoadOptions opts;
   opts.now_ms = WallClockMs();
   opts.drop_expired = !server_.is_replica();
@@ -287,8 +295,7 @@ bool Snapshots::LoadFile(const std::string& path, bool serve_clients, bool merge
     if (serve_clients) server_.ProcessEventsWhileLoading();
   };
   SnapshotLoadInfo info;
-  bool ok = LoadSnapshot(reader, server_.keyspace(), opts, &info);
-  close(fd);
+  bool ok = LoadSnapshot(reader, ks, opts, &info);
   loading_ = false;
   if (!ok) {
     *err = reader.error() + " (at offset " + std::to_string(reader.error_offset()) + ")";

@@ -47,6 +47,10 @@ class Snapshots {
   // Loads the snapshot at `path` into the keyspace. With `serve_clients`, other clients are
   // answered (-LOADING) during a long load; only safe when no command is executing.
   bool LoadFile(const std::string& path, bool serve_clients, bool merge, std::string* err);
+  // Loads a snapshot from `reader` into `ks` (a replica's diskless load, or a scratch keyspace).
+  // `total_bytes` is for INFO's progress (0: unknown).
+  bool Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool serve_clients, bool merge,
+            std::string* err);
 
   // MISCONF: a failed background save stops writes while stop-writes-on-bgsave-error is set.
   bool WritesDenied() const;
