@@ -382,7 +382,7 @@ void ReplicationSection(Server& server, InfoWriter& w) {
             fmt::format("ip={},port={},state={},offset={},lag={}", r.ip, r.port, r.state, r.offset,
                         r.lag));
   }
-  w.Field("master_failover_state", "no-failover");
+  w.Field("master_failover_state", repl.failover_state_name());
   w.Field("master_replid", repl.replid());
   w.Field("master_replid2", repl.replid2());
   w.Field("master_repl_offset", repl.master_repl_offset());

@@ -207,7 +207,11 @@ bool MasterLink::HandleReply(const std::string& line) {
         EMBER_LOG_NOTICE(
             "Trying a partial resynchronization (request {}:{}).", replid, offset);
       }
-      Send({"PSYNC", replid, std::to_string(offset)});
+      if (repl_.failover_in_progress()) {
+        Send({"PSYNC", replid, std::to_string(offset), "FAILOVER"});
+      } else {
+        Send({"PSYNC", replid, std::to_string(offset)});
+      }
       return true;
     }
     case Step::kPsync:
@@ -270,18 +274,25 @@ bool MasterLink::HandlePsyncReply(const std::string& line) {
     }
     master_replid_ = line.substr(sp1 + 1, 40);
     master_offset_ = offset;
+    repl_.OnFailoverPsyncDone(true);
     EMBER_LOG_NOTICE("Full resync from master: {}:{}", master_replid_, master_offset_);
     step_ = Step::kBulkHeader;
     return true;
   }
   if (line.rfind("+CONTINUE", 0) == 0) {
     std::string new_id = line.size() > 10 ? line.substr(10, 40) : std::string();
+    repl_.OnFailoverPsyncDone(true);
     EMBER_LOG_NOTICE("Successful partial resynchronization with master.");
     const int fd = fd_;
     server_.loop().Remove(fd_);
     fd_ = -1;
     std::string leftover = std::move(in_);
     repl_.OnPartialSyncAccepted(new_id, fd, host_, port_, std::move(leftover));  // deletes us
+    return false;
+  }
+  if (repl_.failover_in_progress()) {
+    Fail("Failover target rejected PSYNC: " + line);
+    repl_.OnFailoverPsyncDone(false);
     return false;
   }
   if (line.rfind("-NOMASTERLINK", 0) == 0 || line.rfind("-LOADING", 0) == 0) {

@@ -265,9 +265,10 @@ bool Replication::TryPartialResync(Replica& r, std::string_view replid, int64_t 
 }
 
 void Replication::Psync(Connection& conn, std::string_view replid, std::string_view offset_arg,
-                        bool sync_cmd) {
+                        bool sync_cmd, bool failover) {
   Replica* existing = FindReplica(&conn);
   if (existing && existing->state != ReplicaState::kHandshake) return;  // already a replica
+  if (failover && !AcceptFailoverRequest(conn, replid)) return;
   if (is_replica() && !master_conn_) {
     conn.reply().Error("NOMASTERLINK Can't SYNC while not connected with my master");
     return;
@@ -525,7 +526,8 @@ int64_t Replication::GoodReplicas() const {
 }
 
 void Replication::BeforeSleep() {
-  if (getack_pending_) {
+  UpdateFailover();
+  if (getack_pending_ && failover_state_ == FailoverState::kNone) {
     getack_pending_ = false;
     static const std::string kGetack = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
     if (CountReplicas() > 0) AppendToStream(kGetack);
@@ -542,7 +544,8 @@ void Replication::ReplicaCron() {
   const ServerConfig& cfg = server_.config();
   const int64_t now = WallClockMs();
   // Keep replicas informed that we are alive (and their offsets moving), as Redis's PING.
-  if (!is_replica() && CountReplicas() > 0 &&
+  // No PING while a failover waits for a replica to reach our (paused) offset.
+  if (!is_replica() && CountReplicas() > 0 && failover_state_ == FailoverState::kNone &&
       now - last_ping_ms_ >= cfg.repl_ping_replica_period * 1000) {
     last_ping_ms_ = now;
     AppendToStream("*1\r\n$4\r\nPING\r\n");

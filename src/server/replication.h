@@ -59,8 +59,9 @@ class Replication {
   // ---- master side ---------------------------------------------------------------------------
   // REPLCONF <option> <value> ... Returns false after replying an error.
   void Replconf(Connection& conn, std::span<const std::string_view> args, ReplyBuilder& reply);
-  // PSYNC <replid> <offset> / SYNC.
-  void Psync(Connection& conn, std::string_view replid, std::string_view offset, bool sync_cmd);
+  // PSYNC <replid> <offset> [FAILOVER] / SYNC.
+  void Psync(Connection& conn, std::string_view replid, std::string_view offset, bool sync_cmd,
+             bool failover = false);
   // WAIT: how many replicas acknowledged at least `offset`.
   int CountAcked(int64_t offset) const;
   // Online replicas that acknowledged within min-replicas-max-lag seconds.
@@ -116,6 +117,17 @@ class Replication {
   // CONFIG SET replica-refuse-empty-sync no: a refused sync is retried.
   void ResetEmptySyncRefusal();
 
+  // ---- coordinated failover (replication_failover.cc) ----------------------------------------
+  // FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]
+  void Failover(std::span<const std::string_view> args, ReplyBuilder& reply);
+  bool failover_in_progress() const { return failover_state_ == FailoverState::kInProgress; }
+  const char* failover_state_name() const;
+  // From MasterLink: the target answered our PSYNC ... FAILOVER.
+  void OnFailoverPsyncDone(bool accepted);
+  // PSYNC <replid> <offset> FAILOVER from our master. False after replying an error.
+  bool AcceptFailoverRequest(Connection& conn, std::string_view replid);
+  void AbortFailover(const std::string& why);
+
   // ---- both ------------------------------------------------------------------------------
   void Cron();  // once per second
   // Starts the snapshot replicas wait for when possible (every cron tick).
@@ -135,6 +147,7 @@ class Replication {
 
  private:
   friend class MasterLink;
+  enum class FailoverState { kNone, kWaitForSync, kInProgress };
   enum class ReplicaState { kHandshake, kWaitBgsaveStart, kWaitBgsaveEnd, kSendBulk, kOnline };
   struct Replica {
     Connection* conn = nullptr;
@@ -173,6 +186,10 @@ class Replication {
   void MasterLinkCron();
   void ShiftReplIdForNewHistory();
   void DropLink();
+  Replica* FindReplicaByAddress(const std::string& host, int64_t port);
+  void UpdateFailover();
+  void StartFailoverSwitch();
+  void ClearFailoverState();
   bool EmptySyncGuardApplies(const std::string& master_replid) const;
   bool RefuseEmptySync(const std::string& master_replid);
   void InstallLoadedSnapshot();
@@ -218,7 +235,13 @@ class Replication {
   // acts (REPLICAOF again, or the directive turned off).
   bool refused_empty_sync_ = false;
   std::unique_ptr<Keyspace> scratch_;
-  std::string synced_master_;  // host:port of the master whose history we hold  // a snapshot loaded beside the current data set
+  std::string synced_master_;  // host:port of the master whose history we hold
+
+  FailoverState failover_state_ = FailoverState::kNone;
+  std::string failover_host_;
+  int64_t failover_port_ = 0;
+  int64_t failover_deadline_ms_ = 0;
+  bool failover_force_ = false;  // a snapshot loaded beside the current data set
   int64_t read_repl_offset_ = 0;
 };
 

@@ -42,7 +42,17 @@ void CmdReplconf(CommandContext& ctx) {
 }
 
 void CmdPsync(CommandContext& ctx) {
-  ServerOf(ctx).replication().Psync(ConnOf(ctx), ctx.arg(1), ctx.arg(2), /*sync_cmd=*/false);
+  bool failover = false;
+  if (ctx.argc() > 3) {
+    if (ctx.argc() != 4 || !EqualsIgnoreCase(ctx.arg(3), "failover")) return ctx.ReplySyntaxError();
+    failover = true;
+  }
+  ServerOf(ctx).replication().Psync(ConnOf(ctx), ctx.arg(1), ctx.arg(2), /*sync_cmd=*/false,
+                                    failover);
+}
+
+void CmdFailover(CommandContext& ctx) {
+  ServerOf(ctx).replication().Failover(ctx.args(), ctx.reply());
 }
 
 void CmdSync(CommandContext& ctx) {
@@ -95,6 +105,9 @@ void RegisterReplicationFamily(CommandTable& table) {
   table.Add(MakeCommand("sync", 1, kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, kNoKeys,
                         CmdSync, "server", 0, "An internal command used in replication.",
                         "1.0.0"));
+  table.Add(MakeCommand("failover", -1, kAdmin | kNoScript | kStale, kNoKeys, CmdFailover,
+                        "server", 0, "Starts a coordinated failover from a server to one of its replicas.",
+                        "6.2.0"));
   table.Add(MakeCommand("role", 1, kNoScript | kLoading | kStale | kFast | kSentinel, kNoKeys,
                         CmdRole, "server", acl_cat::kAdmin | acl_cat::kDangerous,
                         "Returns the replication role.", "2.8.12"));
