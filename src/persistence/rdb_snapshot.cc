@@ -108,6 +108,7 @@ bool LoadSnapshot(RdbReader& r, Keyspace& ks, const SnapshotLoadOptions& opts,
   if (!r.ReadHeader(&info->version)) return false;
   Database* db = &ks.db(0);
   PendingKey pk;
+  uint64_t keys_read = 0;
   uint64_t next_progress = opts.progress_interval;
   for (;;) {
     if (opts.progress && r.offset() >= next_progress) {
@@ -188,6 +189,11 @@ bool LoadSnapshot(RdbReader& r, Keyspace& ks, const SnapshotLoadOptions& opts,
       default:
         if (!LoadKey(r, op, *db, pk, opts, info)) return false;
         pk = PendingKey{};
+        if (opts.key_delay_us != 0) {
+          DelayAfterKey(opts.key_delay_us, &keys_read);
+          // A slowed load still answers clients (-LOADING) between keys.
+          if (opts.progress) opts.progress(r.offset());
+        }
         continue;
     }
   }

@@ -41,6 +41,8 @@ struct SnapshotLoadOptions {
   // Called every `progress_interval` input bytes (the server answers -LOADING meanwhile).
   std::function<void(uint64_t offset)> progress;
   uint64_t progress_interval = 2 * 1024 * 1024;
+  // key-load-delay: like rdb-key-save-delay, after each key loaded (tests observe -LOADING).
+  int64_t key_delay_us = 0;
 };
 
 struct SnapshotLoadInfo {

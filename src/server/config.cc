@@ -355,7 +355,8 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("list-compress-depth", nullptr, 0, 0, kIntMax, 0));
   t.push_back(MakeNum("rdb-key-save-delay", nullptr, kHidden, kIntMin, kIntMax, 0, 0,
                       &SC::rdb_key_save_delay));
-  t.push_back(MakeNum("key-load-delay", nullptr, kHidden, kIntMin, kIntMax, 0));
+  t.push_back(MakeNum("key-load-delay", nullptr, kHidden, kIntMin, kIntMax, 0, 0,
+                      &SC::key_load_delay));
   t.push_back(MakeNum("active-expire-effort", nullptr, 0, 1, 10, 1, 0, &SC::active_expire_effort));
   t.push_back(MakeNum("hz", nullptr, 0, 0, kIntMax, 10, 0, &SC::hz));
   t.push_back(MakeNum("min-replicas-to-write", "min-slaves-to-write", 0, 0, kIntMax, 0, 0,

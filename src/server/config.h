@@ -75,6 +75,7 @@ struct ServerConfig {
   bool rdb_del_sync_files = false;
   bool rdb_save_incremental_fsync = true;
   int64_t rdb_key_save_delay = 0;  // hidden: microseconds per key, to slow saves in tests
+  int64_t key_load_delay = 0;      // hidden: the same for loading
   int64_t loading_process_events_interval_bytes = 2 * 1024 * 1024;
   bool appendonly = false;
   std::string appendfilename = "appendonly.aof";

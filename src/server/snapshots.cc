@@ -288,6 +288,7 @@ bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool
   opts.drop_expired = !server_.is_replica();
   opts.verify_checksum = server_.config().rdbchecksum;
   opts.allow_duplicates = merge;
+  opts.key_delay_us = server_.config().key_load_delay;
   opts.progress_interval =
       static_cast<uint64_t>(server_.config().loading_process_events_interval_bytes);
   opts.progress = [this, serve_clients](uint64_t offset) {
