@@ -176,6 +176,7 @@ void CommandTable::Reindex() {
 void CommandTable::ResetStats() {
   auto reset = [](const CommandSpec& s) {
     s.calls = s.usec = s.rejected_calls = s.failed_calls = 0;
+    s.latency.Reset();
   };
   for (auto& [name, spec] : commands_) {
     reset(*spec);

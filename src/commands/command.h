@@ -86,6 +86,33 @@ uint32_t AclCategoryByName(std::string_view name);
 class CommandContext;
 using CommandHandler = void (*)(CommandContext& ctx);
 
+// How long a command's executions took, in fixed buckets of microseconds (the metrics endpoint
+// exports it as a Prometheus histogram, cumulating the buckets then). Recording is a few compares
+// and two additions: it runs for every command.
+struct LatencyHistogram {
+  // Inclusive upper bounds of the finite buckets; one more bucket takes the rest (+Inf).
+  static constexpr int64_t kBoundsUs[] = {1,   2,    5,    10,   25,    50,    100,    250,
+                                          500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000};
+  static constexpr size_t kBuckets = sizeof(kBoundsUs) / sizeof(kBoundsUs[0]) + 1;
+
+  uint64_t counts[kBuckets] = {};  // per bucket, not cumulative
+  uint64_t sum_us = 0;
+
+  void Record(int64_t us) {
+    if (us < 0) us = 0;
+    size_t i = 0;
+    while (i < kBuckets - 1 && us > kBoundsUs[i]) ++i;
+    ++counts[i];
+    sum_us += static_cast<uint64_t>(us);
+  }
+  uint64_t count() const {
+    uint64_t n = 0;
+    for (uint64_t c : counts) n += c;
+    return n;
+  }
+  void Reset() { *this = LatencyHistogram(); }
+};
+
 struct CommandSpec {
   std::string name;  // lower case; subcommands are "container|sub"
   int arity = 0;     // >0 exact argc, <0 at least -arity
@@ -108,6 +135,7 @@ struct CommandSpec {
   mutable uint64_t usec = 0;
   mutable uint64_t rejected_calls = 0;
   mutable uint64_t failed_calls = 0;
+  mutable LatencyHistogram latency;  // the metrics endpoint's command_duration_seconds
 
   bool is(uint32_t f) const { return (flags & f) != 0; }
   // Categories including those Redis derives from flags (@write, @read, @fast/@slow, ...).

@@ -322,6 +322,8 @@ std::vector<Def> BuildTable() {
   // Integer configs (int).
   t.push_back(MakeNum("databases", nullptr, kImmutable, 1, kIntMax, 16, 0, &SC::databases));
   t.push_back(MakeNum("port", nullptr, 0, 0, 65535, 6379, 0, &SC::port));
+  // Ember's own: the Prometheus endpoint's port (server/metrics_endpoint.h; 0: off).
+  t.push_back(MakeNum("metrics-port", nullptr, 0, 0, 65535, 0, 0, &SC::metrics_port));
   t.push_back(MakeNum("io-threads", nullptr, kImmutable, 1, 128, 1));
   t.push_back(MakeNum("auto-aof-rewrite-percentage", nullptr, 0, 0, kIntMax, 100));
   t.push_back(MakeNum("cluster-replica-validity-factor", "cluster-slave-validity-factor", 0, 0,

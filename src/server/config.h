@@ -45,6 +45,7 @@ struct ServerConfig {
   ClientBufferLimit obuf_normal{0, 0, 0};
   ClientBufferLimit obuf_replica{256LL * 1024 * 1024, 64LL * 1024 * 1024, 60};
   ClientBufferLimit obuf_pubsub{32LL * 1024 * 1024, 8LL * 1024 * 1024, 60};
+  int64_t metrics_port = 0;  // Ember's own: the Prometheus endpoint (0: off)
 
   // General
   bool daemonize = false;

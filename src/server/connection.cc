@@ -60,6 +60,7 @@ void Connection::HandleReadable() {
     return;
   }
   in_.Commit(static_cast<size_t>(n));
+  if (is_master_link) server_->replication().OnMasterBytesRead(static_cast<size_t>(n));
   total_net_input += static_cast<uint64_t>(n);
   server_->stats().total_net_input_bytes += static_cast<uint64_t>(n);
   ++server_->stats().total_reads_processed;

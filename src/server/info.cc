@@ -314,6 +314,12 @@ void StatsSection(Server& server, InfoWriter& w) {
   w.Field("sync_full", server.replication().sync_full());
   w.Field("sync_partial_ok", server.replication().sync_partial_ok());
   w.Field("sync_partial_err", server.replication().sync_partial_err());
+  // Ember's own: why each full sync happened (docs/replication.md).
+  for (size_t i = 0; i < static_cast<size_t>(Replication::FullSyncReason::kCount); ++i) {
+    const auto reason = static_cast<Replication::FullSyncReason>(i);
+    w.Field(std::string("sync_full_reason_") + Replication::FullSyncReasonName(reason),
+            server.replication().sync_full_reason(reason));
+  }
   w.Field("expired_keys", ks.expired_keys);
   w.Fixed2("expired_stale_perc", static_cast<double>(ks.expired_stale_perc_x100) / 100.0);
   w.Field("expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
@@ -362,7 +368,7 @@ void ReplicationSection(Server& server, InfoWriter& w) {
     w.Field("master_link_status", repl.link_up() ? "up" : "down");
     w.Field("master_last_io_seconds_ago", repl.master_last_io_seconds_ago());
     w.Field("master_sync_in_progress", repl.sync_in_progress() ? 1 : 0);
-    w.Field("slave_read_repl_offset", repl.master_repl_offset());
+    w.Field("slave_read_repl_offset", repl.read_repl_offset());
     w.Field("slave_repl_offset", repl.master_repl_offset());
     if (!repl.link_up()) w.Field("master_link_down_since_seconds", repl.link_down_since_seconds());
     w.Field("slave_priority", cfg.replica_priority);
@@ -379,8 +385,8 @@ void ReplicationSection(Server& server, InfoWriter& w) {
   for (size_t i = 0; i < replicas.size(); ++i) {
     const auto& r = replicas[i];
     w.Field("slave" + std::to_string(i),
-            fmt::format("ip={},port={},state={},offset={},lag={}", r.ip, r.port, r.state, r.offset,
-                        r.lag));
+            fmt::format("ip={},port={},state={},offset={},lag={},offset_lag={}", r.ip, r.port,
+                        r.state, r.offset, r.lag, r.offset_lag));
   }
   w.Field("master_failover_state", repl.failover_state_name());
   w.Field("master_replid", repl.replid());
@@ -392,6 +398,12 @@ void ReplicationSection(Server& server, InfoWriter& w) {
   w.Field("repl_backlog_size", cfg.repl_backlog_size);
   w.Field("repl_backlog_first_byte_offset", backlog ? backlog->first_offset() : 0);
   w.Field("repl_backlog_histlen", backlog ? static_cast<int64_t>(backlog->histlen()) : 0);
+  if (server.is_replica()) {
+    // Ember's own, after all of Redis's fields: bytes received but not applied yet, and the
+    // seconds since the last byte from the master was applied.
+    w.Field("master_repl_offset_lag", repl.master_repl_offset_lag());
+    w.Field("master_last_applied_seconds_ago", repl.last_applied_seconds_ago());
+  }
 }
 
 void CpuSection(InfoWriter& w) {

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include <fmt/format.h>
 #include "server/connection.h"
 #include "server/master_link.h"
 #include "server/server.h"
@@ -223,31 +224,56 @@ void Replication::Replconf(Connection& conn, std::span<const std::string_view> a
   reply.Ok();
 }
 
-bool Replication::TryPartialResync(Replica& r, std::string_view replid, int64_t offset) {
+const char* Replication::FullSyncReasonName(FullSyncReason r) {
+  switch (r) {
+    case FullSyncReason::kNewReplica: return "new_replica";
+    case FullSyncReason::kSyncCommand: return "sync_command";
+    case FullSyncReason::kReplidMismatch: return "replid_mismatch";
+    case FullSyncReason::kBacklogFreed: return "backlog_freed";
+    case FullSyncReason::kOffsetOutOfRange: return "offset_out_of_backlog";
+    case FullSyncReason::kCount: break;
+  }
+  return "unknown";
+}
+
+bool Replication::TryPartialResync(Replica& r, std::string_view replid, int64_t offset,
+                                   FullSyncReason* why) {
+  const std::string name = ReplicaName(*r.conn, r.listening_port);
   const bool same_history =
       replid == replid_ || (replid == replid2_ && offset <= second_replid_offset_);
   if (!same_history) {
-    if (replid != "?") {
-      if (replid != replid_ && replid != replid2_) {
-        EMBER_LOG_NOTICE(
-            "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for "
-            "'{}', my replication IDs are '{}' and '{}')",
-            replid, replid_, replid2_);
-      } else {
-        EMBER_LOG_NOTICE(
-            "Partial resynchronization not accepted: Requested offset for second ID was {}, but "
-            "I can reply up to {}",
-            offset, second_replid_offset_);
-      }
+    // Every full sync says why, in the log and in INFO stats (sync_full_reason_*).
+    if (replid == "?") {
+      *why = FullSyncReason::kNewReplica;
+      EMBER_LOG_NOTICE("Full resync requested by replica {} (reason: the replica has no "
+                       "replication history)", name);
+    } else if (replid == freed_backlog_replid_) {
+      *why = FullSyncReason::kBacklogFreed;
+      EMBER_LOG_NOTICE("Partial resynchronization not accepted (reason: the backlog of "
+                       "replication ID {} was freed after repl-backlog-ttl {} seconds without "
+                       "replicas)", replid, server_.config().repl_backlog_ttl);
+    } else if (replid != replid_ && replid != replid2_) {
+      *why = FullSyncReason::kReplidMismatch;
+      EMBER_LOG_NOTICE(
+          "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for "
+          "'{}', my replication IDs are '{}' and '{}')",
+          replid, replid_, replid2_);
     } else {
-      EMBER_LOG_NOTICE("Full resync requested by replica {}", ReplicaName(*r.conn, r.listening_port));
+      *why = FullSyncReason::kOffsetOutOfRange;
+      EMBER_LOG_NOTICE(
+          "Partial resynchronization not accepted: Requested offset for second ID was {}, but "
+          "I can reply up to {}",
+          offset, second_replid_offset_);
     }
     return false;
   }
   if (!backlog_ || !backlog_->CanServeFrom(offset)) {
+    *why = FullSyncReason::kOffsetOutOfRange;
     EMBER_LOG_NOTICE(
-        "Unable to partial resync with replica {} for lack of backlog (Replica request was: {}).",
-        ReplicaName(*r.conn, r.listening_port), offset);
+        "Unable to partial resync with replica {} for lack of backlog (Replica request was: {}; "
+        "the backlog holds offsets {} to {}).",
+        name, offset, backlog_ ? backlog_->first_offset() : 0,
+        backlog_ ? backlog_->next_offset() - 1 : 0);
     return false;
   }
   r.state = ReplicaState::kOnline;
@@ -280,6 +306,7 @@ void Replication::Psync(Connection& conn, std::string_view replid, std::string_v
   Replica& r = replicas_.try_emplace(conn.id).first->second;
   r.conn = &conn;
   conn.is_replica_link = true;
+  FullSyncReason why = FullSyncReason::kSyncCommand;
   if (!sync_cmd) {
     int64_t offset;
     if (!ParseInt64(offset_arg, &offset)) {
@@ -287,7 +314,7 @@ void Replication::Psync(Connection& conn, std::string_view replid, std::string_v
       r.state = ReplicaState::kHandshake;
       return;
     }
-    if (TryPartialResync(r, replid, offset)) {
+    if (TryPartialResync(r, replid, offset, &why)) {
       ++sync_partial_ok_;
       return;
     }
@@ -297,6 +324,7 @@ void Replication::Psync(Connection& conn, std::string_view replid, std::string_v
     r.old_sync = true;
   }
   ++sync_full_;
+  ++sync_full_reasons_[static_cast<size_t>(why)];
   EMBER_LOG_NOTICE("Replica {} asks for synchronization", ReplicaName(conn, r.listening_port));
   r.state = ReplicaState::kWaitBgsaveStart;
   r.wait_since_ms = WallClockMs();
@@ -465,6 +493,7 @@ void Replication::PutOnline(Replica& r) {
     std::string().swap(r.pending);
   }
   server_.MarkPendingWrite(r.conn);
+  if (r.wait_since_ms > 0) last_full_sync_ms_ = WallClockMs() - r.wait_since_ms;
   EMBER_LOG_NOTICE("Synchronization with replica {} succeeded",
                    ReplicaName(*r.conn, r.listening_port));
 }
@@ -565,6 +594,7 @@ void Replication::ReplicaCron() {
   // A backlog nobody used for repl-backlog-ttl seconds is freed (masters only).
   if (backlog_ && !is_replica() && CountReplicas() == 0 && cfg.repl_backlog_ttl > 0 &&
       no_replicas_since_ms_ > 0 && now - no_replicas_since_ms_ > cfg.repl_backlog_ttl * 1000) {
+    freed_backlog_replid_ = replid_;
     ChangeReplId();
     replid2_ = std::string(40, '0');
     second_replid_offset_ = -1;
@@ -580,6 +610,55 @@ void Replication::ReplicaCron() {
 void Replication::Cron() {
   MasterLinkCron();
   ReplicaCron();
+  // The stream's write rate, for the backlog sanity check.
+  const int64_t now = WallClockMs();
+  if (rate_sample_ms_ > 0 && now > rate_sample_ms_) {
+    const double rate = static_cast<double>(master_repl_offset_ - rate_sample_offset_) * 1000.0 /
+                        static_cast<double>(now - rate_sample_ms_);
+    stream_bytes_per_sec_ = stream_bytes_per_sec_ * 0.8 + rate * 0.2;
+  }
+  rate_sample_ms_ = now;
+  rate_sample_offset_ = master_repl_offset_;
+  if (now - last_sanity_warning_ms_ > 600 * 1000) CheckConfigSanity("");
+}
+
+void Replication::CheckConfigSanity(std::string_view changed) {
+  const ServerConfig& cfg = server_.config();
+  const int64_t hard = cfg.obuf_replica.hard_bytes;
+  const int64_t soft = cfg.obuf_replica.soft_bytes;
+  const int64_t limit = hard > 0 && soft > 0 ? std::min(hard, soft) : std::max(hard, soft);
+  bool warned = false;
+  if (limit > 0 && limit < cfg.repl_backlog_size) {
+    EMBER_LOG_WARNING(
+        "Replication sanity: client-output-buffer-limit replica ({} bytes) is smaller than "
+        "repl-backlog-size ({} bytes): a replica that falls behind by what the backlog could "
+        "resend is dropped first, and its reconnection needs a full sync{}.",
+        limit, cfg.repl_backlog_size, changed.empty() ? "" : fmt::format(" (after CONFIG SET {})", changed));
+    warned = true;
+  }
+  const double covered_s = stream_bytes_per_sec_ > 0
+                               ? static_cast<double>(cfg.repl_backlog_size) / stream_bytes_per_sec_
+                               : 1e18;
+  if (covered_s < static_cast<double>(cfg.repl_timeout)) {
+    EMBER_LOG_WARNING(
+        "Replication sanity: repl-backlog-size ({} bytes) holds only {:.1f} s of the current "
+        "write rate ({:.0f} bytes/s), less than repl-timeout ({} s): a replica that reconnects "
+        "after a short outage will need a full sync. Consider repl-backlog-size >= {} bytes.",
+        cfg.repl_backlog_size, covered_s, stream_bytes_per_sec_, cfg.repl_timeout,
+        static_cast<int64_t>(stream_bytes_per_sec_ * static_cast<double>(cfg.repl_timeout)));
+    warned = true;
+  }
+  if (limit > 0 && stream_bytes_per_sec_ > 0 && last_full_sync_ms_ > 0 &&
+      stream_bytes_per_sec_ * static_cast<double>(last_full_sync_ms_) / 1000.0 >
+          static_cast<double>(limit)) {
+    EMBER_LOG_WARNING(
+        "Replication sanity: a full sync takes about {} ms here; at {:.0f} bytes/s of writes "
+        "the stream buffered meanwhile exceeds client-output-buffer-limit replica ({} bytes), "
+        "so full syncs can loop.",
+        last_full_sync_ms_, stream_bytes_per_sec_, limit);
+    warned = true;
+  }
+  if (warned) last_sanity_warning_ms_ = WallClockMs();
 }
 
 void Replication::MaybeStartSnapshot() {
@@ -618,6 +697,9 @@ std::vector<Replication::ReplicaView> Replication::Replicas() const {
                                                    : "wait_bgsave";
     v.offset = r.ack_offset;
     v.lag = r.ack_time_ms > 0 ? (now - r.ack_time_ms) / 1000 : 0;
+    v.offset_lag = r.state == ReplicaState::kOnline
+                       ? std::max<int64_t>(0, master_repl_offset_ - r.ack_offset)
+                       : 0;
     out.push_back(std::move(v));
   }
   return out;

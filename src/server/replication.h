@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -75,6 +76,7 @@ class Replication {
     const char* state = "";
     int64_t offset = 0;
     int64_t lag = 0;
+    int64_t offset_lag = 0;  // bytes of our stream the replica has not acknowledged (Ember's)
   };
   std::vector<ReplicaView> Replicas() const;
   void OnClientClosed(Connection* conn);
@@ -96,6 +98,9 @@ class Replication {
   void OnMasterCommand(std::string_view raw);
   void OnMasterLinkClosed(Connection* conn);
   Connection* master_conn() const { return master_conn_; }
+  // Bytes read on the master link (slave_read_repl_offset counts them before they are applied).
+  void OnMasterBytesRead(size_t n);
+  int64_t read_repl_offset() const { return std::max(read_repl_offset_, master_repl_offset_); }
 
   // From MasterLink: the replication ID and offset to PSYNC with ("?", -1 for a full sync).
   std::pair<std::string, int64_t> PsyncRequest() const;
@@ -140,6 +145,26 @@ class Replication {
   int64_t link_down_since_seconds() const;
   bool has_backlog() const { return backlog_ != nullptr; }
   const ReplBacklog* backlog() const { return backlog_.get(); }
+  // Why full syncs happened (INFO stats sync_full_reason_*, Ember's own; docs/replication.md).
+  enum class FullSyncReason {
+    kNewReplica,        // the replica had no history (PSYNC ? -1)
+    kSyncCommand,       // the old SYNC command
+    kReplidMismatch,    // a history we do not know
+    kBacklogFreed,      // our history, but the backlog was freed by repl-backlog-ttl
+    kOffsetOutOfRange,  // our history, but the offset is outside the backlog
+    kCount
+  };
+  static const char* FullSyncReasonName(FullSyncReason r);
+  uint64_t sync_full_reason(FullSyncReason r) const {
+    return sync_full_reasons_[static_cast<size_t>(r)];
+  }
+  // Replica side: bytes received from the master but not yet applied, and the seconds since
+  // the last byte was applied (Ember's additions to INFO replication).
+  int64_t master_repl_offset_lag() const { return read_repl_offset() - master_repl_offset_; }
+  int64_t last_applied_seconds_ago() const;
+  // Configuration sanity (docs/replication.md): logs a warning for settings that make full
+  // syncs loop or partial resyncs impossible. `changed` names the directive just set, if any.
+  void CheckConfigSanity(std::string_view changed);
   // Stats for INFO stats.
   uint64_t sync_full() const { return sync_full_; }
   uint64_t sync_partial_ok() const { return sync_partial_ok_; }
@@ -173,7 +198,9 @@ class Replication {
   void AppendToStream(std::string_view bytes);
   void CreateBacklog();
   Replica* FindReplica(Connection* conn);
-  bool TryPartialResync(Replica& r, std::string_view replid, int64_t offset);
+  // Continues the replica from the backlog, or returns why it needs a full sync.
+  bool TryPartialResync(Replica& r, std::string_view replid, int64_t offset,
+                        FullSyncReason* why);
   void StartSnapshotForReplicas();
   void SendSnapshotFile(Replica& r, const std::string& path);
   void PutOnline(Replica& r);
@@ -209,6 +236,15 @@ class Replication {
   int stream_db_ = -1;  // database of the last SELECT in the stream (-1: emit one next time)
   std::map<uint64_t, Replica> replicas_;  // by client id
   uint64_t sync_full_ = 0, sync_partial_ok_ = 0, sync_partial_err_ = 0;
+  uint64_t sync_full_reasons_[static_cast<size_t>(FullSyncReason::kCount)] = {};
+  std::string freed_backlog_replid_;  // the ID whose backlog repl-backlog-ttl freed
+  int64_t last_applied_ms_ = 0;
+  // Stream write rate (bytes/s), sampled by the cron for the sanity checks.
+  int64_t rate_sample_offset_ = 0;
+  int64_t rate_sample_ms_ = 0;
+  double stream_bytes_per_sec_ = 0;
+  int64_t last_sanity_warning_ms_ = 0;
+  int64_t last_full_sync_ms_ = 0;  // how long the last full sync took (request to online)
   bool getack_pending_ = false;
   bool link_ack_requested_ = false;
   int64_t last_ping_ms_ = 0;

@@ -146,6 +146,7 @@ void Replication::OnPartialSyncAccepted(const std::string& new_replid, int fd,
     replid_ = cached_replid_;
   }
   master_repl_offset_ = cached_offset_;
+  read_repl_offset_ = master_repl_offset_;
   if (!backlog_) CreateBacklog();
   synced_master_ = host + ":" + std::to_string(port);
   AdoptMasterSocket(fd, host, port, cached_stream_db_, std::move(leftover));
@@ -269,6 +270,7 @@ void Replication::FinishFullSync(const std::string& master_replid, int64_t maste
   second_replid_offset_ = -1;
   CreateBacklog();
   synced_master_ = host + ":" + std::to_string(port);
+  read_repl_offset_ = master_repl_offset_;
   AdoptMasterSocket(fd, host, port, static_cast<int>(stream_db), std::move(leftover));
   // A master that sent `$EOF:` starts the stream on our first ACK.
   SendAck();
@@ -284,6 +286,14 @@ void Replication::ResetEmptySyncRefusal() {
 void Replication::OnMasterCommand(std::string_view raw) {
   // The exact bytes go on to our backlog and replicas: a chain shares one offset space.
   AppendToStream(raw);
+  read_repl_offset_ = std::max(read_repl_offset_, master_repl_offset_);
+  last_applied_ms_ = WallClockMs();
+}
+
+void Replication::OnMasterBytesRead(size_t n) { read_repl_offset_ += static_cast<int64_t>(n); }
+
+int64_t Replication::last_applied_seconds_ago() const {
+  return last_applied_ms_ > 0 ? (WallClockMs() - last_applied_ms_) / 1000 : -1;
 }
 
 void Replication::SendAck() {

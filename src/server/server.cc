@@ -130,6 +130,13 @@ void Server::RegisterConfigHooks() {
     ApplyLogLevel();
     return true;
   });
+  // Replication settings that would make full syncs loop are reported when they change.
+  for (const char* name : {"client-output-buffer-limit", "repl-backlog-size", "repl-timeout"}) {
+    config_table_.OnApply(name, [this, name](std::string*) {
+      replication_->CheckConfigSanity(name);
+      return true;
+    });
+  }
   config_table_.OnApply("replica-refuse-empty-sync", [this](std::string*) {
     if (!config_.replica_refuse_empty_sync) replication_->ResetEmptySyncRefusal();
     return true;
@@ -349,6 +356,7 @@ bool Server::Start() {
   loop_.set_before_sleep([this] { BeforeSleep(); });
   if (!snapshots_.LoadAtStartup()) return false;
   replication_->RestoreFromSnapshot(snapshots_.last_load_info());
+  replication_->CheckConfigSanity("");
   loop_.SetTimer(1000 / config_.hz, [this] { Cron(); });
   used_memory_startup_ = UsedMemory();
   UpdateMemoryPeak();

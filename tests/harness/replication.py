@@ -44,7 +44,7 @@ NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
 REPLID_RE = re.compile(r"^[0-9a-f]{40}$")
 SLAVE_LINE_RE = re.compile(
     r"^ip=(?P<ip>[^,]+),port=(?P<port>\d+),state=(?P<state>[a-z_]+),"
-    r"offset=(?P<offset>-?\d+),lag=(?P<lag>-?\d+)$")
+    r"offset=(?P<offset>-?\d+),lag=(?P<lag>-?\d+)(,offset_lag=(?P<offset_lag>\d+))?$")
 
 
 def repl_args(diskless_sync: str | None = None, diskless_load: str | None = None,
@@ -92,11 +92,20 @@ def parse_info(text: str) -> dict[str, str]:
     return out
 
 
-def info_fields(srv, section: str = "replication") -> dict[str, str]:
-    """INFO <section> as a dict whose keys are in the order the server printed them."""
+# Ember's additive observability fields (docs/replication.md), printed after all of Redis's.
+EMBER_ONLY_FIELDS = ("master_repl_offset_lag", "master_last_applied_seconds_ago")
+
+
+def info_fields(srv, section: str = "replication", ember_fields: bool = False) -> dict[str, str]:
+    """INFO <section> as a dict whose keys are in the order the server printed them. Ember's own
+    additive fields are left out unless `ember_fields`, so Redis's field lists compare equal."""
     r = call(srv, "INFO", section)
     assert r.kind == "bulk", f"INFO {section} on {srv!r}: {r!r}"
-    return parse_info(r.value.decode())
+    fields = parse_info(r.value.decode())
+    if not ember_fields:
+        for name in EMBER_ONLY_FIELDS:
+            fields.pop(name, None)
+    return fields
 
 
 def digest(srv) -> str:
