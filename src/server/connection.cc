@@ -89,6 +89,12 @@ void Connection::ProcessInput() {
     auto status = parser_.Parse(in_.view().substr(in_pos_), &consumed);
     if (status == RequestParser::Status::kNeedMore) break;
     if (status == RequestParser::Status::kProtocolError) {
+      if (is_master_link) {
+        // Never a reply to our master; the link is dropped and its stream not trusted.
+        server_->replication().OnMasterProtocolError(parser_.error());
+        Close();
+        break;
+      }
       EMBER_LOG_VERBOSE("Protocol error ({}) from client: id={} addr={}", parser_.error(), id,
                         peer_addr_);
       ReplyAndClose(parser_.error());

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "server/event_loop.h"
 
 namespace ember {
@@ -29,6 +31,11 @@ class MasterLink : public IoHandler {
   void OnIoEvent(uint32_t events) override;
 
   State state() const { return state_; }
+  // In a forked child: closes the socket without touching the (shared) epoll set.
+  void CloseFdInChild() {
+    if (fd_ >= 0) close(fd_);
+    if (tmp_fd_ >= 0) close(tmp_fd_);
+  }
   int64_t last_io_ms() const { return last_io_ms_; }
   int64_t transfer_size() const { return transfer_size_; }
   int64_t transfer_read() const { return transfer_read_; }

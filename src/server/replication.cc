@@ -355,6 +355,9 @@ void Replication::StartSnapshotForReplicas() {
   }
   int pipe_fds[2] = {-1, -1};
   if (diskless && pipe2(pipe_fds, O_CLOEXEC) != 0) diskless = false;
+  // The reader exists before the fork, so the child closes its copy of the read end (with the
+  // parent gone, its writes then fail instead of blocking forever).
+  if (diskless) pipe_reader_ = std::make_unique<PipeReader>(*this, pipe_fds[0]);
   // The replicas' stream starts at the fork: force a SELECT before the next command.
   stream_db_ = -1;
   std::string err;
@@ -362,15 +365,14 @@ void Replication::StartSnapshotForReplicas() {
                                 : server_.snapshots().StartReplicationSave(&err, -1);
   if (diskless) close(pipe_fds[1]);
   if (!started) {
-    if (diskless) close(pipe_fds[0]);
-    for (auto& [id, r] : replicas_) {
+    pipe_reader_.reset();
+    ForEachReplicaSafely([&](Replica& r) {
       if (r.state == ReplicaState::kWaitBgsaveStart) DropReplica(r, "BGSAVE failed");
-    }
+    });
     return;
   }
   if (diskless) {
     fcntl(pipe_fds[0], F_SETFL, fcntl(pipe_fds[0], F_GETFL) | O_NONBLOCK);
-    pipe_reader_ = std::make_unique<PipeReader>(*this, pipe_fds[0]);
     server_.loop().Add(pipe_fds[0], EPOLLIN, pipe_reader_.get());
     eof_mark_ = RandomHex(40);
   }
@@ -391,8 +393,8 @@ void Replication::StartSnapshotForReplicas() {
     r.pending.clear();
     r.conn->reply().Raw(out);
     server_.MarkPendingWrite(r.conn);
-    EMBER_LOG_NOTICE("Starting BGSAVE for SYNC with target: {}", diskless ? "replicas sockets" : "disk");
   }
+  EMBER_LOG_NOTICE("Starting BGSAVE for SYNC with target: {}", diskless ? "replicas sockets" : "disk");
 }
 
 void Replication::ReadSnapshotPipe() {
@@ -422,22 +424,16 @@ void Replication::ReadSnapshotPipe() {
 
 void Replication::OnReplicationSnapshotDone(bool ok) {
   if (pipe_reader_) ReadSnapshotPipe();  // drain what the child wrote before exiting
-  for (auto& [id, r] : replicas_) {
+  ForEachReplicaSafely([&](Replica& r) {
     if (r.diskless && r.state == ReplicaState::kSendBulk) {
-      if (!ok) {
-        DropReplica(r, "Diskless BGSAVE failed");
-        continue;
-      }
+      if (!ok) return DropReplica(r, "Diskless BGSAVE failed");
       r.conn->reply().Raw(eof_mark_);
       PutOnline(r);
     } else if (r.state == ReplicaState::kWaitBgsaveEnd) {
-      if (!ok) {
-        DropReplica(r, "BGSAVE failed");
-        continue;
-      }
+      if (!ok) return DropReplica(r, "BGSAVE failed");
       SendSnapshotFile(r, server_.config().dbfilename);
     }
-  }
+  });
 }
 
 void Replication::SendSnapshotFile(Replica& r, const std::string& path) {
@@ -498,6 +494,17 @@ void Replication::PutOnline(Replica& r) {
                    ReplicaName(*r.conn, r.listening_port));
 }
 
+template <typename F>
+void Replication::ForEachReplicaSafely(F&& fn) {
+  // Closing a replica erases its record (OnClientClosed): iterate over a copy of the ids.
+  std::vector<uint64_t> ids;
+  for (const auto& [id, r] : replicas_) ids.push_back(id);
+  for (uint64_t id : ids) {
+    auto it = replicas_.find(id);
+    if (it != replicas_.end()) fn(it->second);
+  }
+}
+
 void Replication::DropReplica(Replica& r, const char* why) {
   EMBER_LOG_WARNING("Closing replica {}: {}", ReplicaName(*r.conn, r.listening_port), why);
   r.conn->Close();  // OnClientClosed removes the entry
@@ -517,6 +524,22 @@ void Replication::OnClientClosed(Connection* conn) {
   }
   replicas_.erase(it);
   if (CountReplicas() == 0) no_replicas_since_ms_ = WallClockMs();
+  // A diskless snapshot nobody receives any more is stopped (as Redis).
+  if (pipe_reader_) {
+    bool receiving = false;
+    for (const auto& [rid, rep] : replicas_) {
+      receiving |= rep.diskless && rep.state == ReplicaState::kSendBulk;
+    }
+    if (!receiving) {
+      EMBER_LOG_WARNING("Diskless rdb transfer, last replica dropped, killing fork child.");
+      server_.snapshots().KillChild();
+    }
+  }
+}
+
+void Replication::CloseFdsInChild() {
+  if (pipe_reader_) close(pipe_reader_->fd());
+  if (link_) link_->CloseFdInChild();
 }
 
 bool Replication::SendingSnapshotTo(const Connection& conn) const {

@@ -80,6 +80,10 @@ class Replication {
   };
   std::vector<ReplicaView> Replicas() const;
   void OnClientClosed(Connection* conn);
+  // In a forked child: closes the snapshot pipe's read end and the master link's socket.
+  void CloseFdsInChild();
+  // The master sent bytes that are not RESP: the link is dropped and its history not reused.
+  void OnMasterProtocolError(std::string_view error);
   // Whether `conn` is a replica still receiving its snapshot.
   bool SendingSnapshotTo(const Connection& conn) const;
   // A background save for replication finished.
@@ -205,6 +209,8 @@ class Replication {
   void SendSnapshotFile(Replica& r, const std::string& path);
   void PutOnline(Replica& r);
   void DropReplica(Replica& r, const char* why);
+  template <typename F>
+  void ForEachReplicaSafely(F&& fn);
   void DisconnectReplicas();
   void ReadSnapshotPipe();
   size_t CountReplicas() const;
@@ -270,6 +276,7 @@ class Replication {
   // An empty full sync was refused (replica-refuse-empty-sync): no retry until an operator
   // acts (REPLICAOF again, or the directive turned off).
   bool refused_empty_sync_ = false;
+  bool master_stream_corrupt_ = false;  // the master link died of a protocol error
   std::unique_ptr<Keyspace> scratch_;
   std::string synced_master_;  // host:port of the master whose history we hold
 

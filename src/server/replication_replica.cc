@@ -106,11 +106,18 @@ void Replication::OnMasterLinkClosed(Connection* conn) {
   if (conn != master_conn_) return;
   master_conn_ = nullptr;
   link_down_since_ms_ = WallClockMs();
-  cached_replid_ = replid_;
-  cached_offset_ = master_repl_offset_;
-  cached_stream_db_ = conn->db_index;
   EMBER_LOG_NOTICE("Connection with master lost.");
-  EMBER_LOG_NOTICE("* Caching the disconnected master state.");
+  if (master_stream_corrupt_) {
+    // What we applied may already be wrong: start over with a full sync (PSYNC ? -1).
+    master_stream_corrupt_ = false;
+    cached_replid_.clear();
+    cached_offset_ = -1;
+  } else {
+    cached_replid_ = replid_;
+    cached_offset_ = master_repl_offset_;
+    cached_stream_db_ = conn->db_index;
+    EMBER_LOG_NOTICE("Caching the disconnected master state.");
+  }
   // Reconnect at once (not at the next cron): the sooner we PSYNC, the more the backlog covers.
   if (is_replica()) server_.loop().Defer([this] { ConnectToMaster(); });
 }
@@ -291,6 +298,13 @@ void Replication::OnMasterCommand(std::string_view raw) {
 }
 
 void Replication::OnMasterBytesRead(size_t n) { read_repl_offset_ += static_cast<int64_t>(n); }
+
+void Replication::OnMasterProtocolError(std::string_view error) {
+  EMBER_LOG_WARNING("Protocol error ({}) from MASTER {}:{}: dropping the link; the next sync is "
+                    "a full one.",
+                    error, master_host(), master_port());
+  master_stream_corrupt_ = true;
+}
 
 int64_t Replication::last_applied_seconds_ago() const {
   return last_applied_ms_ > 0 ? (WallClockMs() - last_applied_ms_) / 1000 : -1;

@@ -143,6 +143,9 @@ void Server::RegisterConfigHooks() {
   });
   config_table_.OnApply("port", [this](std::string* err) { return RebindTcp(err, "port"); });
   config_table_.OnApply("bind", [this](std::string* err) { return RebindTcp(err, "bind"); });
+  for (const char* name : {"metrics-port", "bind"}) {
+    config_table_.OnApply(name, [this](std::string* err) { return metrics_.Apply(err); });
+  }
   config_table_.OnApply("logfile", [this](std::string*) {
     GetLogSettings().file = config_.logfile;
     ReopenLog();
@@ -351,6 +354,7 @@ bool Server::Start() {
   SetupSignals();
   LogStartup();
   if (!OpenListeners()) return false;
+  if (std::string err; !metrics_.Apply(&err)) return false;
   if (config_.daemonize || !config_.pidfile.empty()) WritePidFile();
   EMBER_LOG_WARNING("Server initialized");
   loop_.set_before_sleep([this] { BeforeSleep(); });
@@ -681,6 +685,7 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
 
   ++spec.calls;
   spec.usec += static_cast<uint64_t>(duration);
+  spec.latency.Record(duration);
   ++stats_.total_commands_processed;
   conn.set_last_command(&spec);
   if (reply.errors_sent() != errors_before) {
@@ -838,6 +843,7 @@ void Server::Cron() {
     }
   }
   CloseTimedOutClients();
+  metrics_.Cron();
   UpdateMemoryPeak();
   stats_.ops.Track(cached_now_ms_, stats_.total_commands_processed);
   stats_.net_input.Track(cached_now_ms_, stats_.total_net_input_bytes);
@@ -857,10 +863,16 @@ void Server::AfterFlushAll() {
   if (!config_.save.empty()) snapshots_.SaveInForeground();
 }
 
-void Server::CloseListenersInChild() {
-  // Plain close(): the epoll set is shared with the parent and must not be touched.
+void Server::CloseFdsInChild() {
+  // Plain close(): the epoll set is shared with the parent and must not be touched. Without
+  // these, a child whose parent died would keep the port, the clients' and replicas' sockets
+  // (they would never see the master go away) and the read end of its own snapshot pipe (its
+  // writes would block forever instead of failing).
   for (auto& l : tcp_listeners_) close(l->fd());
   if (unix_listener_) close(unix_listener_->fd());
+  metrics_.CloseInChild();
+  for (auto& [id, conn] : clients_) close(conn->fd());
+  replication_->CloseFdsInChild();
 }
 
 }  // namespace ember

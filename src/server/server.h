@@ -19,6 +19,7 @@
 #include "server/connection.h"
 #include "server/event_loop.h"
 #include "server/listener.h"
+#include "server/metrics_endpoint.h"
 #include "server/replication.h"
 #include "server/snapshots.h"
 
@@ -122,8 +123,8 @@ class Server : public ServerServices {
   int64_t start_time_ms() const { return start_time_ms_; }
   int64_t now_ms() const { return cached_now_ms_; }
   Snapshots& snapshots() { return snapshots_; }
-  // In a forked child: closes the listening sockets so a restarted parent can bind them.
-  void CloseListenersInChild();
+  // In a forked child: closes the sockets and pipes only the parent may use.
+  void CloseFdsInChild();
   // Serves clients for a moment during a long load (they get -LOADING).
   void ProcessEventsWhileLoading() { loop_.PollOnce(); }
   std::vector<int> listening_ports() const;
@@ -215,6 +216,7 @@ class Server : public ServerServices {
   bool pause_writes_only_ = false;
   int expire_db_cursor_ = 0;
   Snapshots snapshots_{*this};
+  MetricsEndpoint metrics_{*this};  // the Prometheus endpoint (metrics-port)
   std::unique_ptr<Replication> replication_ = std::make_unique<Replication>(*this);
   struct WaitingClient {
     uint64_t client_id;

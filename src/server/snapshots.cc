@@ -119,7 +119,7 @@ bool Snapshots::Fork(std::string* err, Target target, int snapshot_pipe) {
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
     GetLogSettings().role = 'C';
-    server_.CloseListenersInChild();
+    server_.CloseFdsInChild();
     if (pipe_fds[0] >= 0) close(pipe_fds[0]);
     bool ok;
     if (target == Target::kReplicationPipe) {
