@@ -244,6 +244,12 @@ std::vector<Def> BuildTable() {
   // master that lost its history.
   t.push_back(MakeBool("replica-refuse-empty-sync", nullptr, 0, true,
                        &SC::replica_refuse_empty_sync));
+  // Ember's own: slow down writers while a replica's buffer nears its limit, instead of
+  // dropping the replica into another full sync (docs/replication.md).
+  t.push_back(MakeBool("replica-throttle-writers", nullptr, 0, true,
+                       &SC::replica_throttle_writers));
+  t.push_back(MakeNum("replica-throttle-max-delay", nullptr, 0, 0, 10000, 100, 0,
+                      &SC::replica_throttle_max_delay));
   t.push_back(MakeBool("replica-serve-stale-data", "slave-serve-stale-data", 0, true,
                        &SC::replica_serve_stale_data));
   t.push_back(MakeBool("replica-read-only", "slave-read-only", 0, true, &SC::replica_read_only));

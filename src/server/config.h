@@ -89,6 +89,8 @@ struct ServerConfig {
   bool replica_read_only = true;
   bool replica_serve_stale_data = true;
   bool replica_refuse_empty_sync = true;
+  bool replica_throttle_writers = true;
+  int64_t replica_throttle_max_delay = 100;  // ms added at most to one write
   int64_t repl_backlog_size = 1024 * 1024;
   int64_t repl_backlog_ttl = 3600;
   int64_t repl_timeout = 60;

@@ -67,8 +67,11 @@ void EventLoop::Run() {
       timeout = 0;
     } else if (timer_fn_) {
       int64_t now = MonotonicMs();
-      timeout = next_timer_ms_ > now ? static_cast<int>(next_timer_ms_ - now) : 0;
+      int64_t until = next_timer_ms_;
+      if (wake_at_ms_ != 0 && wake_at_ms_ < until) until = wake_at_ms_;
+      timeout = until > now ? static_cast<int>(until - now) : 0;
     }
+    wake_at_ms_ = 0;
     if (!Poll(timeout)) break;
     if (timer_fn_) {
       int64_t now = MonotonicMs();

@@ -40,6 +40,11 @@ class EventLoop {
   void SetTimer(int64_t period_ms, std::function<void()> fn);
   void SetTimerPeriod(int64_t period_ms) { timer_period_ms_ = period_ms; }
 
+  // The loop wakes up by this monotonic time (ms) even without events (throttled clients).
+  void WakeAt(int64_t monotonic_ms) {
+    if (wake_at_ms_ == 0 || monotonic_ms < wake_at_ms_) wake_at_ms_ = monotonic_ms;
+  }
+
   // Callback to run once, on the next iteration (used to close connections safely).
   void Defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
 
@@ -50,6 +55,7 @@ class EventLoop {
   std::function<void()> timer_fn_;
   int64_t timer_period_ms_ = 100;
   int64_t next_timer_ms_ = 0;
+  int64_t wake_at_ms_ = 0;
   std::vector<std::function<void()>> deferred_;
 
   // Waits up to `timeout_ms` (-1: forever), handles the events, then the deferred callbacks.

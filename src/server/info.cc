@@ -404,6 +404,10 @@ void ReplicationSection(Server& server, InfoWriter& w) {
     w.Field("master_repl_offset_lag", repl.master_repl_offset_lag());
     w.Field("master_last_applied_seconds_ago", repl.last_applied_seconds_ago());
   }
+  // Ember's own: writer throttling (replica-throttle-writers).
+  w.Field("repl_throttle_active", repl.throttle_delay_ms() > 0 ? 1 : 0);
+  w.Field("repl_throttle_delay_ms", repl.throttle_delay_ms());
+  w.Field("repl_throttled_writes", repl.throttled_writes());
 }
 
 void CpuSection(InfoWriter& w) {

@@ -577,8 +577,31 @@ int64_t Replication::GoodReplicas() const {
   return n;
 }
 
+void Replication::UpdateWritePressure() {
+  throttle_delay_ms_ = 0;
+  const ServerConfig& cfg = server_.config();
+  if (!cfg.replica_throttle_writers || cfg.replica_throttle_max_delay <= 0) return;
+  const int64_t hard = cfg.obuf_replica.hard_bytes;
+  const int64_t soft = cfg.obuf_replica.soft_bytes;
+  const int64_t limit = hard > 0 && soft > 0 ? std::min(hard, soft) : std::max(hard, soft);
+  if (limit <= 0) return;
+  double fullest = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == ReplicaState::kHandshake || r.state == ReplicaState::kWaitBgsaveStart) continue;
+    const size_t queued = r.pending.size() + (SendingSnapshotTo(*r.conn) ? 0 : r.conn->output_bytes());
+    fullest = std::max(fullest, static_cast<double>(queued) / static_cast<double>(limit));
+  }
+  // Past half the limit, the added delay grows linearly to the maximum at the limit.
+  if (fullest > 0.5) {
+    const double share = std::min(1.0, (fullest - 0.5) / 0.5);
+    throttle_delay_ms_ = std::max<int64_t>(
+        1, static_cast<int64_t>(share * static_cast<double>(cfg.replica_throttle_max_delay)));
+  }
+}
+
 void Replication::BeforeSleep() {
   UpdateFailover();
+  UpdateWritePressure();
   if (getack_pending_ && failover_state_ == FailoverState::kNone) {
     getack_pending_ = false;
     static const std::string kGetack = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";

@@ -88,8 +88,13 @@ class Replication {
   bool SendingSnapshotTo(const Connection& conn) const;
   // A background save for replication finished.
   void OnReplicationSnapshotDone(bool ok);
-  // Before the event loop sleeps: GETACK requests.
+  // Before the event loop sleeps: GETACK requests, failover progress, write pressure.
   void BeforeSleep();
+  // Writer throttling (Ember's own): how long to hold a client after a write, from how full
+  // the fullest replica buffer is (0 below half of client-output-buffer-limit replica).
+  int64_t throttle_delay_ms() const { return throttle_delay_ms_; }
+  void CountThrottledWrite() { ++throttled_writes_; }
+  uint64_t throttled_writes() const { return throttled_writes_; }
 
   // ---- replica side --------------------------------------------------------------------------
   bool is_replica() const;
@@ -221,6 +226,7 @@ class Replication {
   void DropLink();
   Replica* FindReplicaByAddress(const std::string& host, int64_t port);
   void UpdateFailover();
+  void UpdateWritePressure();
   void StartFailoverSwitch();
   void ClearFailoverState();
   bool EmptySyncGuardApplies(const std::string& master_replid) const;
@@ -251,6 +257,8 @@ class Replication {
   double stream_bytes_per_sec_ = 0;
   int64_t last_sanity_warning_ms_ = 0;
   int64_t last_full_sync_ms_ = 0;  // how long the last full sync took (request to online)
+  int64_t throttle_delay_ms_ = 0;
+  uint64_t throttled_writes_ = 0;
   bool getack_pending_ = false;
   bool link_ack_requested_ = false;
   int64_t last_ping_ms_ = 0;

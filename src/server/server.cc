@@ -471,6 +471,7 @@ void Server::BeforeSleep() {
     if (PrepareShutdown(false, false, false, false, &err)) shutdown_requested_ = true;
   }
   replication_->BeforeSleep();
+  ReleaseThrottledClients();
   // Flush replies in one batch: one write per client per iteration.
   // Swap with a kept scratch vector so neither list allocates on the next iteration.
   flushing_.swap(pending_writes_);
@@ -731,6 +732,7 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   // empty database, as Redis).
   if ((ctx.dirty() > 0 || !ctx.effects().empty()) && !ctx.propagation_prevented()) {
     Propagate(db_before, ctx.effects(), args);
+    ThrottleWriter(conn);
   }
 }
 
@@ -751,6 +753,33 @@ Connection* Server::AdoptMasterConnection(int fd, const std::string& peer) {
   clients_[conn->id] = conn;
   loop_.Add(fd, EPOLLIN, conn);
   return conn;
+}
+
+void Server::ThrottleWriter(Connection& conn) {
+  // A replica's buffer nears its limit: this client waits a little before its next command, so
+  // writers slow down to what the replica takes instead of the replica being dropped.
+  const int64_t delay = replication_->throttle_delay_ms();
+  if (delay <= 0 || conn.is_master_link || conn.is_replica_link || conn.blocked()) return;
+  replication_->CountThrottledWrite();
+  conn.Block();
+  const int64_t until = MonotonicMs() + delay;
+  throttled_.push_back({conn.id, until});
+  loop_.WakeAt(until);
+}
+
+void Server::ReleaseThrottledClients() {
+  if (throttled_.empty()) return;
+  const int64_t now = MonotonicMs();
+  std::erase_if(throttled_, [&](const ThrottledClient& t) {
+    Connection* conn = FindClient(t.client_id);
+    if (!conn) return true;
+    if (now < t.until_ms) {
+      loop_.WakeAt(t.until_ms);
+      return false;
+    }
+    conn->Unblock();
+    return true;
+  });
 }
 
 void Server::BlockForReplicas(Connection& conn, int64_t offset, int64_t replicas,

@@ -120,6 +120,10 @@ class Server : public ServerServices {
   void BlockForReplicas(Connection& conn, int64_t offset, int64_t replicas, int64_t deadline_ms);
   // Replies to WAITing clients whose condition is met or whose time is up.
   void CheckWaitingClients();
+  // Writer throttling (replica-throttle-writers): holds a client after a write while a
+  // replica's buffer is more than half full; released from BeforeSleep.
+  void ThrottleWriter(Connection& conn);
+  void ReleaseThrottledClients();
   int64_t start_time_ms() const { return start_time_ms_; }
   int64_t now_ms() const { return cached_now_ms_; }
   Snapshots& snapshots() { return snapshots_; }
@@ -225,6 +229,11 @@ class Server : public ServerServices {
     int64_t deadline_ms;  // 0: no timeout
   };
   std::vector<WaitingClient> waiting_;
+  struct ThrottledClient {
+    uint64_t client_id;
+    int64_t until_ms;  // monotonic
+  };
+  std::vector<ThrottledClient> throttled_;
   int64_t last_repl_cron_ms_ = 0;
 };
 

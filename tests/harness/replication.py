@@ -93,7 +93,8 @@ def parse_info(text: str) -> dict[str, str]:
 
 
 # Ember's additive observability fields (docs/replication.md), printed after all of Redis's.
-EMBER_ONLY_FIELDS = ("master_repl_offset_lag", "master_last_applied_seconds_ago")
+EMBER_ONLY_FIELDS = ("master_repl_offset_lag", "master_last_applied_seconds_ago",
+                     "repl_throttle_active", "repl_throttle_delay_ms", "repl_throttled_writes")
 
 
 def info_fields(srv, section: str = "replication", ember_fields: bool = False) -> dict[str, str]:

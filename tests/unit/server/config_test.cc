@@ -89,8 +89,9 @@ class ConfigTest : public ::testing::Test {
 TEST_F(ConfigTest, DefaultsAreRedis70s) {
   auto all = table_.Get({"*"});
   // 192 names and aliases, as `CONFIG GET *` on redis-server 7.0.15 with TLS, plus Ember's own
-  // replica-refuse-empty-sync (docs/replication.md).
-  EXPECT_EQ(all.size(), 193u);
+  // replica-refuse-empty-sync, replica-throttle-writers, replica-throttle-max-delay
+  // (docs/replication.md) and metrics-port (the Prometheus endpoint).
+  EXPECT_EQ(all.size(), 196u);
   std::map<std::string, std::string> m(all.begin(), all.end());
   EXPECT_EQ(m["save"], "3600 1 300 100 60 10000");
   EXPECT_EQ(m["client-output-buffer-limit"],
