@@ -58,7 +58,32 @@ struct Label {
   std::string_view value;
 };
 
-// {a="x",b="y"}, with \, " and newlines escaped in the values; empty for no labels.
+// The length of the valid UTF-8 sequence at the start of `s`, or 0 (Prometheus refuses a scrape
+// with invalid UTF-8 in a label value).
+size_t Utf8SequenceLength(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char lead = byte(0);
+  size_t len = lead < 0x80           ? 1
+               : (lead >> 5) == 0x6  ? 2
+               : (lead >> 4) == 0xe  ? 3
+               : (lead >> 3) == 0x1e ? 4
+                                     : 0;
+  if (len == 0 || len > s.size()) return 0;
+  for (size_t i = 1; i < len; ++i) {
+    if ((byte(i) >> 6) != 0x2) return 0;
+  }
+  // Overlong forms, surrogates and code points past U+10FFFF.
+  if ((len == 2 && lead < 0xc2) || (len == 3 && lead == 0xe0 && byte(1) < 0xa0) ||
+      (len == 3 && lead == 0xed && byte(1) >= 0xa0) ||
+      (len == 4 && lead == 0xf0 && byte(1) < 0x90) || (len == 4 && lead > 0xf4) ||
+      (len == 4 && lead == 0xf4 && byte(1) >= 0x90)) {
+    return 0;
+  }
+  return len;
+}
+
+// {a="x",b="y"}, with \, " and newlines escaped in the values and invalid UTF-8 replaced by
+// U+FFFD; empty for no labels.
 std::string FormatLabels(std::initializer_list<Label> labels) {
   if (labels.size() == 0) return {};
   std::string out = "{";
@@ -66,16 +91,23 @@ std::string FormatLabels(std::initializer_list<Label> labels) {
     if (out.size() > 1) out.push_back(',');
     out.append(l.name);
     out.append("=\"");
-    for (char c : l.value) {
+    std::string_view v = l.value;
+    while (!v.empty()) {
+      char c = v[0];
       if (c == '\\') {
         out.append("\\\\");
       } else if (c == '"') {
         out.append("\\\"");
       } else if (c == '\n') {
         out.append("\\n");
+      } else if (size_t len = Utf8SequenceLength(v); len > 0) {
+        out.append(v.substr(0, len));
+        v.remove_prefix(len);
+        continue;
       } else {
-        out.push_back(c);
+        out.append("\xEF\xBF\xBD");
       }
+      v.remove_prefix(1);
     }
     out.push_back('"');
   }
@@ -107,16 +139,39 @@ bool IsInfoNumber(std::string_view s) {
   return i == s.size();
 }
 
-// The sample value for INFO number `s` times `scale`: integers unscaled are copied as written (no
-// precision lost above 2^53), anything else goes through a double.
-std::string FormatValue(std::string_view s, double scale) {
-  if (scale == 1.0 && s.find('.') == std::string_view::npos) return std::string(s);
-  double v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return fmt::format("{}", v * scale);
+// INFO number `s` divided by 10^`shift`, by moving the decimal point: exact, where going through
+// a double turns 99.96% into 0.9995999999999999 and loses microseconds from a Unix time.
+std::string ShiftDecimal(std::string_view s, int shift) {
+  bool negative = !s.empty() && s[0] == '-';
+  if (negative) s.remove_prefix(1);
+  size_t dot = s.find('.');
+  std::string digits(s.substr(0, dot));
+  int int_len = static_cast<int>(digits.size()) - shift;
+  if (dot != std::string_view::npos) digits.append(s.substr(dot + 1));
+  if (int_len <= 0) {
+    digits.insert(0, static_cast<size_t>(1 - int_len), '0');
+    int_len = 1;
+  }
+  std::string int_part = digits.substr(0, static_cast<size_t>(int_len));
+  std::string frac = digits.substr(static_cast<size_t>(int_len));
+  size_t first = int_part.find_first_not_of('0');
+  int_part = first == std::string::npos ? "0" : int_part.substr(first);
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  std::string out = int_part;
+  if (!frac.empty()) out += "." + frac;
+  return negative && out != "0" ? "-" + out : out;
 }
 
-std::string FormatDouble(double v) { return fmt::format("{}", v); }
+// The sample value for INFO number `s` in the metric's unit: times `mul` (through a double) and
+// divided by 10^`shift` (exactly); unchanged numbers are copied as written.
+std::string FormatValue(std::string_view s, double mul = 1, int shift = 0) {
+  if (mul != 1) {
+    double v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return fmt::format("{}", v * mul);
+  }
+  return ShiftDecimal(s, shift);
+}
 
 // --- The exposition ----------------------------------------------------------------------------
 
@@ -240,13 +295,14 @@ void ReplaceSuffix(std::string* s, std::string_view from, std::string_view to) {
 struct NumericName {
   std::string name;  // without "ember_"
   bool counter;
-  double scale;  // INFO's unit -> the metric's
+  double mul = 1;  // INFO's unit -> the metric's: times mul, divided by 10^shift
+  int shift = 0;
 };
 
 // Prometheus's conventions: base units (seconds, bytes, ratios) named as a suffix, and counters
 // ending in _total (total_commands_processed -> commands_processed_total).
 NumericName NameNumeric(std::string_view section, std::string_view field, bool percent_sign) {
-  NumericName n{std::string(field), IsCounter(section, field), 1.0};
+  NumericName n{std::string(field), IsCounter(section, field)};
   std::string& name = n.name;
   if (n.counter) {
     if (StartsWith(name, "total_")) name.erase(0, 6);
@@ -254,26 +310,26 @@ NumericName NameNumeric(std::string_view section, std::string_view field, bool p
   }
   if (EndsWith(name, "_perc")) {
     ReplaceSuffix(&name, "_perc", "_ratio");
-    n.scale = 0.01;
+    n.shift = 2;
   } else if (percent_sign) {
     name.append("_ratio");
-    n.scale = 0.01;
+    n.shift = 2;
   } else if (EndsWith(name, "_usec")) {
     ReplaceSuffix(&name, "_usec", "_seconds");
-    n.scale = 1e-6;
+    n.shift = 6;
   } else if (EndsWith(name, "_milliseconds")) {
     ReplaceSuffix(&name, "_milliseconds", "_seconds");
-    n.scale = 1e-3;
+    n.shift = 3;
+  } else if (EndsWith(name, "_per_sec")) {
+    ReplaceSuffix(&name, "_per_sec", "_per_second");
   } else if (EndsWith(name, "_sec")) {
     ReplaceSuffix(&name, "_sec", "_seconds");
   } else if (EndsWith(name, "_kbps")) {
     ReplaceSuffix(&name, "_kbps", "_bytes_per_second");
-    n.scale = 1024;
-  } else if (EndsWith(name, "_per_sec")) {
-    ReplaceSuffix(&name, "_per_sec", "_per_second");
+    n.mul = 1024;
   } else if (IsMilliseconds(field)) {
     name.append("_seconds");
-    n.scale = 1e-3;
+    n.shift = 3;
   } else if (field == "rdb_last_save_time" || field == "loading_start_time") {
     ReplaceSuffix(&name, "_time", "_timestamp_seconds");
   } else if (field == "current_cow_size_age" || section == "cpu") {
@@ -338,7 +394,8 @@ class InfoConverter {
     if (!IsStringField(field) && IsInfoNumber(number)) {
       NumericName n = NameNumeric(section, field, percent_sign);
       out_.Add("ember_" + SanitizeName(n.name, true), n.counter ? "counter" : "gauge",
-               fmt::format("INFO {}: {}", section, field), "", "", FormatValue(number, n.scale));
+               fmt::format("INFO {}: {}", section, field), "", "",
+               FormatValue(number, n.mul, n.shift));
       return;
     }
     // Structured lines not known above (e.g. latencystats) are left out.
@@ -380,7 +437,7 @@ class InfoConverter {
                  labels, v);
       } else if (k == "avg_ttl") {
         out_.Add("ember_db_avg_ttl_seconds", "gauge", "INFO keyspace: avg_ttl, by database", "",
-                 labels, FormatValue(v, 1e-3));
+                 labels, FormatValue(v, 1, 3));
       }
     }
   }
@@ -426,8 +483,7 @@ void AddHistogram(Exposition& out, const CommandSpec& spec) {
             FormatLabels({{"cmd", spec.name}, {"le", kLe[i]}}), std::to_string(cumulative));
   }
   std::string labels = FormatLabels({{"cmd", spec.name}});
-  out.Add(kName, "histogram", kHelp, "_sum", labels,
-          FormatDouble(static_cast<double>(h.sum_us) / 1e6));
+  out.Add(kName, "histogram", kHelp, "_sum", labels, ShiftDecimal(std::to_string(h.sum_us), 6));
   out.Add(kName, "histogram", kHelp, "_count", labels, std::to_string(count));
 }
 
@@ -803,6 +859,7 @@ void MetricsEndpoint::CloseListeners() {
 void MetricsEndpoint::CloseInChild() {
   // Plain close(): the epoll set is shared with the parent.
   for (auto& a : acceptors_) a->CloseFd();
+  for (auto& r : requests_) r->CloseFd();
 }
 
 std::vector<int> MetricsEndpoint::ports() const {

@@ -75,7 +75,7 @@ class MetricsEndpoint {
   bool Apply(std::string* err);
   // Closes requests past their deadline (the server cron).
   void Cron();
-  // In a forked child: closes the listening sockets without touching the shared epoll set.
+  // In a forked child: closes its sockets without touching the shared epoll set.
   void CloseInChild();
 
   std::vector<int> ports() const;

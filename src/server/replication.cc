@@ -243,7 +243,9 @@ bool Replication::TryPartialResync(Replica& r, std::string_view replid, int64_t 
       replid == replid_ || (replid == replid2_ && offset <= second_replid_offset_);
   if (!same_history) {
     // Every full sync says why, in the log and in INFO stats (sync_full_reason_*).
-    if (replid == "?") {
+    // A server that never replicated offers its own empty history (offset 1), as Redis does:
+    // that is a new replica too.
+    if (replid == "?" || (offset <= 1 && replid != freed_backlog_replid_)) {
       *why = FullSyncReason::kNewReplica;
       EMBER_LOG_NOTICE("Full resync requested by replica {} (reason: the replica has no "
                        "replication history)", name);

@@ -59,9 +59,19 @@ def test_every_full_sync_reason_is_counted_and_logged(start):
     fake.close()
 
     replica = start("--save", "3600 1")
-    make_replica(replica, master)  # offers its own (unknown) history
+    make_replica(replica, master)  # a fresh server offers its own empty history: new too
     wait_in_sync(master, replica)
+    assert reasons(master)["new_replica"] == 2
+
+    other = start()  # a replica that followed another master
+    run_commands(other, [("SET", "x", "1")])
+    third = start()
+    make_replica(third, other)
+    wait_in_sync(other, third)
+    make_replica(third, master)
+    wait_in_sync(master, third)
     assert reasons(master)["replid_mismatch"] == 1
+    third.stop()
 
     # The link drops while more than the backlog is written: the offset is gone.
     assert call(replica, "CONFIG", "SET", "repl-timeout", "60") == S("OK")
