@@ -7,7 +7,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <netdb.h>
+
 #include <cerrno>
+#include <cstring>
 
 #include "common/log.h"
 #include "server/server.h"
@@ -86,6 +89,51 @@ void Listener::OnIoEvent(uint32_t /*events*/) {
     }
     server_->OnAccept(fd, peer, local, unix_socket_);
   }
+}
+
+int OpenTcpListenSocket(const std::string& addr_spec, int64_t port, int backlog, bool* skipped,
+                        std::string* error) {
+  *skipped = false;
+  std::string addr = addr_spec;
+  const bool optional = !addr.empty() && addr[0] == '-';
+  if (optional) addr.erase(0, 1);
+  const bool ipv6 = addr.find(':') != std::string::npos;
+  addrinfo hints{};
+  hints.ai_family = ipv6 ? AF_INET6 : AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  const char* host = (addr == "*" || addr == "::*") ? nullptr : addr.c_str();
+  const std::string shown = host ? addr : std::string(ipv6 ? "::" : "*");
+  const std::string port_text = std::to_string(port);
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(host, port_text.c_str(), &hints, &res);
+  if (rc != 0) {
+    *skipped = optional;
+    *error = addr + ":" + port_text + ": " + gai_strerror(rc);
+    return -1;
+  }
+  int err = 0;
+  int fd = -1;
+  for (addrinfo* p = res; p && fd < 0; p = p->ai_next) {
+    fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
+    if (fd < 0) {
+      err = errno;
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (p->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, p->ai_addr, p->ai_addrlen) != 0 || listen(fd, backlog) != 0) {
+      err = errno;
+      close(fd);
+      fd = -1;
+    }
+  }
+  freeaddrinfo(res);
+  if (fd >= 0) return fd;
+  *skipped = optional && (err == EADDRNOTAVAIL || err == EAFNOSUPPORT || err == EPROTONOSUPPORT);
+  *error = shown + ":" + port_text + ": " + strerror(err);
+  return -1;
 }
 
 }  // namespace ember

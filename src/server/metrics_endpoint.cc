@@ -793,54 +793,17 @@ bool MetricsEndpoint::Apply(std::string* err) {
 }
 
 bool MetricsEndpoint::Listen(const std::string& addr_spec, int64_t port) {
-  // As the client listeners: a leading '-' marks an address that may be unavailable (no IPv6).
-  std::string addr = addr_spec;
-  bool optional = !addr.empty() && addr[0] == '-';
-  if (optional) addr.erase(0, 1);
-  bool ipv6 = addr.find(':') != std::string::npos;
-  addrinfo hints{};
-  hints.ai_family = ipv6 ? AF_INET6 : AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  const char* host = (addr == "*" || addr == "::*") ? nullptr : addr.c_str();
-  std::string port_text = std::to_string(port);
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(host, port_text.c_str(), &hints, &res);
-  if (rc != 0) {
-    if (optional) return true;
-    EMBER_LOG_WARNING("Could not create the metrics listening socket {}:{}: {}", addr, port,
-                      gai_strerror(rc));
-    return false;
+  bool skipped = false;
+  std::string error;
+  int fd = OpenTcpListenSocket(addr_spec, port, 128, &skipped, &error);
+  if (fd < 0) {
+    if (!skipped) EMBER_LOG_WARNING("Could not create the metrics listening socket {}", error);
+    return skipped;
   }
-  bool ok = false;
-  int err = 0;
-  for (addrinfo* p = res; p && !ok; p = p->ai_next) {
-    int fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
-    if (fd < 0) {
-      err = errno;
-      continue;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (p->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    if (bind(fd, p->ai_addr, p->ai_addrlen) != 0 || listen(fd, 128) != 0) {
-      err = errno;
-      close(fd);
-      continue;
-    }
-    auto acceptor = std::make_unique<Acceptor>(this, fd);
-    server_.loop().Add(fd, EPOLLIN, acceptor.get());
-    acceptors_.push_back(std::move(acceptor));
-    ok = true;
-  }
-  freeaddrinfo(res);
-  if (ok) return true;
-  if (optional && (err == EADDRNOTAVAIL || err == EAFNOSUPPORT || err == EPROTONOSUPPORT)) {
-    return true;
-  }
-  EMBER_LOG_WARNING("Could not create the metrics listening socket {}:{}: {}",
-                    host ? addr : std::string(ipv6 ? "::" : "*"), port, strerror(err));
-  return false;
+  auto acceptor = std::make_unique<Acceptor>(this, fd);
+  server_.loop().Add(fd, EPOLLIN, acceptor.get());
+  acceptors_.push_back(std::move(acceptor));
+  return true;
 }
 
 void MetricsEndpoint::CloseListeners() {

@@ -154,57 +154,19 @@ void Server::RegisterConfigHooks() {
 }
 
 bool Server::ListenTcp(const std::string& addr_spec) {
-  // A leading '-' marks an address that may be unavailable (e.g. no IPv6).
-  std::string addr = addr_spec;
-  bool optional = false;
-  if (!addr.empty() && addr[0] == '-') {
-    optional = true;
-    addr.erase(0, 1);
+  bool skipped = false;
+  std::string error;
+  int fd = OpenTcpListenSocket(addr_spec, config_.port, static_cast<int>(config_.tcp_backlog),
+                               &skipped, &error);
+  if (fd < 0) {
+    if (!skipped) EMBER_LOG_WARNING("Warning: Could not create server TCP listening socket {}", error);
+    return skipped;
   }
-  bool ipv6 = addr.find(':') != std::string::npos;
-  addrinfo hints{};
-  hints.ai_family = ipv6 ? AF_INET6 : AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  const char* host = (addr == "*" || addr == "::*") ? nullptr : addr.c_str();
-  addrinfo* res = nullptr;
-  std::string port = std::to_string(config_.port);
-  int rc = getaddrinfo(host, port.c_str(), &hints, &res);
-  if (rc != 0) {
-    if (optional) return true;
-    EMBER_LOG_WARNING("Warning: Could not create server TCP listening socket {}:{}: {}", addr,
-                      config_.port, gai_strerror(rc));
-    return false;
-  }
-  bool ok = false;
-  for (addrinfo* p = res; p; p = p->ai_next) {
-    int fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
-    if (fd < 0) continue;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (p->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    if (bind(fd, p->ai_addr, p->ai_addrlen) != 0 ||
-        listen(fd, static_cast<int>(config_.tcp_backlog)) != 0) {
-      int err = errno;
-      close(fd);
-      if (optional && (err == EADDRNOTAVAIL || err == EAFNOSUPPORT || err == EPROTONOSUPPORT)) {
-        freeaddrinfo(res);
-        return true;
-      }
-      EMBER_LOG_WARNING("Warning: Could not create server TCP listening socket {}:{}: {}",
-                        host ? addr : std::string(ipv6 ? "::" : "*"), config_.port,
-                        strerror(err));
-      freeaddrinfo(res);
-      return false;
-    }
-    auto listener = std::make_unique<Listener>(this, fd, false, addr);
-    loop_.Add(fd, EPOLLIN, listener.get());
-    tcp_listeners_.push_back(std::move(listener));
-    ok = true;
-    break;
-  }
-  freeaddrinfo(res);
-  return ok || optional;
+  std::string addr = !addr_spec.empty() && addr_spec[0] == '-' ? addr_spec.substr(1) : addr_spec;
+  auto listener = std::make_unique<Listener>(this, fd, false, addr);
+  loop_.Add(fd, EPOLLIN, listener.get());
+  tcp_listeners_.push_back(std::move(listener));
+  return true;
 }
 
 bool Server::ListenUnix() {
