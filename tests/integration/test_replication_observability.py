@@ -68,6 +68,8 @@ def test_every_full_sync_reason_is_counted_and_logged(start):
     third = start()
     make_replica(third, other)
     wait_in_sync(other, third)
+    run_commands(other, [("SET", "y", "2")])  # a history with content (offset > 1)
+    wait_in_sync(other, third)
     make_replica(third, master)
     wait_in_sync(master, third)
     assert reasons(master)["replid_mismatch"] == 1
