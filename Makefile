@@ -5,7 +5,7 @@ JOBS ?= 2
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build build-asan run test unit integration compat test-asan bench bench-rdb clean
+.PHONY: all setup build build-asan run test unit integration compat test-asan bench bench-rdb bench-repl clean
 
 all: build
 
@@ -45,6 +45,9 @@ bench: build
 
 bench-rdb: build
 	bench/rdb.sh $(BUILD_DIR)/ember-server
+
+bench-repl: build
+	bench/repl.sh $(BUILD_DIR)/ember-server
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

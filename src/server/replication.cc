@@ -24,6 +24,8 @@ namespace {
 
 constexpr size_t kBulkChunk = 1 << 20;
 constexpr size_t kPipeChunk = 64 * 1024;
+// Pipe reading pauses while a diskless replica has this much snapshot not yet sent.
+constexpr size_t kPipeHighWater = 4 << 20;
 
 void AppendCommand(std::string* out, std::span<const std::string_view> argv) {
   out->append("*").append(std::to_string(argv.size())).append("\r\n");
@@ -399,10 +401,40 @@ void Replication::StartSnapshotForReplicas() {
   EMBER_LOG_NOTICE("Starting BGSAVE for SYNC with target: {}", diskless ? "replicas sockets" : "disk");
 }
 
+bool Replication::PauseSnapshotPipeIfBacklogged() {
+  // A slow replica must not make us hold the whole snapshot in memory: stop reading the pipe
+  // (the child then waits) until that replica's output has drained.
+  for (auto& [id, r] : replicas_) {
+    if (r.state != ReplicaState::kSendBulk || !r.diskless ||
+        r.conn->output_bytes() < kPipeHighWater) {
+      continue;
+    }
+    // Out of the epoll set (not just without EPOLLIN: a closed write end reports HUP anyway).
+    if (!pipe_paused_) server_.loop().Remove(pipe_reader_->fd());
+    pipe_paused_ = true;
+    r.conn->set_output_refill([this, cid = id]() {
+      if (auto it = replicas_.find(cid); it != replicas_.end()) {
+        it->second.conn->set_output_refill(nullptr);
+      }
+      ResumeSnapshotPipe();
+      return false;
+    });
+    return true;
+  }
+  return false;
+}
+
+void Replication::ResumeSnapshotPipe() {
+  if (!pipe_reader_ || !pipe_paused_) return;
+  pipe_paused_ = false;
+  server_.loop().Add(pipe_reader_->fd(), EPOLLIN, pipe_reader_.get());
+}
+
 void Replication::ReadSnapshotPipe() {
   if (!pipe_reader_) return;
   char buf[kPipeChunk];
   for (;;) {
+    if (PauseSnapshotPipeIfBacklogged()) return;
     ssize_t n = read(pipe_reader_->fd(), buf, sizeof(buf));
     if (n > 0) {
       std::string_view chunk(buf, static_cast<size_t>(n));
@@ -418,20 +450,36 @@ void Replication::ReadSnapshotPipe() {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     break;  // end of the snapshot (or a read error, which the child's exit status reports)
   }
-  server_.loop().Remove(pipe_reader_->fd());
+  if (!pipe_paused_) server_.loop().Remove(pipe_reader_->fd());
+  pipe_paused_ = false;
   pipe_reader_.reset();
-  // Completion is decided when the child exits (OnReplicationSnapshotDone): a child that died
-  // mid-way closes the pipe too.
+  // Completion needs both the end of the pipe and the child's exit status (a child that died
+  // mid-way closes the pipe too), in either order.
+  if (diskless_child_done_) FinishDisklessTransfer(diskless_child_ok_);
+}
+
+void Replication::FinishDisklessTransfer(bool ok) {
+  diskless_child_done_ = false;
+  ForEachReplicaSafely([&](Replica& r) {
+    if (!r.diskless || r.state != ReplicaState::kSendBulk) return;
+    if (!ok) return DropReplica(r, "Diskless BGSAVE failed");
+    r.conn->set_output_refill(nullptr);
+    r.conn->reply().Raw(eof_mark_);
+    PutOnline(r);
+  });
 }
 
 void Replication::OnReplicationSnapshotDone(bool ok) {
-  if (pipe_reader_) ReadSnapshotPipe();  // drain what the child wrote before exiting
+  if (pipe_reader_) {
+    // The child is gone; what it wrote is still in the pipe (read as replicas drain).
+    diskless_child_done_ = true;
+    diskless_child_ok_ = ok;
+    ReadSnapshotPipe();
+  } else {
+    FinishDisklessTransfer(ok);
+  }
   ForEachReplicaSafely([&](Replica& r) {
-    if (r.diskless && r.state == ReplicaState::kSendBulk) {
-      if (!ok) return DropReplica(r, "Diskless BGSAVE failed");
-      r.conn->reply().Raw(eof_mark_);
-      PutOnline(r);
-    } else if (r.state == ReplicaState::kWaitBgsaveEnd) {
+    if (r.state == ReplicaState::kWaitBgsaveEnd) {
       if (!ok) return DropReplica(r, "BGSAVE failed");
       SendSnapshotFile(r, server_.config().dbfilename);
     }
@@ -526,8 +574,10 @@ void Replication::OnClientClosed(Connection* conn) {
   }
   replicas_.erase(it);
   if (CountReplicas() == 0) no_replicas_since_ms_ = WallClockMs();
-  // A diskless snapshot nobody receives any more is stopped (as Redis).
+  // A diskless snapshot nobody receives any more is stopped (as Redis); otherwise the pipe
+  // resumes if it waited for the replica that left.
   if (pipe_reader_) {
+    ResumeSnapshotPipe();
     bool receiving = false;
     for (const auto& [rid, rep] : replicas_) {
       receiving |= rep.diskless && rep.state == ReplicaState::kSendBulk;

@@ -218,6 +218,9 @@ class Replication {
   void ForEachReplicaSafely(F&& fn);
   void DisconnectReplicas();
   void ReadSnapshotPipe();
+  bool PauseSnapshotPipeIfBacklogged();
+  void ResumeSnapshotPipe();
+  void FinishDisklessTransfer(bool ok);
   size_t CountReplicas() const;
   void SendAck();
   void ReplicaCron();
@@ -268,6 +271,9 @@ class Replication {
   class PipeReader;
   std::unique_ptr<PipeReader> pipe_reader_;
   std::string eof_mark_;
+  bool pipe_paused_ = false;  // out of the epoll set until a backlogged replica drains
+  bool diskless_child_done_ = false;  // the child exited before the pipe was read to its end
+  bool diskless_child_ok_ = false;
 
   // Replica side.
   std::string master_host_;
