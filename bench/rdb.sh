@@ -27,6 +27,8 @@
 # Usage: [SAVE_DELAY=n] [WRITES=200000] [TIMEOUT=300] bench/rdb.sh [path/to/ember-server] [keys] [rounds]
 #   defaults: build/ember-server, 1000000 keys, 3 rounds (~18 s per round at 1,000,000 keys on a 2-core VM).
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 EMBER=${1:-build/ember-server}
 KEYS=${2:-1000000}
@@ -58,35 +60,10 @@ stop_server() {
 trap 'stop_server; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
-# Waits (bounded) until pid has exited or is a zombie.
-wait_exit() {
-  local deadline=$((SECONDS + TIMEOUT)) st
-  while [ $SECONDS -lt $deadline ]; do
-    st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
-    [ "$st" = Z ] && return 0
-    sleep 0.01
-  done
-  return 1
-}
 
-# A port nothing listens on (starting from $1, never 6379).
-free_port() {
-  local p=$1
-  while [ "$p" = 6379 ] || (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
 EMBER_PORT=$(free_port "${EMBER_PORT:-17011}")
 REDIS_PORT=$(free_port "${REDIS_PORT:-$((EMBER_PORT + 1))}")
 
-# 0 when the server on port $1 answers PING with +PONG (a -LOADING reply or no listener fails).
-pong() {
-  (
-    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf 'PING\r\n' >&3
-    IFS= read -r -t 2 reply <&3 || exit 1
-    [ "${reply%$'\r'}" = "+PONG" ]
-  ) 2>/dev/null
-}
 
 cli() { timeout "$TIMEOUT" "$CLI" -p "$PORT" "$@"; }
 now_ns() { date +%s%N; }
@@ -155,14 +132,14 @@ measure() {  # server-name binary port populate-args...
     sleep 0.002
   done
   [ -n "$child" ] || [ -n "$SAVE_DELAY" ] || { echo "$name: no BGSAVE child found" >&2; exit 1; }
-  [ -n "$SAVE_DELAY" ] || kill -STOP "$child"
+  [ -n "$SAVE_DELAY" ] || kill -STOP "$child" 2>/dev/null || true  # may be done already (tiny data)
   rps=$(timeout "$TIMEOUT" taskset -c 1 "$BENCH" -p "$PORT" -t set -r "$KEYS" -n "$WRITES" -P 16 -q \
         2>/dev/null | tr '\r' '\n' \
         | awk -F'[: ]+' '/requests per second/ {for (i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}')
   if [ -n "$SAVE_DELAY" ] && [ "$(info_field persistence rdb_bgsave_in_progress)" != 1 ]; then
     echo "warning: $name's BGSAVE ended before the write load did; raise SAVE_DELAY" >&2
   fi
-  [ -n "$SAVE_DELAY" ] || kill -CONT "$child"
+  [ -n "$SAVE_DELAY" ] || kill -CONT "$child" 2>/dev/null || true
   local deadline=$((SECONDS + TIMEOUT))
   while [ "$(info_field persistence rdb_bgsave_in_progress)" != 0 ]; do
     [ $SECONDS -lt $deadline ] || { echo "$name: BGSAVE still running after ${TIMEOUT}s" >&2; exit 1; }
@@ -174,7 +151,6 @@ measure() {  # server-name binary port populate-args...
   stop_server
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 VARIANTS="default 100B"
 T0=$SECONDS

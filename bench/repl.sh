@@ -37,6 +37,8 @@
 # Usage: [TIMEOUT=300] [PYTHON=/usr/bin/python3] bench/repl.sh [path/to/ember-server] [keys] [rounds]
 #   defaults: build/ember-server, 1000000 keys, 3 rounds (~16 s per round at 1,000,000 keys on an idle 2-core VM).
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 EMBER=${1:-build/ember-server}
 KEYS=${2:-1000000}
@@ -58,16 +60,6 @@ taskset -pc 1 $$ >/dev/null  # this script and everything it starts, unless told
 declare -A PID_OF  # port -> server pid
 ORDER=()           # ports of running servers, in start order
 
-# Waits (bounded) until pid has exited or is a zombie.
-wait_exit() {
-  local deadline=$((SECONDS + TIMEOUT)) st
-  while [ $SECONDS -lt $deadline ]; do
-    st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
-    [ "$st" = Z ] && return 0
-    sleep 0.01
-  done
-  return 1
-}
 
 # Stops the server on port $1 and its fork children, if any.
 stop_server() {
@@ -91,12 +83,6 @@ stop_all() {
 trap 'stop_all; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
-# A port nothing listens on (starting from $1, never 6379).
-free_port() {
-  local p=$1
-  while [ "$p" = 6379 ] || (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
 # Four ports per server kind: a master and up to three replicas.
 declare -A PORTS
 port=${BASE_PORT:-17021}
@@ -249,15 +235,6 @@ if __name__ == "__main__":
 EOF
 poll() { TIMEOUT=$TIMEOUT "$PYTHON" "$WORK/poll.py" "$@"; }
 
-# 0 when the server on port $1 answers PING with +PONG.
-pong() {
-  (
-    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf 'PING\r\n' >&3
-    IFS= read -r -t 2 reply <&3 || exit 1
-    [ "${reply%$'\r'}" = "+PONG" ]
-  ) 2>/dev/null
-}
 
 cli() { timeout "$TIMEOUT" "$CLI" -p "$@"; }
 
@@ -358,7 +335,6 @@ load_tests() {  # name binary
   stop_all
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
 T0=$SECONDS

@@ -10,6 +10,8 @@
 #
 # Usage: [TESTS="set get"] bench/run.sh [path/to/ember-server] [rounds] [requests]
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 EMBER=${1:-build/ember-server}
 ROUNDS=${2:-3}
@@ -48,7 +50,6 @@ measure() {  # port pid test pipeline size
   echo "$rps $(echo "($after - $before) / $CLK_TCK" | bc -l)"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 printf "%-6s %-3s %-5s %12s %12s %8s %10s\n" test P size ember_rps redis_rps thr_ratio cpu_ratio
 for test in ${TESTS:-set get incr mset}; do

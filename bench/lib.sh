@@ -1,0 +1,32 @@
+# Shell helpers shared by the benchmark scripts (sourced; needs $TIMEOUT for wait_exit).
+
+# Waits (bounded by $TIMEOUT seconds) until pid $1 has exited or is a zombie.
+wait_exit() {
+  local deadline=$((SECONDS + TIMEOUT)) st
+  while [ $SECONDS -lt $deadline ]; do
+    st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
+    [ "$st" = Z ] && return 0
+    sleep 0.01
+  done
+  return 1
+}
+
+# A port nothing listens on (starting from $1, never 6379).
+free_port() {
+  local p=$1
+  while [ "$p" = 6379 ] || (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# Whether the server on port $1 answers PING with +PONG (not -LOADING), within 2 s.
+pong() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'PING\r\n' >&3
+    IFS= read -r -t 2 reply <&3 || exit 1
+    [ "${reply%$'\r'}" = "+PONG" ]
+  ) 2>/dev/null
+}
+
+# The median of the numbers on stdin.
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
