@@ -69,7 +69,6 @@ class Replication {
   int64_t GoodReplicas() const;
   // Asks every replica for an acknowledgement (REPLCONF GETACK *), once per loop iteration.
   void RequestAcks() { getack_pending_ = true; }
-  size_t replica_count() const { return CountReplicas(); }
   struct ReplicaView {
     std::string ip;
     int64_t port = 0;
@@ -106,7 +105,6 @@ class Replication {
   // A command from our master was applied: advance the offset and forward its bytes.
   void OnMasterCommand(std::string_view raw);
   void OnMasterLinkClosed(Connection* conn);
-  Connection* master_conn() const { return master_conn_; }
   // Bytes read on the master link (slave_read_repl_offset counts them before they are applied).
   void OnMasterBytesRead(size_t n);
   int64_t read_repl_offset() const { return std::max(read_repl_offset_, master_repl_offset_); }
@@ -152,7 +150,6 @@ class Replication {
   bool sync_in_progress() const;
   int64_t master_last_io_seconds_ago() const;
   int64_t link_down_since_seconds() const;
-  bool has_backlog() const { return backlog_ != nullptr; }
   const ReplBacklog* backlog() const { return backlog_.get(); }
   // Why full syncs happened (INFO stats sync_full_reason_*, Ember's own; docs/replication.md).
   enum class FullSyncReason {
@@ -265,7 +262,6 @@ class Replication {
   bool getack_pending_ = false;
   bool link_ack_requested_ = false;
   int64_t last_ping_ms_ = 0;
-  int64_t diskless_wait_since_ms_ = 0;
 
   // Diskless full sync in progress: the child writes the snapshot into this pipe.
   class PipeReader;
@@ -285,8 +281,6 @@ class Replication {
   int64_t cached_offset_ = -1;
   int cached_stream_db_ = 0;
   int64_t link_down_since_ms_ = 0;
-  int64_t last_master_io_ms_ = 0;
-  bool sync_in_progress_ = false;
   // An empty full sync was refused (replica-refuse-empty-sync): no retry until an operator
   // acts (REPLICAOF again, or the directive turned off).
   bool refused_empty_sync_ = false;

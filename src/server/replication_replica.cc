@@ -97,7 +97,6 @@ void Replication::DropLink() {
     std::shared_ptr<MasterLink> dying(std::move(link_));
     server_.loop().Defer([dying] {});
   }
-  sync_in_progress_ = false;
 }
 
 void Replication::OnLinkFailed() { DropLink(); }

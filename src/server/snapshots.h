@@ -35,10 +35,8 @@ class Snapshots {
   bool child_active() const { return child_pid_ > 0; }
   // Stops a running BGSAVE child and removes its temp file (SHUTDOWN, FLUSHALL).
   void KillChild();
-  void ScheduleBackgroundSave() { bgsave_scheduled_ = true; }
 
-  // From the server cron: reaps a finished child, then starts a save when a save point is due
-  // or one was scheduled.
+  // From the server cron: reaps a finished child, then starts a save when a save point is due.
   void Cron();
 
   // Loads `dbfilename` at start-up. A missing file is an empty data set; any other failure is
@@ -91,7 +89,6 @@ class Snapshots {
   int child_info_fd_ = -1;  // read end of the pipe the child reports its copy-on-write size on
   int64_t bgsave_start_ = -1;
   uint64_t dirty_before_bgsave_ = 0;
-  bool bgsave_scheduled_ = false;
   int64_t last_bgsave_try_ = 0;
   int64_t last_save_time_ = 0;
   bool last_bgsave_ok_ = true;
