@@ -143,6 +143,11 @@ struct CommandSpec {
   // Key argument indexes for argv (empty when the command takes no keys).
   std::vector<int> KeyIndexes(int argc) const;
   const CommandSpec* FindSubcommand(std::string_view name) const;
+  // Whether `argc` arguments (the name included) satisfy the arity (negative: at least -arity).
+  bool AcceptsArgc(size_t argc) const {
+    const int n = static_cast<int>(argc);
+    return arity > 0 ? n == arity : n >= -arity;
+  }
   // "get", "config|get".
   const std::string& full_name() const { return name; }
 };
@@ -175,6 +180,15 @@ class CommandTable {
   bool Rename(std::string_view name, std::string_view new_name);
 
   const CommandSpec* Find(std::string_view name) const;  // case-insensitive
+  // The spec an argv runs: the command, or its subcommand (args[1]) for container commands.
+  // Null when either is unknown.
+  const CommandSpec* Resolve(std::span<const std::string_view> args) const {
+    const CommandSpec* spec = Find(args[0]);
+    if (spec && !spec->subcommands.empty() && args.size() >= 2) {
+      spec = spec->FindSubcommand(args[1]);
+    }
+    return spec;
+  }
   size_t size() const { return commands_.size(); }
   template <typename F>
   void ForEach(F&& fn) const {

@@ -146,13 +146,9 @@ void CmdAclDryRun(CommandContext& ctx) {
     return ctx.reply().Error(fmt::format("ERR User '{}' not found", user));
   }
   auto args = ctx.args().subspan(3);
-  const CommandSpec* spec = CommandTable::Global().Find(args[0]);
-  if (spec && !spec->subcommands.empty() && args.size() >= 2) {
-    spec = spec->FindSubcommand(args[1]);
-  }
+  const CommandSpec* spec = CommandTable::Global().Resolve(args);
   if (!spec) return ctx.reply().Error(fmt::format("ERR Command '{}' not found", args[0]));
-  int argc = static_cast<int>(args.size());
-  if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+  if (!spec->AcceptsArgc(args.size())) {
     return ctx.reply().Error(
         fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
   }

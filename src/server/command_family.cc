@@ -264,16 +264,12 @@ void CmdCommandList(CommandContext& ctx) {
 
 void GetKeys(CommandContext& ctx, bool with_flags) {
   auto args = ctx.args().subspan(2);
-  const CommandSpec* spec = CommandTable::Global().Find(args[0]);
-  if (spec && !spec->subcommands.empty() && args.size() >= 2) {
-    spec = spec->FindSubcommand(args[1]);
-  }
+  const CommandSpec* spec = CommandTable::Global().Resolve(args);
   if (!spec) return ctx.reply().Error("ERR Invalid command specified");
   const CommandMeta* meta = FindCommandMeta(spec->name);
   bool has_keys = meta ? meta->num_key_specs > 0 : spec->first_key > 0;
   if (!has_keys) return ctx.reply().Error("ERR The command has no key arguments");
-  int argc = static_cast<int>(args.size());
-  if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
+  if (!spec->AcceptsArgc(args.size())) {
     return ctx.reply().Error("ERR Invalid number of arguments specified for command");
   }
   std::vector<KeyRef> keys = ExtractKeys(*spec, args);

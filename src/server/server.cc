@@ -543,8 +543,7 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     return reject(fmt::format("ERR unknown command '{}', with args beginning with: {}",
                               args[0].substr(0, 128), list));
   }
-  int argc = static_cast<int>(args.size());
-  if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) {
+  if (!spec->AcceptsArgc(args.size())) {
     return reject(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
   }
   if (spec->is(cmd_flags::kProtected)) {
@@ -589,10 +588,7 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
 
 void Server::DispatchFromMaster(Connection& conn, std::span<const std::string_view> args) {
   // The master's stream is applied as is: no auth, ACL or read-only checks, and no replies.
-  const CommandSpec* spec = CommandTable::Global().Find(args[0]);
-  if (spec && !spec->subcommands.empty() && args.size() >= 2) {
-    spec = spec->FindSubcommand(args[1]);
-  }
+  const CommandSpec* spec = CommandTable::Global().Resolve(args);
   if (!spec) {
     // MULTI/EXEC around a write's effects: the stream is applied in order anyway.
     if (!EqualsIgnoreCase(args[0], "multi") && !EqualsIgnoreCase(args[0], "exec")) {
@@ -600,8 +596,7 @@ void Server::DispatchFromMaster(Connection& conn, std::span<const std::string_vi
     }
     return;
   }
-  int argc = static_cast<int>(args.size());
-  if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) return;
+  if (!spec->AcceptsArgc(args.size())) return;
   CallCommand(conn, *spec, args);
 }
 
