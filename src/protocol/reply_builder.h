@@ -46,6 +46,13 @@ class ReplyBuilder {
   void SimpleStringArray(std::initializer_list<std::string_view> items) {
     SimpleStringArray(std::span(items.begin(), items.size()));
   }
+  // A command as an array of bulk strings (the replication stream, commands sent to a master).
+  template <typename Range>
+  void Command(const Range& argv) {
+    ArrayLen(std::size(argv));
+    for (const auto& a : argv) Bulk(a);
+  }
+
   // Bytes already in RESP form (shared replies, MONITOR lines).
   void Raw(std::string_view bytes) {
     if (!muted_) out_->append(bytes);

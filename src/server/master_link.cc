@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "persistence/rdb_reader.h"
+#include "protocol/reply_builder.h"
 #include "server/replication.h"
 #include "server/server.h"
 
@@ -113,8 +114,8 @@ void MasterLink::OnConnected() {
 }
 
 void MasterLink::Send(const std::vector<std::string>& argv) {
-  std::string out = "*" + std::to_string(argv.size()) + "\r\n";
-  for (const std::string& a : argv) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  std::string out;
+  ReplyBuilder(&out).Command(argv);
   // Handshake commands are a few dozen bytes: a non-blocking socket takes them at once.
   size_t off = 0;
   while (off < out.size()) {

@@ -3,18 +3,19 @@
 #include "server/replication.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/strings.h"
-#include <fmt/format.h>
 #include "server/connection.h"
 #include "server/master_link.h"
 #include "server/server.h"
@@ -27,27 +28,22 @@ constexpr size_t kPipeChunk = 64 * 1024;
 // Pipe reading pauses while a diskless replica has this much snapshot not yet sent.
 constexpr size_t kPipeHighWater = 4 << 20;
 
-void AppendCommand(std::string* out, std::span<const std::string_view> argv) {
-  out->append("*").append(std::to_string(argv.size())).append("\r\n");
-  for (std::string_view a : argv) {
-    out->append("$").append(std::to_string(a.size())).append("\r\n");
-    out->append(a).append("\r\n");
-  }
-}
-
-void AppendCommand(std::string* out, const std::vector<std::string>& argv) {
-  std::vector<std::string_view> views(argv.begin(), argv.end());
-  AppendCommand(out, std::span<const std::string_view>(views));
-}
-
-std::string ReplicaName(const Connection& conn, int64_t port) {
-  std::string ip = conn.peer_addr();
-  size_t colon = ip.rfind(':');
-  if (colon != std::string::npos) ip.resize(colon);
-  return ip + ":" + std::to_string(port);
-}
 
 }  // namespace
+
+std::string Replication::ReplicaIp(const Replica& r) {
+  if (!r.announce_ip.empty()) return r.announce_ip;
+  // The peer address without its port ("[::1]:5000" -> "::1").
+  std::string ip = r.conn->peer_addr();
+  size_t colon = ip.rfind(':');
+  if (colon != std::string::npos) ip.resize(colon);
+  if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+  return ip;
+}
+
+std::string Replication::ReplicaName(const Replica& r) {
+  return ReplicaIp(r) + ":" + std::to_string(r.listening_port);
+}
 
 // Forwards a diskless snapshot from the child's pipe to the replicas.
 class Replication::PipeReader : public IoHandler {
@@ -115,19 +111,20 @@ void Replication::FeedEffects(int db_index, const std::vector<std::vector<std::s
   // With nobody to send to and no backlog, the stream does not exist (nor advance), as Redis.
   if (!backlog_ && replicas_.empty()) return;
   std::string out;
+  ReplyBuilder resp(&out);
   if (db_index != stream_db_) {
-    std::string db = std::to_string(db_index);
-    AppendCommand(&out, std::vector<std::string_view>{"SELECT", db});
+    const std::string db = std::to_string(db_index);
+    resp.Command(std::array<std::string_view, 2>{"SELECT", db});
     stream_db_ = db_index;
   }
   if (effects.empty()) {
-    AppendCommand(&out, original);
+    resp.Command(original);
   } else if (effects.size() == 1) {
-    AppendCommand(&out, effects[0]);
+    resp.Command(effects[0]);
   } else {
-    AppendCommand(&out, std::vector<std::string_view>{"MULTI"});
-    for (const auto& e : effects) AppendCommand(&out, e);
-    AppendCommand(&out, std::vector<std::string_view>{"EXEC"});
+    resp.Command(std::array<std::string_view, 1>{"MULTI"});
+    for (const auto& e : effects) resp.Command(e);
+    resp.Command(std::array<std::string_view, 1>{"EXEC"});
   }
   AppendToStream(out);
 }
@@ -240,7 +237,7 @@ const char* Replication::FullSyncReasonName(FullSyncReason r) {
 
 bool Replication::TryPartialResync(Replica& r, std::string_view replid, int64_t offset,
                                    FullSyncReason* why) {
-  const std::string name = ReplicaName(*r.conn, r.listening_port);
+  const std::string name = ReplicaName(r);
   const bool same_history =
       replid == replid_ || (replid == replid2_ && offset <= second_replid_offset_);
   if (!same_history) {
@@ -290,7 +287,7 @@ bool Replication::TryPartialResync(Replica& r, std::string_view replid, int64_t 
   EMBER_LOG_NOTICE(
       "Partial resynchronization request from {} accepted. Sending {} bytes of backlog starting "
       "from offset {}.",
-      ReplicaName(*r.conn, r.listening_port), tail.size(), offset);
+      ReplicaName(r), tail.size(), offset);
   return true;
 }
 
@@ -329,7 +326,7 @@ void Replication::Psync(Connection& conn, std::string_view replid, std::string_v
   }
   ++sync_full_;
   ++sync_full_reasons_[static_cast<size_t>(why)];
-  EMBER_LOG_NOTICE("Replica {} asks for synchronization", ReplicaName(conn, r.listening_port));
+  EMBER_LOG_NOTICE("Replica {} asks for synchronization", ReplicaName(r));
   r.state = ReplicaState::kWaitBgsaveStart;
   r.wait_since_ms = WallClockMs();
   if (!backlog_ && CountReplicas() == 1) {
@@ -541,7 +538,7 @@ void Replication::PutOnline(Replica& r) {
   server_.MarkPendingWrite(r.conn);
   if (r.wait_since_ms > 0) last_full_sync_ms_ = WallClockMs() - r.wait_since_ms;
   EMBER_LOG_NOTICE("Synchronization with replica {} succeeded",
-                   ReplicaName(*r.conn, r.listening_port));
+                   ReplicaName(r));
 }
 
 template <typename F>
@@ -556,7 +553,7 @@ void Replication::ForEachReplicaSafely(F&& fn) {
 }
 
 void Replication::DropReplica(Replica& r, const char* why) {
-  EMBER_LOG_WARNING("Closing replica {}: {}", ReplicaName(*r.conn, r.listening_port), why);
+  EMBER_LOG_WARNING("Closing replica {}: {}", ReplicaName(r), why);
   r.conn->Close();  // OnClientClosed removes the entry
 }
 
@@ -570,7 +567,7 @@ void Replication::OnClientClosed(Connection* conn) {
   Replica& r = it->second;
   if (r.rdb_fd >= 0) close(r.rdb_fd);
   if (r.state != ReplicaState::kHandshake) {
-    EMBER_LOG_NOTICE("Connection with replica {} lost.", ReplicaName(*conn, r.listening_port));
+    EMBER_LOG_NOTICE("Connection with replica {} lost.", ReplicaName(r));
   }
   replicas_.erase(it);
   if (CountReplicas() == 0) no_replicas_since_ms_ = WallClockMs();
@@ -783,12 +780,7 @@ std::vector<Replication::ReplicaView> Replication::Replicas() const {
   for (const auto& [id, r] : replicas_) {
     if (r.state == ReplicaState::kHandshake) continue;
     ReplicaView v;
-    v.ip = r.announce_ip;
-    if (v.ip.empty()) {
-      v.ip = r.conn->peer_addr();
-      size_t colon = v.ip.rfind(':');
-      if (colon != std::string::npos) v.ip.resize(colon);
-    }
+    v.ip = ReplicaIp(r);
     v.port = r.listening_port;
     v.state = r.state == ReplicaState::kOnline     ? "online"
               : r.state == ReplicaState::kSendBulk ? "send_bulk"

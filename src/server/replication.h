@@ -201,6 +201,9 @@ class Replication {
     int rdb_fd = -1;
   };
 
+  // The address a replica is known by: its announced IP, else its peer IP; with the port.
+  static std::string ReplicaIp(const Replica& r);
+  static std::string ReplicaName(const Replica& r);
   void AppendToStream(std::string_view bytes);
   void CreateBacklog();
   Replica* FindReplica(Connection* conn);

@@ -26,13 +26,7 @@ const char* Replication::failover_state_name() const {
 Replication::Replica* Replication::FindReplicaByAddress(const std::string& host, int64_t port) {
   for (auto& [id, r] : replicas_) {
     if (r.state == ReplicaState::kHandshake || r.listening_port != port) continue;
-    std::string ip = r.announce_ip;
-    if (ip.empty()) {
-      ip = r.conn->peer_addr();
-      size_t colon = ip.rfind(':');
-      if (colon != std::string::npos) ip.resize(colon);
-    }
-    if (ip == host) return &r;
+    if (ReplicaIp(r) == host) return &r;
   }
   return nullptr;
 }
@@ -115,12 +109,7 @@ void Replication::UpdateFailover() {
     for (auto& [id, r] : replicas_) {
       if (r.state == ReplicaState::kOnline && r.ack_offset == master_repl_offset_) {
         target = &r;
-        failover_host_ = r.announce_ip;
-        if (failover_host_.empty()) {
-          failover_host_ = r.conn->peer_addr();
-          size_t colon = failover_host_.rfind(':');
-          if (colon != std::string::npos) failover_host_.resize(colon);
-        }
+        failover_host_ = ReplicaIp(r);
         failover_port_ = r.listening_port;
         break;
       }

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include <array>
 #include <cstdio>
 
 #include "common/clock.h"
@@ -312,8 +313,7 @@ int64_t Replication::last_applied_seconds_ago() const {
 void Replication::SendAck() {
   if (!master_conn_) return;
   const std::string off = std::to_string(master_repl_offset_);
-  master_conn_->reply().Raw("*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$" + std::to_string(off.size()) +
-                            "\r\n" + off + "\r\n");
+  master_conn_->reply().Command(std::array<std::string_view, 3>{"REPLCONF", "ACK", off});
   server_.MarkPendingWrite(master_conn_);
 }
 
