@@ -449,7 +449,9 @@ void Replication::ReadSnapshotPipe() {
   }
   if (!pipe_paused_) server_.loop().Remove(pipe_reader_->fd());
   pipe_paused_ = false;
-  pipe_reader_.reset();
+  // Freed after this batch of events, which may still name it (as connections are).
+  std::shared_ptr<PipeReader> done(std::move(pipe_reader_));
+  server_.loop().Defer([done] {});
   // Completion needs both the end of the pipe and the child's exit status (a child that died
   // mid-way closes the pipe too), in either order.
   if (diskless_child_done_) FinishDisklessTransfer(diskless_child_ok_);
