@@ -1,5 +1,8 @@
 #include "commands/command.h"
 
+#include <cmath>
+#include <limits>
+
 #include "common/errors.h"
 #include "common/strings.h"
 
@@ -218,6 +221,27 @@ void CommandContext::ReplyStatus(OpStatus status) {
     case OpStatus::kBitOffsetOutOfRange: reply_.Error(errors::kBitOffset); break;
     case OpStatus::kStringTooLong: reply_.Error(errors::kStringTooLong); break;
   }
+}
+
+bool ParseBlockingTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
+  long double seconds;
+  if (!ParseLongDouble(arg, &seconds) || std::isnan(seconds)) {
+    ctx.reply().Error("ERR timeout is not a float or out of range");
+    return false;
+  }
+  // Redis casts seconds * 1000 to long long: a value past its range wraps negative there.
+  const long double ms = seconds * 1000.0L;
+  if (ms < 0 || ms >= 9223372036854775807.0L) {
+    ctx.reply().Error("ERR timeout is negative");
+    return false;
+  }
+  const auto timeout = static_cast<int64_t>(ms);
+  if (timeout > 0 && timeout > std::numeric_limits<int64_t>::max() - ctx.now_ms()) {
+    ctx.reply().Error("ERR timeout is out of range");
+    return false;
+  }
+  *deadline_ms = timeout > 0 ? ctx.now_ms() + timeout : 0;
+  return true;
 }
 
 void CommandContext::ReplyWrongArity() {

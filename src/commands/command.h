@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -244,6 +245,15 @@ class ServerServices {
   virtual void AfterFlushAll() {}
 };
 
+// What a blocking command (BLPOP, BZPOPMIN, ...) asks for when it finds nothing to serve: the
+// dispatcher parks the client, and re-runs the same command when one of `keys` is (re)created
+// with type `wanted` (in the order clients blocked), or replies a null array at the deadline.
+struct BlockRequest {
+  std::vector<std::string> keys;
+  int64_t deadline_ms = 0;  // wall clock; 0 blocks forever
+  ValueType wanted = ValueType::kList;
+};
+
 class CommandContext {
  public:
   CommandContext(std::span<const std::string_view> args, const CommandSpec* spec,
@@ -291,6 +301,18 @@ class CommandContext {
   const std::vector<std::vector<std::string>>& effects() const { return effects_; }
   bool propagation_prevented() const { return prevent_propagation_; }
 
+  // Blocking commands. A handler that finds nothing to serve calls BlockOnKeys when may_block()
+  // (not inside MULTI or a script, where blocking commands reply as if they timed out) and
+  // returns without replying. When re-run because a key became ready, it either serves (replies
+  // and propagates its effect, e.g. LPOP for BLPOP) or calls BlockOnKeys again to keep waiting
+  // in its place.
+  bool may_block() const { return may_block_; }
+  void set_may_block(bool v) { may_block_ = v; }
+  void BlockOnKeys(std::vector<std::string> keys, int64_t deadline_ms, ValueType wanted) {
+    block_ = BlockRequest{std::move(keys), deadline_ms, wanted};
+  }
+  const std::optional<BlockRequest>& block_request() const { return block_; }
+
   // Replies for a status from a keyspace operation (WRONGTYPE, not an integer, ...).
   void ReplyStatus(OpStatus status);
   void ReplyWrongArity();
@@ -306,8 +328,14 @@ class CommandContext {
   int64_t now_ms_;
   uint64_t dirty_ = 0;
   bool prevent_propagation_ = false;
+  bool may_block_ = true;
+  std::optional<BlockRequest> block_;
   std::vector<std::vector<std::string>> effects_;
 };
+
+// Parses a blocking command's timeout (seconds, decimals allowed) into an absolute deadline in
+// wall-clock ms (0: forever), replying Redis's error and returning false when it is invalid.
+bool ParseBlockingTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
 
 // Every family registers its commands here (see command_families.h).
 void RegisterAllCommands(CommandTable& table);

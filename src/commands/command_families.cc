@@ -7,6 +7,10 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterStringFamily(table);
   RegisterBitmapFamily(table);
   RegisterGenericFamily(table);
+  RegisterListFamily(table);
+  RegisterHashFamily(table);
+  RegisterSetFamily(table);
+  RegisterZSetFamily(table);
 }
 
 }  // namespace ember

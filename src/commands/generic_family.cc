@@ -82,15 +82,6 @@ std::optional<int> ParseDbIndex(CommandContext& ctx, std::string_view arg) {
   return id;
 }
 
-// A deep copy of a value for COPY. Strings keep their encoding, as Redis's dupStringObject.
-// Returns nullopt for types this build cannot duplicate yet.
-std::optional<Value> DuplicateValue(const Value& v) {
-  if (v.type() != ValueType::kString) return std::nullopt;
-  if (v.is_int()) return Value::FromInt(v.int_value());
-  char scratch[21];
-  return Value::FromBytes(v.GetString(scratch), v.encoding());
-}
-
 // Redis's OBJECT REFCOUNT: integers 0..9999 are shared objects whose refcount is INT_MAX.
 constexpr int64_t kSharedIntegers = 10000;
 constexpr int64_t kSharedRefcount = INT_MAX;
@@ -345,13 +336,10 @@ void CmdCopy(CommandContext& ctx) {
     remove_existing = true;
   }
 
-  std::optional<Value> copy = DuplicateValue(e->value);
-  if (!copy) {
-    ctx.reply().Error(errors::kCopyUnsupportedType);
-    return;
-  }
+  // Strings keep their encoding, as Redis's dupStringObject; aggregates copy their encoding too.
+  Value copy = e->value.Clone();
   if (remove_existing) dst.Delete(new_key);
-  KeyEntry* n = dst.Insert(new_key, std::move(*copy));
+  KeyEntry* n = dst.Insert(new_key, std::move(copy));
   if (expire != -1) dst.SetExpire(n, expire);
   ctx.MarkDirty();
   ctx.reply().Integer(1);

@@ -49,7 +49,6 @@ inline constexpr std::string_view kExpireNxAndXxGtLt =
     "ERR NX and XX, GT or LT options at the same time are not compatible";
 inline constexpr std::string_view kExpireGtAndLt =
     "ERR GT and LT options at the same time are not compatible";
-inline constexpr std::string_view kCopyUnsupportedType = "ERR COPY is not supported for this type yet";
 inline constexpr std::string_view kLfuNotSelected =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
     "when switching between policies at runtime LRU and LFU data will take some time to adjust.";

@@ -20,7 +20,19 @@ const char* TypeName(ValueType t) {
   return "none";
 }
 
+const char* ObjectEncodingName(ObjectEncoding e) {
+  switch (e) {
+    case ObjectEncoding::kListpack: return "listpack";
+    case ObjectEncoding::kQuicklist: return "quicklist";
+    case ObjectEncoding::kIntset: return "intset";
+    case ObjectEncoding::kHashtable: return "hashtable";
+    case ObjectEncoding::kSkiplist: return "skiplist";
+  }
+  return "unknown";
+}
+
 const char* Value::EncodingName() const {
+  if (is_object()) return ObjectEncodingName(object()->encoding());
   switch (encoding()) {
     case Encoding::kInt: return "int";
     case Encoding::kEmbStr: return "embstr";
@@ -40,6 +52,26 @@ Value::HeapString* Value::NewHeap(size_t cap) {
 
 void Value::Release() {
   if (storage() == Storage::kHeap) MemFree(heap());
+  if (storage() == Storage::kObject) delete object();
+}
+
+Value Value::FromObject(ValueType t, std::unique_ptr<Object> obj) {
+  Value val;
+  Object* o = obj.release();
+  std::memcpy(val.raw_, &o, sizeof(o));
+  val.SetTag(t, Encoding::kRaw, Storage::kObject);
+  return val;
+}
+
+Value Value::Clone() const {
+  switch (storage()) {
+    case Storage::kInt: return FromInt(int_value());
+    case Storage::kObject: return FromObject(type(), object()->Clone());
+    default: {
+      char scratch[21];
+      return FromBytes(GetString(scratch), encoding());
+    }
+  }
 }
 
 Value Value::FromInt(int64_t v) {
@@ -81,6 +113,7 @@ std::string_view Value::GetString(char* scratch) const {
       HeapString* h = heap();
       return {h->data, h->len};
     }
+    case Storage::kObject: break;  // not a string
   }
   return {};
 }
@@ -98,6 +131,7 @@ size_t Value::StringLength() const {
       return FormatInt64(int_value(), scratch);
     }
     case Storage::kHeap: return heap()->len;
+    case Storage::kObject: break;  // not a string
   }
   return 0;
 }
@@ -134,6 +168,7 @@ void Value::Resize(size_t len) {
 }
 
 size_t Value::HeapBytes() const {
+  if (storage() == Storage::kObject) return object()->MallocSize();
   return storage() == Storage::kHeap ? MemUsableSize(heap()) : 0;
 }
 

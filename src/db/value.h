@@ -1,6 +1,7 @@
 // Value: the compact 16-byte object stored for every key, like Redis's robj encodings without the
 // separate allocation. Short strings (up to 14 bytes) and integers live inline; longer strings
-// are one heap block with a length header; other types point to their own structure.
+// are one heap block with a length header; lists, hashes, sets and sorted sets point to their
+// Object (db/object.h), which the Value owns.
 //
 // The logical encoding (what OBJECT ENCODING reports) follows Redis's rules so tools and tests
 // that look at it see what they expect: "int", "embstr" (strings up to 44 bytes created whole),
@@ -11,6 +12,8 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+
+#include "db/object.h"
 
 namespace ember {
 
@@ -49,11 +52,27 @@ class Value {
   // A string value kept as bytes even if it looks like a number ("raw" unless short).
   static Value FromBytes(std::string_view s, Encoding enc);
   static Value FromInt(int64_t v);
+  // An aggregate value of type `t` owning `obj`.
+  static Value FromObject(ValueType t, std::unique_ptr<Object> obj);
+  // A deep copy (COPY).
+  Value Clone() const;
 
   ValueType type() const { return static_cast<ValueType>(raw_[kTagByte] & 7); }
   Encoding encoding() const { return static_cast<Encoding>((raw_[kTagByte] >> 3) & 3); }
   const char* EncodingName() const;
   bool is_int() const { return storage() == Storage::kInt; }
+  bool is_object() const { return storage() == Storage::kObject; }
+  // The aggregate behind the value. REQUIRES: is_object().
+  Object* object() const {
+    Object* o;
+    std::memcpy(&o, raw_, sizeof(o));
+    return o;
+  }
+  // The aggregate as its concrete class. REQUIRES: is_object() and T is the type's class.
+  template <typename T>
+  T* As() const {
+    return static_cast<T*>(object());
+  }
   int64_t int_value() const {
     int64_t v;
     std::memcpy(&v, raw_, 8);
@@ -75,7 +94,7 @@ class Value {
   size_t HeapBytes() const;
 
  private:
-  enum class Storage : uint8_t { kInline = 0, kInt = 1, kHeap = 2 };
+  enum class Storage : uint8_t { kInline = 0, kInt = 1, kHeap = 2, kObject = 3 };
   static constexpr size_t kLenByte = 14;
   static constexpr size_t kTagByte = 15;
 

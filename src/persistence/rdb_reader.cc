@@ -3,11 +3,14 @@
 #include <lzf.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include "common/crc64.h"
 #include "common/endian.h"
 #include "persistence/rdb_format.h"
+#include "persistence/rdb_types.h"
 
 namespace ember {
 namespace {
@@ -197,6 +200,31 @@ bool RdbReader::ReadSeconds(int32_t* s) {
   return true;
 }
 
+bool RdbReader::ReadBinaryDouble(double* v) {
+  unsigned char b[8];
+  if (!ReadRaw(b, 8)) return false;
+  uint64_t bits = LoadLE64(b);
+  std::memcpy(v, &bits, 8);
+  return true;
+}
+
+bool RdbReader::ReadStringDouble(double* v) {
+  uint8_t len;
+  if (!ReadByte(&len)) return false;
+  switch (len) {
+    case 253: *v = std::numeric_limits<double>::quiet_NaN(); return true;
+    case 254: *v = std::numeric_limits<double>::infinity(); return true;
+    case 255: *v = -std::numeric_limits<double>::infinity(); return true;
+  }
+  char buf[256];
+  if (!ReadRaw(buf, len)) return false;
+  buf[len] = '\0';
+  char* end = nullptr;
+  *v = std::strtod(buf, &end);
+  if (len == 0 || end != buf + len) return Fail("Invalid double value in RDB");
+  return true;
+}
+
 std::string ModuleTypeName(uint64_t module_id) {
   static constexpr char kCharset[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -224,6 +252,25 @@ bool RdbReader::ReadObject(uint8_t type, Value* out) {
       *out = Value::FromString(s);
       return true;
     }
+    case rdb::kTypeList:
+    case rdb::kTypeListZiplist:
+    case rdb::kTypeListQuicklist:
+    case rdb::kTypeListQuicklist2:
+      return LoadList(*this, type, out);
+    case rdb::kTypeSet:
+    case rdb::kTypeSetIntset:
+    case rdb::kTypeSetListpack:
+      return LoadSet(*this, type, out);
+    case rdb::kTypeZSet:
+    case rdb::kTypeZSet2:
+    case rdb::kTypeZSetZiplist:
+    case rdb::kTypeZSetListpack:
+      return LoadZSet(*this, type, out);
+    case rdb::kTypeHash:
+    case rdb::kTypeHashZipmap:
+    case rdb::kTypeHashZiplist:
+    case rdb::kTypeHashListpack:
+      return LoadHash(*this, type, out);
     case rdb::kTypeModulePreGA:
     case rdb::kTypeModule2:
       return RejectModuleValue();

@@ -31,6 +31,11 @@ class RdbReader {
   bool ReadBytes(uint64_t len, std::string* out);
   bool ReadMillis(int64_t* ms);
   bool ReadSeconds(int32_t* s);
+  // A double as 8 little-endian IEEE 754 bytes (RDB_TYPE_ZSET_2).
+  bool ReadBinaryDouble(double* v);
+  // A double in the old text form (RDB_TYPE_ZSET): a length byte and that many ASCII
+  // characters, or 253/254/255 for NaN/+inf/-inf.
+  bool ReadStringDouble(double* v);
   // The value of an object of RDB type `type`.
   bool ReadObject(uint8_t type, Value* out);
   // Skips a module id and reports why its data cannot be loaded.

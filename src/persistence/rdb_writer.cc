@@ -8,6 +8,7 @@
 #include "common/endian.h"
 #include "common/strings.h"
 #include "persistence/rdb_format.h"
+#include "persistence/rdb_types.h"
 
 namespace ember {
 namespace {
@@ -163,14 +164,28 @@ bool RdbWriter::SaveFunction(std::string_view library_code) {
   return SaveString(library_code);
 }
 
+bool RdbWriter::SaveBinaryDouble(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, 8);
+  unsigned char b[8];
+  StoreLE64(b, bits);
+  return SaveRaw(b, 8);
+}
+
+// The types Redis 7.0 writes for each encoding.
 uint8_t RdbWriter::TypeOf(const Value& value) {
+  const bool compact =
+      value.is_object() && (value.object()->encoding() == ObjectEncoding::kListpack ||
+                            value.object()->encoding() == ObjectEncoding::kIntset);
   switch (value.type()) {
-    case ValueType::kString:
-      return rdb::kTypeString;
-    default:
-      // Every type brings its encodings here when it lands (docs/rdb.md).
-      return 0xff;
+    case ValueType::kString: return rdb::kTypeString;
+    case ValueType::kList: return rdb::kTypeListQuicklist2;
+    case ValueType::kSet: return compact ? rdb::kTypeSetIntset : rdb::kTypeSet;
+    case ValueType::kZSet: return compact ? rdb::kTypeZSetListpack : rdb::kTypeZSet2;
+    case ValueType::kHash: return compact ? rdb::kTypeHashListpack : rdb::kTypeHash;
+    case ValueType::kStream: break;
   }
+  return 0xff;
 }
 
 bool RdbWriter::SavePayload(const Value& value) {
@@ -180,10 +195,14 @@ bool RdbWriter::SavePayload(const Value& value) {
       char scratch[24];
       return SaveString(value.GetString(scratch));
     }
-    default:
-      ok_ = false;
-      return false;
+    case ValueType::kList: return SaveListPayload(*this, value);
+    case ValueType::kSet: return SaveSetPayload(*this, value);
+    case ValueType::kZSet: return SaveZSetPayload(*this, value);
+    case ValueType::kHash: return SaveHashPayload(*this, value);
+    case ValueType::kStream: break;
   }
+  ok_ = false;
+  return false;
 }
 
 bool RdbWriter::SaveObject(const Value& value) {

@@ -49,6 +49,8 @@ class RdbWriter {
   bool SaveLen(uint64_t len);
   bool SaveString(std::string_view s);
   bool SaveInt64AsString(int64_t v);
+  // A double as 8 little-endian IEEE 754 bytes (RDB_TYPE_ZSET_2 scores).
+  bool SaveBinaryDouble(double v);
   bool SaveRaw(const void* data, size_t len);
   bool SaveByte(uint8_t b) { return SaveRaw(&b, 1); }
 

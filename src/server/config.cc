@@ -334,7 +334,8 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("auto-aof-rewrite-percentage", nullptr, 0, 0, kIntMax, 100));
   t.push_back(MakeNum("cluster-replica-validity-factor", "cluster-slave-validity-factor", 0, 0,
                       kIntMax, 10));
-  t.push_back(MakeNum("list-max-listpack-size", "list-max-ziplist-size", 0, kIntMin, kIntMax, -2));
+  t.push_back(MakeNum("list-max-listpack-size", "list-max-ziplist-size", 0, kIntMin, kIntMax, -2,
+                      0, &SC::list_max_listpack_size));
   t.push_back(MakeNum("tcp-keepalive", nullptr, 0, 0, kIntMax, 300, 0, &SC::tcp_keepalive));
   t.push_back(MakeNum("cluster-migration-barrier", nullptr, 0, 0, kIntMax, 1));
   t.push_back(MakeNum("active-defrag-cycle-min", nullptr, 0, 1, 99, 1));
@@ -360,7 +361,7 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("repl-timeout", nullptr, 0, 1, kIntMax, 60, 0, &SC::repl_timeout));
   t.push_back(MakeNum("repl-ping-replica-period", "repl-ping-slave-period", 0, 1, kIntMax, 10, 0,
                       &SC::repl_ping_replica_period));
-  t.push_back(MakeNum("list-compress-depth", nullptr, 0, 0, kIntMax, 0));
+  t.push_back(MakeNum("list-compress-depth", nullptr, 0, 0, kIntMax, 0, 0, &SC::list_compress_depth));
   t.push_back(MakeNum("rdb-key-save-delay", nullptr, kHidden, kIntMin, kIntMax, 0, 0,
                       &SC::rdb_key_save_delay));
   t.push_back(MakeNum("key-load-delay", nullptr, kHidden, kIntMin, kIntMax, 0, 0,
@@ -403,18 +404,19 @@ std::vector<Def> BuildTable() {
                       nullptr, true));
   // size_t configs.
   t.push_back(MakeNum("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, 0, kLongMax, 512,
-                      0, nullptr, true));
-  t.push_back(MakeNum("set-max-intset-entries", nullptr, 0, 0, kLongMax, 512, 0, nullptr, true));
+                      0, &SC::hash_max_listpack_entries, true));
+  t.push_back(MakeNum("set-max-intset-entries", nullptr, 0, 0, kLongMax, 512, 0,
+                      &SC::set_max_intset_entries, true));
   t.push_back(MakeNum("zset-max-listpack-entries", "zset-max-ziplist-entries", 0, 0, kLongMax, 128,
-                      0, nullptr, true));
+                      0, &SC::zset_max_listpack_entries, true));
   t.push_back(MakeNum("active-defrag-ignore-bytes", nullptr, 0, 1, kLLongMax, 100LL << 20, kMemory,
                       nullptr, true));
   t.push_back(MakeNum("hash-max-listpack-value", "hash-max-ziplist-value", 0, 0, kLongMax, 64,
-                      kMemory, nullptr, true));
+                      kMemory, &SC::hash_max_listpack_value, true));
   t.push_back(
       MakeNum("stream-node-max-bytes", nullptr, 0, 0, kLongMax, 4096, kMemory, nullptr, true));
   t.push_back(MakeNum("zset-max-listpack-value", "zset-max-ziplist-value", 0, 0, kLongMax, 64,
-                      kMemory, nullptr, true));
+                      kMemory, &SC::zset_max_listpack_value, true));
   t.push_back(
       MakeNum("hll-sparse-max-bytes", nullptr, 0, 0, kLongMax, 3000, kMemory, nullptr, true));
   t.push_back(

@@ -14,6 +14,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/sha1.h"
+#include "db/digest.h"
 #include "common/strings.h"
 #include "persistence/rdb_writer.h"
 #include "server/server.h"
@@ -22,25 +23,6 @@
 namespace ember {
 
 namespace {
-
-
-using Digest = Sha1::Digest;
-
-void XorDigest(Digest& digest, const void* data, size_t len) {
-  Digest h = Sha1::Hash(data, len);
-  for (size_t i = 0; i < 20; ++i) digest[i] ^= h[i];
-}
-
-void MixDigest(Digest& digest, const void* data, size_t len) {
-  XorDigest(digest, data, len);
-  digest = Sha1::Hash(digest.data(), digest.size());
-}
-
-void MixUint32(Digest& digest, uint32_t v) {
-  unsigned char be[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),
-                         static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)};
-  MixDigest(digest, be, 4);
-}
 
 // Redis's type numbers (OBJ_STRING 0 ... OBJ_STREAM 6; 5 is OBJ_MODULE).
 uint32_t RedisTypeNumber(ValueType t) {
@@ -51,12 +33,12 @@ uint32_t RedisTypeNumber(ValueType t) {
 void ObjectDigest(Digest& digest, const KeyEntry* e) {
   const Value& v = e->value;
   MixUint32(digest, RedisTypeNumber(v.type()));
-  if (v.type() == ValueType::kString) {
+  if (v.is_object()) {
+    v.object()->AddToDigest(digest);
+  } else {
     char scratch[21];
-    std::string_view s = v.GetString(scratch);
-    MixDigest(digest, s.data(), s.size());
+    MixDigest(digest, v.GetString(scratch));
   }
-  // Other types join the digest as their families arrive (Redis mixes their elements).
   if (e->has_expire) XorDigest(digest, "!!expire!!", 10);
 }
 

@@ -21,6 +21,7 @@
 #include "common/memory.h"
 #include "common/strings.h"
 #include "common/version.h"
+#include "db/encoding_limits.h"
 #include "server/listener.h"
 
 namespace ember {
@@ -92,12 +93,24 @@ int Server::Configure(int argc, char** argv) {
     Propagate(db_index, effects, {});
   });
 
+  ApplyEncodingLimits();
   ApplyRenamedCommands();
   // The ACL's permission bitmap is laid out over the final command table.
   acl_.Init();
   acl_.SetDefaultPassword(config_.requirepass);
   RegisterConfigHooks();
   return -1;
+}
+
+void Server::ApplyEncodingLimits() {
+  EncodingLimits& l = Limits();
+  l.list_max_listpack_size = config_.list_max_listpack_size;
+  l.list_compress_depth = config_.list_compress_depth;
+  l.hash_max_listpack_entries = config_.hash_max_listpack_entries;
+  l.hash_max_listpack_value = config_.hash_max_listpack_value;
+  l.set_max_intset_entries = config_.set_max_intset_entries;
+  l.zset_max_listpack_entries = config_.zset_max_listpack_entries;
+  l.zset_max_listpack_value = config_.zset_max_listpack_value;
 }
 
 void Server::ApplyLogLevel() {
@@ -145,6 +158,15 @@ void Server::RegisterConfigHooks() {
   config_table_.OnApply("bind", [this](std::string* err) { return RebindTcp(err, "bind"); });
   for (const char* name : {"metrics-port", "bind"}) {
     config_table_.OnApply(name, [this](std::string* err) { return metrics_.Apply(err); });
+  }
+  for (const char* name : {"list-max-listpack-size", "list-compress-depth",
+                           "hash-max-listpack-entries", "hash-max-listpack-value",
+                           "set-max-intset-entries", "zset-max-listpack-entries",
+                           "zset-max-listpack-value"}) {
+    config_table_.OnApply(name, [this](std::string*) {
+      ApplyEncodingLimits();
+      return true;
+    });
   }
   config_table_.OnApply("logfile", [this](std::string*) {
     GetLogSettings().file = config_.logfile;

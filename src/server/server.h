@@ -175,6 +175,8 @@ class Server : public ServerServices {
   void CloseTimedOutClients();
   void ApplyRenamedCommands();
   void ApplyLogLevel();
+  // Copies the *-max-listpack-* / set-max-intset-entries settings into EncodingLimits().
+  void ApplyEncodingLimits();
   void RegisterConfigHooks();
   void LogStartup();
   void Daemonize();
