@@ -54,9 +54,18 @@ void Database::DeleteExpired(KeyEntry* e) {
   if (expiry_listener_ && *expiry_listener_) (*expiry_listener_)(index_, key);
 }
 
+void Database::NotifyKeyAdded(const KeyEntry* e) {
+  const ValueType t = e->value.type();
+  if (key_added_listener_ && *key_added_listener_ &&
+      (t == ValueType::kList || t == ValueType::kZSet)) {
+    (*key_added_listener_)(index_, e->key());
+  }
+}
+
 KeyEntry* Database::Insert(std::string_view key, Value value) {
   KeyEntry* e = NewEntry(key, std::move(value));
   keys_.Insert(e);
+  NotifyKeyAdded(e);
   return e;
 }
 
@@ -66,6 +75,7 @@ KeyEntry* Database::Set(std::string_view key, Value value, bool keep_ttl) {
   e->value = std::move(value);
   e->lru = LruClock();
   if (!keep_ttl && e->has_expire) RemoveExpire(e);
+  NotifyKeyAdded(e);
   return e;
 }
 
@@ -92,6 +102,7 @@ KeyEntry* Database::Rekey(KeyEntry* e, std::string_view new_key) {
 void Database::Attach(KeyEntry* e) {
   e->has_expire = 0;
   keys_.Insert(e);
+  NotifyKeyAdded(e);
 }
 
 int64_t Database::GetExpire(const KeyEntry* e) {

@@ -56,6 +56,10 @@ class Database {
   // Called when a key is removed because it expired (the master propagates a DEL).
   using ExpiryListener = std::function<void(int db_index, std::string_view key)>;
 
+  // Called when a list or sorted set key is added (created, renamed, moved, restored): clients
+  // blocked on it (BLPOP, BZPOPMIN, ...) may now be served.
+  using KeyAddedListener = std::function<void(int db_index, std::string_view key)>;
+
   explicit Database(int index) : index_(index) {}
   ~Database();
   Database(const Database&) = delete;
@@ -119,17 +123,20 @@ class Database {
   void ShrinkIfNeeded();
 
   void set_expiry_listener(ExpiryListener* l) { expiry_listener_ = l; }
+  void set_key_added_listener(KeyAddedListener* l) { key_added_listener_ = l; }
 
   // Memory held by the tables themselves.
   size_t OverheadBytes() const { return keys_.bucket_bytes() + expires_.bucket_bytes(); }
 
  private:
   void DeleteExpired(KeyEntry* e);
+  void NotifyKeyAdded(const KeyEntry* e);
 
   int index_;
   HashTable<KeyEntry, KeyEntryTraits> keys_;
   HashTable<ExpireEntry, ExpireEntryTraits> expires_;
   ExpiryListener* expiry_listener_ = nullptr;
+  KeyAddedListener* key_added_listener_ = nullptr;
 };
 
 }  // namespace ember

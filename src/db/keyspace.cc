@@ -5,7 +5,10 @@ namespace ember {
 Keyspace::Keyspace(int num_dbs) {
   dbs_.reserve(static_cast<size_t>(num_dbs));
   for (int i = 0; i < num_dbs; ++i) dbs_.emplace_back(i);
-  for (auto& db : dbs_) db.set_expiry_listener(&expiry_listener_);
+  for (auto& db : dbs_) {
+    db.set_expiry_listener(&expiry_listener_);
+    db.set_key_added_listener(&key_added_listener_);
+  }
 }
 
 void Keyspace::SwapContents(Keyspace& other) {
@@ -15,6 +18,7 @@ void Keyspace::SwapContents(Keyspace& other) {
 void Keyspace::Swap(int a, int b) {
   if (a == b) return;
   dbs_[static_cast<size_t>(a)].SwapContents(dbs_[static_cast<size_t>(b)]);
+  if (swap_listener_) swap_listener_(a, b);
 }
 
 void Keyspace::FlushAll() {
@@ -29,6 +33,10 @@ size_t Keyspace::TotalKeys() const {
 
 void Keyspace::set_expiry_listener(Database::ExpiryListener listener) {
   expiry_listener_ = std::move(listener);
+}
+
+void Keyspace::set_key_added_listener(Database::KeyAddedListener listener) {
+  key_added_listener_ = std::move(listener);
 }
 
 }  // namespace ember

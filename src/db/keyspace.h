@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -35,6 +36,12 @@ class Keyspace {
 
   // Every database reports expired keys here.
   void set_expiry_listener(Database::ExpiryListener listener);
+  // Every database reports added list and sorted set keys here (blocked clients).
+  void set_key_added_listener(Database::KeyAddedListener listener);
+  // Called after SWAPDB a b: keys clients block on may have appeared in either database.
+  void set_swap_listener(std::function<void(int a, int b)> listener) {
+    swap_listener_ = std::move(listener);
+  }
 
   KeyspaceStats& stats() { return stats_; }
   std::mt19937_64& rng() { return rng_; }
@@ -45,6 +52,8 @@ class Keyspace {
  private:
   std::vector<Database> dbs_;
   Database::ExpiryListener expiry_listener_;
+  Database::KeyAddedListener key_added_listener_;
+  std::function<void(int, int)> swap_listener_;
   KeyspaceStats stats_;
   std::mt19937_64 rng_{std::random_device{}()};
 };

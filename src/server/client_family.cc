@@ -49,6 +49,7 @@ std::string FlagsOf(const Connection& conn) {
   std::string f;
   if (conn.monitor) f.push_back('O');
   if (conn.is_master_link) f.push_back('M');
+  if (conn.blocked()) f.push_back('b');
   if (conn.is_replica_link) f.push_back('S');
   if (conn.close_after_reply) f.push_back('c');
   if (conn.closed()) f.push_back('A');
@@ -315,8 +316,8 @@ void CmdClientUnblock(CommandContext& ctx) {
   } else if (ctx.argc() > 4) {
     return ctx.ReplySyntaxError();
   }
-  // No blocking commands yet: no client is ever blocked.
-  ctx.reply().Integer(0);
+  const bool error = ctx.argc() == 4 && EqualsIgnoreCase(ctx.arg(3), "error");
+  ctx.reply().Integer(ServerOf(ctx).UnblockClient(static_cast<uint64_t>(id), error) ? 1 : 0);
 }
 
 void CmdClientGetRedir(CommandContext& ctx) { ctx.reply().Integer(-1); }

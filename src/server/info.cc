@@ -166,9 +166,9 @@ void ClientsSection(Server& server, InfoWriter& w) {
   w.Field("maxclients", server.config().maxclients);
   w.Field("client_recent_max_input_buffer", max_in);
   w.Field("client_recent_max_output_buffer", max_out);
-  w.Field("blocked_clients", 0);
+  w.Field("blocked_clients", server.blocked_clients());
   w.Field("tracking_clients", 0);
-  w.Field("clients_in_timeout_table", 0);
+  w.Field("clients_in_timeout_table", server.clients_in_timeout_table());
 }
 
 void MemorySection(Server& server, InfoWriter& w) {

@@ -93,6 +93,10 @@ int Server::Configure(int argc, char** argv) {
     Propagate(db_index, effects, {});
   });
 
+  keyspace_->set_key_added_listener(
+      [this](int db_index, std::string_view key) { blocked_.SignalKeyAdded(db_index, key); });
+  keyspace_->set_swap_listener([this](int a, int b) { blocked_.SignalDbsSwapped(a, b); });
+
   ApplyEncodingLimits();
   ApplyRenamedCommands();
   // The ACL's permission bitmap is laid out over the final command table.
@@ -407,6 +411,7 @@ Connection* Server::FindClient(uint64_t id) {
 
 void Server::ScheduleClose(Connection* conn) {
   replication_->OnClientClosed(conn);
+  blocked_.Remove(conn->id);
   loop_.Remove(conn->fd());
   clients_.erase(conn->id);
   if (conn->monitor && monitors_ > 0) --monitors_;
@@ -456,6 +461,7 @@ void Server::BeforeSleep() {
   }
   replication_->BeforeSleep();
   ReleaseThrottledClients();
+  HandleBlockedTimeouts();
   // Flush replies in one batch: one write per client per iteration.
   // Swap with a kept scratch vector so neither list allocates on the next iteration.
   flushing_.swap(pending_writes_);
@@ -620,6 +626,7 @@ void Server::DispatchFromMaster(Connection& conn, std::span<const std::string_vi
   }
   if (!spec->AcceptsArgc(args.size())) return;
   CallCommand(conn, *spec, args);
+  if (blocked_.has_ready()) HandleClientsBlockedOnKeys();
 }
 
 void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) {
@@ -643,6 +650,7 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
     return;
   }
   CallCommand(conn, *spec, args);
+  if (blocked_.has_ready()) HandleClientsBlockedOnKeys();
 }
 
 void Server::CallCommand(Connection& conn, const CommandSpec& spec,
@@ -655,9 +663,28 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   int db_before = conn.db_index;
 
   CommandContext ctx(args, &spec, reply, *keyspace_, conn, *this, cached_now_ms_);
+  // A master's stream never blocks (it carries the served effects, not blocking commands).
+  ctx.set_may_block(!conn.is_master_link);
   int64_t start = MonotonicUs();
   spec.handler(ctx);
   int64_t duration = MonotonicUs() - start;
+
+  if (const auto& block = ctx.block_request()) {
+    // Nothing to serve yet: park the client (or, re-run for a ready key, leave it in its place).
+    // Its stats are counted once, when it is served or times out.
+    if (!blocked_.Find(conn.id)) {
+      conn.Block();
+      blocked_.Add(conn.id, {conn.db_index, {args.begin(), args.end()}, block->keys,
+                             block->deadline_ms, block->wanted});
+      ScheduleBlockedTimeoutWake();
+    }
+    reply.set_muted(false);
+    return;
+  }
+  if (!blocked_.empty() && blocked_.Remove(conn.id)) {
+    conn.Unblock();
+    MarkPendingWrite(&conn);
+  }
 
   if (conn.reply_mode == Mode::kSkip) conn.reply_mode = Mode::kOn;
   if (conn.reply_mode == Mode::kSkipNext) conn.reply_mode = Mode::kSkip;
@@ -759,6 +786,77 @@ void Server::ReleaseThrottledClients() {
     conn->Unblock();
     return true;
   });
+}
+
+void Server::HandleClientsBlockedOnKeys() {
+  // Serving one client can make other keys ready (BLMOVE pushes to its destination).
+  while (blocked_.has_ready()) {
+    for (const auto& [db_index, key] : blocked_.TakeReady()) {
+      for (uint64_t id : blocked_.WaitingOn(db_index, key)) {
+        const BlockedClients::Entry* entry = blocked_.Find(id);
+        Connection* conn = FindClient(id);
+        if (!entry || !conn) continue;
+        cached_now_ms_ = WallClockMs();
+        KeyEntry* e = keyspace_->db(db_index).Find(key, cached_now_ms_, !is_replica());
+        if (!e || e->value.type() != entry->wanted) break;
+        // The stored argv outlives the run: the entry is removed when the client is served.
+        const std::vector<std::string> argv = entry->argv;
+        std::vector<std::string_view> args(argv.begin(), argv.end());
+        const CommandSpec* spec = CommandTable::Global().Resolve(args);
+        if (!spec) {
+          blocked_.Remove(id);
+          conn->Unblock();
+          continue;
+        }
+        CallCommand(*conn, *spec, args);
+      }
+    }
+  }
+}
+
+void Server::HandleBlockedTimeouts() {
+  if (blocked_.empty()) return;
+  for (uint64_t id : blocked_.TimedOut(WallClockMs())) UnblockClient(id, false);
+  ScheduleBlockedTimeoutWake();
+}
+
+void Server::ScheduleBlockedTimeoutWake() {
+  if (int64_t deadline = blocked_.NextDeadline(); deadline > 0) {
+    loop_.WakeAt(MonotonicMs() + std::max<int64_t>(deadline - WallClockMs(), 0));
+  }
+}
+
+bool Server::UnblockClient(uint64_t client_id, bool error) {
+  Connection* conn = FindClient(client_id);
+  if (!conn) return false;
+  if (const BlockedClients::Entry* entry = blocked_.Find(client_id)) {
+    // Counted as one call of the blocking command, as Redis counts it when it unblocks.
+    std::vector<std::string_view> args(entry->argv.begin(), entry->argv.end());
+    if (const CommandSpec* spec = CommandTable::Global().Resolve(args)) ++spec->calls;
+    blocked_.Remove(client_id);
+  } else {
+    auto it = std::find_if(waiting_.begin(), waiting_.end(),
+                           [&](const WaitingClient& w) { return w.client_id == client_id; });
+    if (it == waiting_.end()) return false;
+    if (!error) conn->reply().Integer(replication_->CountAcked(it->offset));
+    waiting_.erase(it);
+    if (error) conn->reply().Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    conn->Unblock();
+    return true;
+  }
+  if (error) {
+    conn->reply().Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    conn->reply().NullArray();
+  }
+  conn->Unblock();
+  return true;
+}
+
+size_t Server::clients_in_timeout_table() const {
+  size_t n = blocked_.with_timeout();
+  for (const WaitingClient& w : waiting_) n += w.deadline_ms > 0;
+  return n;
 }
 
 void Server::BlockForReplicas(Connection& conn, int64_t offset, int64_t replicas,

@@ -15,6 +15,7 @@
 #include "commands/command.h"
 #include "db/keyspace.h"
 #include "server/acl.h"
+#include "server/blocked_clients.h"
 #include "server/config.h"
 #include "server/connection.h"
 #include "server/event_loop.h"
@@ -120,6 +121,15 @@ class Server : public ServerServices {
   void BlockForReplicas(Connection& conn, int64_t offset, int64_t replicas, int64_t deadline_ms);
   // Replies to WAITing clients whose condition is met or whose time is up.
   void CheckWaitingClients();
+  // Blocking commands (BLPOP, BZPOPMIN, ...): re-runs the commands of clients waiting on keys
+  // that became ready, in the order they blocked.
+  void HandleClientsBlockedOnKeys();
+  // CLIENT UNBLOCK: ends a client's wait as a timeout, or with -UNBLOCKED when `error`. False if
+  // it was not blocked by a blocking command or WAIT.
+  bool UnblockClient(uint64_t client_id, bool error);
+  // INFO clients: blocked_clients and clients_in_timeout_table.
+  size_t blocked_clients() const { return blocked_.size() + waiting_.size(); }
+  size_t clients_in_timeout_table() const;
   // Writer throttling (replica-throttle-writers): holds a client after a write while a
   // replica's buffer is more than half full; released from BeforeSleep.
   void ThrottleWriter(Connection& conn);
@@ -231,6 +241,10 @@ class Server : public ServerServices {
     int64_t deadline_ms;  // 0: no timeout
   };
   std::vector<WaitingClient> waiting_;
+  BlockedClients blocked_;
+  void HandleBlockedTimeouts();
+  // Arms the event loop to wake for the earliest blocked client's deadline.
+  void ScheduleBlockedTimeoutWake();
   struct ThrottledClient {
     uint64_t client_id;
     int64_t until_ms;  // monotonic
