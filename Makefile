@@ -5,7 +5,7 @@ JOBS ?= 2
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build build-asan run test unit integration compat test-asan bench bench-rdb bench-repl clean
+.PHONY: all setup build build-asan run test unit integration compat test-asan bench bench-rdb bench-repl bench-types clean
 
 all: build
 
@@ -48,6 +48,9 @@ bench-rdb: build
 
 bench-repl: build
 	bench/repl.sh $(BUILD_DIR)/ember-server
+
+bench-types: build
+	bench/types.sh $(BUILD_DIR)/ember-server
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
