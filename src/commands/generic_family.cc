@@ -559,14 +559,15 @@ void CmdObjectRefcount(CommandContext& ctx) {
 void CmdObjectIdletime(CommandContext& ctx) {
   KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
   if (!e) return ctx.reply().Null();
+  if (Tracking().lfu) return ctx.reply().Error(errors::kLfuSelected);
   ctx.reply().Integer(IdleTimeMs(e) / 1000);
 }
 
 void CmdObjectFreq(CommandContext& ctx) {
   KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
   if (!e) return ctx.reply().Null();
-  // No LFU policy exists yet, so frequency is never tracked.
-  ctx.reply().Error(errors::kLfuNotSelected);
+  if (!Tracking().lfu) return ctx.reply().Error(errors::kLfuNotSelected);
+  ctx.reply().Integer(LfuCounter(e));
 }
 
 // ---------------------------------------------------------------------------------------------

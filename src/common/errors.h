@@ -52,6 +52,9 @@ inline constexpr std::string_view kExpireGtAndLt =
 inline constexpr std::string_view kLfuNotSelected =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
     "when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+inline constexpr std::string_view kLfuSelected =
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that "
+    "when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 inline constexpr std::string_view kProtectedMode =
     "DENIED Redis is running in protected mode because protected mode is enabled and no password "
     "is set for the default user. In this mode connections are only accepted from the loopback "

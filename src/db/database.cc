@@ -1,6 +1,8 @@
 #include "db/database.h"
 
+#include <algorithm>
 #include <new>
+#include <random>
 
 #include "common/clock.h"
 #include "common/memory.h"
@@ -16,12 +18,63 @@ int64_t IdleTimeMs(const KeyEntry* e) {
   return static_cast<int64_t>(secs) * 1000;
 }
 
+AccessTracking& Tracking() {
+  static AccessTracking tracking;
+  return tracking;
+}
+
+namespace {
+
+constexpr uint8_t kLfuInitialCounter = 5;  // Redis's LFU_INIT_VAL: new keys are not evicted first
+
+uint32_t LfuMinutes() { return static_cast<uint32_t>((WallClockMs() / 60000) & 0xFFFF); }
+
+uint8_t LfuLogIncrement(uint8_t counter) {
+  if (counter == 255) return counter;
+  thread_local std::mt19937 rng{std::random_device{}()};
+  const double r = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  const double base = std::max(0, counter - kLfuInitialCounter);
+  const double p = 1.0 / (base * static_cast<double>(Tracking().lfu_log_factor) + 1);
+  return r < p ? counter + 1 : counter;
+}
+
+}  // namespace
+
+uint32_t LfuAccessData(uint8_t counter) { return (LfuMinutes() << 8) | counter; }
+
+uint32_t InitialAccessData() {
+  return Tracking().lfu ? LfuAccessData(kLfuInitialCounter) : LruClock();
+}
+
+uint8_t LfuCounter(const KeyEntry* e) {
+  const uint32_t last = e->lru >> 8;
+  const uint32_t counter = e->lru & 255;
+  const uint32_t now = LfuMinutes();
+  const uint32_t elapsed = now >= last ? now - last : 65535 - last + now;
+  const int64_t decay = Tracking().lfu_decay_time;
+  const uint32_t periods = decay > 0 ? elapsed / static_cast<uint32_t>(decay) : 0;
+  return static_cast<uint8_t>(periods > counter ? 0 : counter - periods);
+}
+
+void SetAccessData(KeyEntry* e, int64_t idle_seconds, int freq) {
+  if (Tracking().lfu) {
+    if (freq >= 0) e->lru = LfuAccessData(static_cast<uint8_t>(std::min(freq, 255)));
+  } else if (idle_seconds >= 0) {
+    const auto idle = static_cast<uint32_t>(std::min<int64_t>(idle_seconds, (1 << 24) - 1));
+    e->lru = (LruClock() - idle) & ((1u << 24) - 1);
+  }
+}
+
+void TouchEntry(KeyEntry* e) {
+  e->lru = Tracking().lfu ? LfuAccessData(LfuLogIncrement(LfuCounter(e))) : LruClock();
+}
+
 static KeyEntry* NewEntry(std::string_view key, Value value) {
   void* mem = MemAlloc(sizeof(KeyEntry) + key.size());
   auto* e = static_cast<KeyEntry*>(mem);
   e->next = nullptr;
   new (&e->value) Value(std::move(value));
-  e->lru = LruClock();
+  e->lru = InitialAccessData();
   e->has_expire = 0;
   e->unused_flags = 0;
   e->key_len = static_cast<uint32_t>(key.size());
@@ -43,7 +96,7 @@ KeyEntry* Database::Find(std::string_view key, int64_t now_ms, bool delete_expir
     if (delete_expired) DeleteExpired(e);
     return nullptr;
   }
-  e->lru = LruClock();
+  TouchEntry(e);
   return e;
 }
 
@@ -73,7 +126,7 @@ KeyEntry* Database::Set(std::string_view key, Value value, bool keep_ttl) {
   KeyEntry* e = keys_.Find(key);
   if (!e) return Insert(key, std::move(value));
   e->value = std::move(value);
-  e->lru = LruClock();
+  TouchEntry(e);
   if (!keep_ttl && e->has_expire) RemoveExpire(e);
   NotifyKeyAdded(e);
   return e;

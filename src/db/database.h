@@ -48,8 +48,29 @@ struct ExpireEntryTraits {
 
 // The current LRU clock (seconds, 24 bits), as Redis's LRU_CLOCK.
 uint32_t LruClock();
-// Milliseconds since an entry was last accessed.
+// Milliseconds since an entry was last accessed (meaningful when LFU is off).
 int64_t IdleTimeMs(const KeyEntry* e);
+
+// What KeyEntry::lru holds, as Redis's robj lru field: the LRU clock, or with an LFU
+// maxmemory-policy 16 bits of minutes (when the counter was last decremented) and an 8-bit
+// logarithmic access counter. One setting per process, kept by the server's configuration.
+struct AccessTracking {
+  bool lfu = false;
+  int64_t lfu_log_factor = 10;
+  int64_t lfu_decay_time = 1;  // minutes per counter decrement
+};
+AccessTracking& Tracking();
+// The lru field of a new key.
+uint32_t InitialAccessData();
+// Records an access (lookups that are not "no touch").
+void TouchEntry(KeyEntry* e);
+// The LFU counter after decay, as Redis's LFUDecrAndReturn (OBJECT FREQ).
+uint8_t LfuCounter(const KeyEntry* e);
+// The lru field for a key restored with FREQ `counter`.
+uint32_t LfuAccessData(uint8_t counter);
+// Redis's objectSetLRUOrLFU for a loaded or restored key: the FREQ counter applies under an LFU
+// policy, the idle time otherwise; -1 means absent.
+void SetAccessData(KeyEntry* e, int64_t idle_seconds, int freq);
 
 class Database {
  public:
@@ -111,6 +132,11 @@ class Database {
     keys_.ForEach(std::forward<F>(fn));
   }
   KeyEntry* RandomEntry(std::mt19937_64& rng) { return keys_.Random(rng); }
+  // A random key with a TTL, or null (volatile-* eviction policies).
+  KeyEntry* RandomVolatileEntry(std::mt19937_64& rng) {
+    ExpireEntry* x = expires_.Random(rng);
+    return x ? x->entry : nullptr;
+  }
 
   // One pass of active expiry over sampled keys with a TTL: deletes up to `samples` expired
   // keys. Returns {sampled, expired}.

@@ -52,6 +52,7 @@ bool SaveSnapshot(RdbWriter& w, Keyspace& ks, const SnapshotSaveInfo& info) {
       int64_t when = e->has_expire ? db.GetExpire(e) : -1;
       if (when != -1) w.SaveExpireMs(when);
       if (info.save_idle) w.SaveIdle(static_cast<uint64_t>(IdleTimeMs(e) / 1000));
+      if (info.save_freq) w.SaveFreq(LfuCounter(e));
       w.SaveKeyValue(e->key(), e->value);
       DelayAfterKey(info.key_save_delay_us, &keys_saved);
     });
@@ -72,6 +73,7 @@ namespace {
 struct PendingKey {
   int64_t expire_ms = -1;
   int64_t idle_s = -1;
+  int freq = -1;
 };
 
 bool LoadKey(RdbReader& r, uint8_t type, Database& db, const PendingKey& pk,
@@ -92,11 +94,7 @@ bool LoadKey(RdbReader& r, uint8_t type, Database& db, const PendingKey& pk,
   }
   KeyEntry* e = db.Insert(key, std::move(value));
   if (pk.expire_ms != -1) db.SetExpire(e, pk.expire_ms);
-  if (pk.idle_s >= 0) {
-    const uint32_t clock = LruClock();
-    const uint64_t idle = std::min<uint64_t>(static_cast<uint64_t>(pk.idle_s), (1u << 24) - 1);
-    e->lru = (clock - static_cast<uint32_t>(idle)) & ((1u << 24) - 1);
-  }
+  SetAccessData(e, pk.idle_s, pk.freq);
   info->keys_loaded++;
   return true;
 }
@@ -134,8 +132,9 @@ bool LoadSnapshot(RdbReader& r, Keyspace& ks, const SnapshotLoadOptions& opts,
         continue;
       }
       case rdb::kOpFreq: {
-        uint8_t freq;  // LFU counter: kept only once an LFU policy exists
+        uint8_t freq;
         if (!r.ReadByte(&freq)) return false;
+        pk.freq = freq;
         continue;
       }
       case rdb::kOpSelectDb: {

@@ -23,6 +23,7 @@ struct SnapshotSaveInfo {
   int repl_stream_db = 0;
   bool aof_base = false;  // an AOF base file (aof-base aux field set to 1)
   bool save_idle = false;  // IDLE per key (an LRU maxmemory-policy)
+  bool save_freq = false;  // FREQ per key (an LFU maxmemory-policy)
   // Libraries of FUNCTION LOAD, kept as code.
   const std::vector<std::string>* functions = nullptr;
   // rdb-key-save-delay: microseconds to sleep after each key, or (negative) one microsecond every

@@ -253,7 +253,8 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeBool("replica-serve-stale-data", "slave-serve-stale-data", 0, true,
                        &SC::replica_serve_stale_data));
   t.push_back(MakeBool("replica-read-only", "slave-read-only", 0, true, &SC::replica_read_only));
-  t.push_back(MakeBool("replica-ignore-maxmemory", "slave-ignore-maxmemory", 0, true));
+  t.push_back(MakeBool("replica-ignore-maxmemory", "slave-ignore-maxmemory", 0, true,
+                       &SC::replica_ignore_maxmemory));
   t.push_back(MakeBool("jemalloc-bg-thread", nullptr, 0, true));
   t.push_back(MakeBool("activedefrag", nullptr, 0, false, nullptr, Validator::kActiveDefrag));
   t.push_back(MakeBool("syslog-enabled", nullptr, kImmutable, false));
@@ -342,14 +343,15 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("active-defrag-cycle-max", nullptr, 0, 1, 99, 25));
   t.push_back(MakeNum("active-defrag-threshold-lower", nullptr, 0, 0, 1000, 10));
   t.push_back(MakeNum("active-defrag-threshold-upper", nullptr, 0, 0, 1000, 100));
-  t.push_back(MakeNum("lfu-log-factor", nullptr, 0, 0, kIntMax, 10));
-  t.push_back(MakeNum("lfu-decay-time", nullptr, 0, 0, kIntMax, 1));
+  t.push_back(MakeNum("lfu-log-factor", nullptr, 0, 0, kIntMax, 10, 0, &SC::lfu_log_factor));
+  t.push_back(MakeNum("lfu-decay-time", nullptr, 0, 0, kIntMax, 1, 0, &SC::lfu_decay_time));
   t.push_back(
       MakeNum("replica-priority", "slave-priority", 0, 0, kIntMax, 100, 0, &SC::replica_priority));
   t.push_back(MakeNum("repl-diskless-sync-delay", nullptr, 0, 0, kIntMax, 5, 0,
                       &SC::repl_diskless_sync_delay));
-  t.push_back(MakeNum("maxmemory-samples", nullptr, 0, 1, kIntMax, 5));
-  t.push_back(MakeNum("maxmemory-eviction-tenacity", nullptr, 0, 0, 100, 10));
+  t.push_back(MakeNum("maxmemory-samples", nullptr, 0, 1, kIntMax, 5, 0, &SC::maxmemory_samples));
+  t.push_back(MakeNum("maxmemory-eviction-tenacity", nullptr, 0, 0, 100, 10, 0,
+                      &SC::maxmemory_eviction_tenacity));
   t.push_back(MakeNum("timeout", nullptr, 0, 0, kIntMax, 0, 0, &SC::timeout));
   t.push_back(MakeNum("replica-announce-port", "slave-announce-port", 0, 0, 65535, 0, 0,
                       &SC::replica_announce_port));

@@ -117,6 +117,11 @@ struct ServerConfig {
   // Memory
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
+  int64_t maxmemory_samples = 5;
+  int64_t maxmemory_eviction_tenacity = 10;
+  int64_t lfu_log_factor = 10;
+  int64_t lfu_decay_time = 1;
+  bool replica_ignore_maxmemory = true;
 
   // Introspection
   int64_t slowlog_log_slower_than = 10000;

@@ -225,7 +225,7 @@ void MemorySection(Server& server, InfoWriter& w) {
   w.Field("rss_overhead_bytes", diff(rss, resident));
   w.Fixed2("mem_fragmentation_ratio", ratio(rss, used));
   w.Field("mem_fragmentation_bytes", diff(rss, used));
-  w.Field("mem_not_counted_for_evict", 0);
+  w.Field("mem_not_counted_for_evict", server.MemoryNotCountedForEviction());
   w.Field("mem_replication_backlog", 0);
   w.Field("mem_total_replication_buffers", 0);
   w.Field("mem_clients_slaves", 0);
@@ -324,10 +324,10 @@ void StatsSection(Server& server, InfoWriter& w) {
   w.Fixed2("expired_stale_perc", static_cast<double>(ks.expired_stale_perc_x100) / 100.0);
   w.Field("expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
   w.Field("expire_cycle_cpu_milliseconds", ks.expire_cycle_cpu_milliseconds);
-  w.Field("evicted_keys", 0);
+  w.Field("evicted_keys", server.evictor().evicted_keys());
   w.Field("evicted_clients", 0);
-  w.Field("total_eviction_exceeded_time", 0);
-  w.Field("current_eviction_exceeded_time", 0);
+  w.Field("total_eviction_exceeded_time", server.evictor().total_exceeded_ms());
+  w.Field("current_eviction_exceeded_time", server.evictor().current_exceeded_ms());
   w.Field("keyspace_hits", ks.hits);
   w.Field("keyspace_misses", ks.misses);
   w.Field("pubsub_channels", 0);

@@ -98,10 +98,7 @@ void CmdRestore(CommandContext& ctx) {
       ctx.Propagate(std::move(argv));
     }
   }
-  if (idle >= 0 && ServerOf(ctx).config().maxmemory_policy.find("lfu") == std::string::npos) {
-    const uint64_t capped = std::min<uint64_t>(static_cast<uint64_t>(idle), (1u << 24) - 1);
-    e->lru = (LruClock() - static_cast<uint32_t>(capped)) & ((1u << 24) - 1);
-  }
+  SetAccessData(e, idle, static_cast<int>(freq));
   ctx.MarkDirty();
   ctx.reply().Ok();
 }

@@ -98,6 +98,7 @@ int Server::Configure(int argc, char** argv) {
   keyspace_->set_swap_listener([this](int a, int b) { blocked_.SignalDbsSwapped(a, b); });
 
   ApplyEncodingLimits();
+  ApplyAccessTracking();
   ApplyRenamedCommands();
   // The ACL's permission bitmap is laid out over the final command table.
   acl_.Init();
@@ -115,6 +116,21 @@ void Server::ApplyEncodingLimits() {
   l.set_max_intset_entries = config_.set_max_intset_entries;
   l.zset_max_listpack_entries = config_.zset_max_listpack_entries;
   l.zset_max_listpack_value = config_.zset_max_listpack_value;
+}
+
+void Server::ApplyAccessTracking() {
+  AccessTracking& t = Tracking();
+  t.lfu = config_.maxmemory_policy.find("lfu") != std::string::npos;
+  t.lfu_log_factor = config_.lfu_log_factor;
+  t.lfu_decay_time = config_.lfu_decay_time;
+}
+
+size_t Server::MemoryNotCountedForEviction() const {
+  size_t n = 0;
+  for (const auto& [id, conn] : clients_) {
+    if (conn->is_replica_link) n += conn->output_capacity();
+  }
+  return n;
 }
 
 void Server::ApplyLogLevel() {
@@ -169,6 +185,12 @@ void Server::RegisterConfigHooks() {
                            "zset-max-listpack-value"}) {
     config_table_.OnApply(name, [this](std::string*) {
       ApplyEncodingLimits();
+      return true;
+    });
+  }
+  for (const char* name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"}) {
+    config_table_.OnApply(name, [this](std::string*) {
+      ApplyAccessTracking();
       return true;
     });
   }
@@ -593,6 +615,10 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     std::string err;
     if (!acl_.Check(conn.user, *spec, args, &err)) return reject(err);
   }
+  // Memory is freed before the command runs; what cannot be freed refuses deny-oom commands.
+  if (config_.maxmemory > 0 && !evictor_.PerformEvictions() && spec->is(cmd_flags::kDenyOom)) {
+    return reject(errors::kOom);
+  }
   // Redis refuses PING too, so monitoring notices that writes are being refused.
   if (snapshots_.WritesDenied() && !is_replica() &&
       (spec->is(cmd_flags::kWrite) || spec->name == "ping")) {
@@ -939,6 +965,7 @@ void Server::CloseTimedOutClients() {
 void Server::Cron() {
   cached_now_ms_ = WallClockMs();
   if (!is_replica() && config_.active_expire_enabled) ActiveExpireCycle();
+  if (config_.maxmemory > 0) evictor_.PerformEvictions();
   // Incremental rehashing: about 1 ms of work per database per cron tick; none while a forked
   // child shares our pages (moving entries would copy them).
   for (int i = 0; i < keyspace_->num_dbs() && !snapshots_.child_active(); ++i) {

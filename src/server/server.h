@@ -19,6 +19,7 @@
 #include "server/config.h"
 #include "server/connection.h"
 #include "server/event_loop.h"
+#include "server/eviction.h"
 #include "server/listener.h"
 #include "server/metrics_endpoint.h"
 #include "server/replication.h"
@@ -121,6 +122,13 @@ class Server : public ServerServices {
   void BlockForReplicas(Connection& conn, int64_t offset, int64_t replicas, int64_t deadline_ms);
   // Replies to WAITing clients whose condition is met or whose time is up.
   void CheckWaitingClients();
+  // The one choke point for the replication stream: a write's effects (or its argv when none
+  // were recorded), in execution order.
+  void Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
+                 std::span<const std::string_view> original);
+  Evictor& evictor() { return evictor_; }
+  // Memory eviction does not count: replica output buffers (INFO mem_not_counted_for_evict).
+  size_t MemoryNotCountedForEviction() const;
   // Blocking commands (BLPOP, BZPOPMIN, ...): re-runs the commands of clients waiting on keys
   // that became ready, in the order they blocked.
   void HandleClientsBlockedOnKeys();
@@ -187,6 +195,8 @@ class Server : public ServerServices {
   void ApplyLogLevel();
   // Copies the *-max-listpack-* / set-max-intset-entries settings into EncodingLimits().
   void ApplyEncodingLimits();
+  // Copies maxmemory-policy (LRU or LFU) and the lfu-* settings into Tracking().
+  void ApplyAccessTracking();
   void RegisterConfigHooks();
   void LogStartup();
   void Daemonize();
@@ -197,8 +207,6 @@ class Server : public ServerServices {
                      std::span<const std::string_view> args);
   void CallCommand(Connection& conn, const CommandSpec& spec,
                    std::span<const std::string_view> args);
-  void Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
-                 std::span<const std::string_view> original);
 
   ServerConfig config_;
   ConfigTable config_table_{&config_};
@@ -242,6 +250,7 @@ class Server : public ServerServices {
   };
   std::vector<WaitingClient> waiting_;
   BlockedClients blocked_;
+  Evictor evictor_{*this};
   void HandleBlockedTimeouts();
   // Arms the event loop to wake for the earliest blocked client's deadline.
   void ScheduleBlockedTimeoutWake();

@@ -43,6 +43,7 @@ void CmdConfigResetStat(CommandContext& ctx) {
   auto& stats = server.stats();
   stats = ServerStats{};
   server.keyspace().stats() = KeyspaceStats{};
+  server.evictor().ResetStats();
   CommandTable::Global().ResetStats();
   server.slowlog().clear();
   ctx.reply().Ok();

@@ -56,6 +56,7 @@ SnapshotSaveInfo Snapshots::SaveInfo() const {
   SnapshotSaveInfo info;
   info.used_mem = static_cast<int64_t>(UsedMemory());
   info.save_idle = cfg.maxmemory_policy.find("lru") != std::string::npos;
+  info.save_freq = cfg.maxmemory_policy.find("lfu") != std::string::npos;
   info.functions = &functions_;
   info.key_save_delay_us = cfg.rdb_key_save_delay;
   server_.replication().FillSaveInfo(&info);
