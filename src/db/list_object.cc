@@ -1,6 +1,5 @@
 #include "db/list_object.h"
 
-#include "common/memory.h"
 #include "common/strings.h"
 #include "db/encoding_limits.h"
 
@@ -10,7 +9,7 @@ ListObject::ListObject()
     : ql_(static_cast<int>(Limits().list_max_listpack_size),
           static_cast<int>(Limits().list_compress_depth)) {}
 
-size_t ListObject::MallocSize() const { return MemUsableSize(this) + ql_.MallocSize(); }
+size_t ListObject::MallocSize() const { return sizeof(*this) + ql_.MallocSize(); }
 
 std::unique_ptr<Object> ListObject::Clone() const {
   return std::make_unique<ListObject>(ql_.Clone());

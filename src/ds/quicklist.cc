@@ -665,9 +665,8 @@ void Quicklist::Iterator::ReplaceCurrent(std::string_view value) {
   // element after the old one (Insert() keeps `node` and leaves the old element last in it),
   // then delete the old one.
   const bool plain = IsPlain(node);
-  const size_t node_count = Count(node);
   Insert(value, /*after=*/true);
-  if (plain || node_count == 1) {
+  if (plain || Count(node) == 1) {
     ql.DeleteNode(node);
   } else {
     // Linking the new nodes may have compressed `node` again.
