@@ -43,6 +43,8 @@ class CommandTest : public ::testing::Test {
       return "-ERR wrong number of arguments for '" + spec->name + "' command\r\n";
     }
     CommandContext ctx(args, spec, reply, keyspace_, client_, services_, now_ms_);
+    // No dispatcher parks clients here: blocking commands answer as they do inside MULTI.
+    ctx.set_may_block(false);
     spec->handler(ctx);
     last_effects_ = ctx.effects();
     last_dirty_ = ctx.dirty();
