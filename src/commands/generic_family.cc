@@ -22,6 +22,7 @@
 #include "common/strings.h"
 #include "db/database.h"
 #include "db/keyspace.h"
+#include "db/lazy_free.h"
 #include "db/value.h"
 
 namespace ember {
@@ -91,7 +92,7 @@ constexpr int64_t kSharedRefcount = INT_MAX;
 // ---------------------------------------------------------------------------------------------
 
 // DEL and UNLINK. UNLINK frees synchronously for now; it is still propagated as UNLINK.
-void CmdDel(CommandContext& ctx) {
+void DeleteKeys(CommandContext& ctx, bool lazy) {
   Database& db = ctx.db();
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
@@ -99,13 +100,17 @@ void CmdDel(CommandContext& ctx) {
     // As Redis: on a master an expired key is deleted (and reported) by the expiry check first,
     // so it is not counted; a replica only hides it, so the DEL below removes and counts it.
     ExpireIfNeeded(ctx, db, key);
-    if (db.Delete(key)) {
+    if (lazy ? db.DeleteLazily(key) : db.Delete(key)) {
       ++deleted;
       ctx.MarkDirty();
     }
   }
   ctx.reply().Integer(deleted);
 }
+
+void CmdDel(CommandContext& ctx) { DeleteKeys(ctx, LazyFree::Global().settings().user_del); }
+
+void CmdUnlink(CommandContext& ctx) { DeleteKeys(ctx, true); }
 
 void CmdExists(CommandContext& ctx) {
   int64_t count = 0;
@@ -607,14 +612,14 @@ void CmdDbSize(CommandContext& ctx) {
 }
 
 // FLUSHDB/FLUSHALL take an optional ASYNC or SYNC. Both free synchronously for now.
-bool ParseFlushMode(CommandContext& ctx) {
-  if (ctx.argc() == 1) return true;
-  if (ctx.argc() == 2 &&
-      (EqualsIgnoreCase(ctx.arg(1), "sync") || EqualsIgnoreCase(ctx.arg(1), "async"))) {
-    return true;
-  }
+// FLUSHDB/FLUSHALL [ASYNC|SYNC]: whether to free in the background (without an argument,
+// lazyfree-lazy-user-flush decides). nullopt after a syntax error reply.
+std::optional<bool> ParseFlushMode(CommandContext& ctx) {
+  if (ctx.argc() == 1) return LazyFree::Global().settings().user_flush;
+  if (ctx.argc() == 2 && EqualsIgnoreCase(ctx.arg(1), "sync")) return false;
+  if (ctx.argc() == 2 && EqualsIgnoreCase(ctx.arg(1), "async")) return true;
   ctx.ReplySyntaxError();
-  return false;
+  return std::nullopt;
 }
 
 std::vector<std::string> OriginalArgv(CommandContext& ctx) {
@@ -624,10 +629,15 @@ std::vector<std::string> OriginalArgv(CommandContext& ctx) {
 }
 
 void CmdFlushDb(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
+  const std::optional<bool> lazy = ParseFlushMode(ctx);
+  if (!lazy) return;
   Database& db = ctx.db();
   size_t removed = db.size();
-  db.Clear();
+  if (*lazy) {
+    db.ClearLazily();
+  } else {
+    db.Clear();
+  }
   if (removed) ctx.MarkDirty(removed);
   // Propagated even when the database was already empty (Redis's forceCommandPropagation).
   ctx.Propagate(OriginalArgv(ctx));
@@ -635,9 +645,10 @@ void CmdFlushDb(CommandContext& ctx) {
 }
 
 void CmdFlushAll(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
+  const std::optional<bool> lazy = ParseFlushMode(ctx);
+  if (!lazy) return;
   size_t removed = ctx.keyspace().TotalKeys();
-  ctx.keyspace().FlushAll();
+  ctx.keyspace().FlushAll(*lazy);
   if (removed) ctx.MarkDirty(removed);
   // With save points, this writes an empty snapshot (resetting the change count).
   ctx.services().AfterFlushAll();
@@ -660,7 +671,7 @@ void RegisterGenericFamily(CommandTable& table) {
   // Keys.
   table.Add(MakeCommand("del", -2, kWrite, {1, -1, 1}, CmdDel, "generic", kKs,
                         "Removes the given keys and returns how many existed.", "1.0.0"));
-  table.Add(MakeCommand("unlink", -2, kWrite | kFast, {1, -1, 1}, CmdDel, "generic", kKs,
+  table.Add(MakeCommand("unlink", -2, kWrite | kFast, {1, -1, 1}, CmdUnlink, "generic", kKs,
                         "Removes the given keys, reclaiming their memory in the background.",
                         "4.0.0"));
   table.Add(MakeCommand("exists", -2, kReadOnly | kFast, {1, -1, 1}, CmdExists, "generic", kKs,

@@ -1,11 +1,13 @@
 #include "db/database.h"
 
 #include <algorithm>
+#include <memory>
 #include <new>
 #include <random>
 
 #include "common/clock.h"
 #include "common/memory.h"
+#include "db/lazy_free.h"
 
 namespace ember {
 
@@ -103,7 +105,11 @@ KeyEntry* Database::Find(std::string_view key, int64_t now_ms, bool delete_expir
 void Database::DeleteExpired(KeyEntry* e) {
   // The listener may want the key; copy it before the entry is freed.
   std::string key(e->key());
-  Delete(key);
+  if (LazyFree::Global().settings().expire) {
+    DeleteLazily(key);
+  } else {
+    Delete(key);
+  }
   if (expiry_listener_ && *expiry_listener_) (*expiry_listener_)(index_, key);
 }
 
@@ -136,6 +142,13 @@ bool Database::Delete(std::string_view key) {
   KeyEntry* e = Detach(key);
   if (!e) return false;
   FreeEntry(e);
+  return true;
+}
+
+bool Database::DeleteLazily(std::string_view key) {
+  KeyEntry* e = Detach(key);
+  if (!e) return false;
+  LazyFree::Global().FreeEntry(e);
   return true;
 }
 
@@ -199,6 +212,14 @@ bool Database::IsExpired(const KeyEntry* e, int64_t now_ms) {
 void Database::Clear() {
   expires_.Clear([](ExpireEntry* x) { MemFree(x); });
   keys_.Clear([](KeyEntry* e) { FreeEntry(e); });
+}
+
+void Database::ClearLazily() {
+  if (keys_.empty()) return;
+  auto old = std::make_shared<Database>(index_);
+  SwapContents(*old);
+  const size_t objects = old->size();
+  LazyFree::Global().Submit([old = std::move(old)]() mutable { old.reset(); }, objects);
 }
 
 void Database::SwapContents(Database& other) {

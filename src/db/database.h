@@ -105,6 +105,8 @@ class Database {
   // Sets key to value: overwrites (and drops the TTL unless keep_ttl) or inserts.
   KeyEntry* Set(std::string_view key, Value value, bool keep_ttl = false);
   bool Delete(std::string_view key);
+  // Delete, freeing an expensive value in the background (UNLINK; db/lazy_free.h).
+  bool DeleteLazily(std::string_view key);
   // Unlinks an entry without freeing it (RENAME/MOVE re-home it). Its expiry is dropped.
   KeyEntry* Detach(std::string_view key);
   // Re-keys a detached entry: returns a new entry with `new_key` owning the old entry's value.
@@ -120,6 +122,8 @@ class Database {
   bool IsExpired(const KeyEntry* e, int64_t now_ms);
 
   void Clear();
+  // Empties the database at once and frees its contents in the background (FLUSHALL ASYNC).
+  void ClearLazily();
   void SwapContents(Database& other);
 
   // SCAN over the keys table.

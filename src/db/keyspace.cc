@@ -21,8 +21,14 @@ void Keyspace::Swap(int a, int b) {
   if (swap_listener_) swap_listener_(a, b);
 }
 
-void Keyspace::FlushAll() {
-  for (auto& db : dbs_) db.Clear();
+void Keyspace::FlushAll(bool lazy) {
+  for (auto& db : dbs_) {
+    if (lazy) {
+      db.ClearLazily();
+    } else {
+      db.Clear();
+    }
+  }
 }
 
 size_t Keyspace::TotalKeys() const {

@@ -31,7 +31,8 @@ class Keyspace {
   // Swaps every database's contents with `other`'s (a replica installing a loaded snapshot).
   // REQUIRES: the same number of databases.
   void SwapContents(Keyspace& other);
-  void FlushAll();
+  // Empties every database; with `lazy` their contents are freed in the background.
+  void FlushAll(bool lazy = false);
   size_t TotalKeys() const;
 
   // Every database reports expired keys here.

@@ -24,6 +24,7 @@ class ListObject final : public Object {
   // Redis mixes each element's string form, head to tail.
   void AddToDigest(Digest& digest) const override;
   size_t size() const override { return ql_.size(); }
+  size_t FreeEffort() const override { return ql_.node_count(); }
 
   Quicklist& ql() { return ql_; }
   const Quicklist& ql() const { return ql_; }

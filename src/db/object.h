@@ -31,6 +31,9 @@ class Object {
   virtual void AddToDigest(Digest& digest) const = 0;
   // Number of elements (hash: fields, sorted set: members).
   virtual size_t size() const = 0;
+  // About how many allocations freeing it takes (Redis's lazyfreeGetFreeEffort): UNLINK frees
+  // values above a threshold in the background.
+  virtual size_t FreeEffort() const { return size(); }
 };
 
 }  // namespace ember

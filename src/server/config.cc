@@ -223,11 +223,11 @@ std::vector<Def> BuildTable() {
       MakeBool("stop-writes-on-bgsave-error", nullptr, 0, true, &SC::stop_writes_on_bgsave_error));
   t.push_back(MakeBool("set-proc-title", nullptr, kImmutable, true, &SC::set_proc_title));
   t.push_back(MakeBool("dynamic-hz", nullptr, 0, true, &SC::dynamic_hz));
-  t.push_back(MakeBool("lazyfree-lazy-eviction", nullptr, 0, false));
-  t.push_back(MakeBool("lazyfree-lazy-expire", nullptr, 0, false));
-  t.push_back(MakeBool("lazyfree-lazy-server-del", nullptr, 0, false));
-  t.push_back(MakeBool("lazyfree-lazy-user-del", nullptr, 0, false));
-  t.push_back(MakeBool("lazyfree-lazy-user-flush", nullptr, 0, false));
+  t.push_back(MakeBool("lazyfree-lazy-eviction", nullptr, 0, false, &SC::lazyfree_lazy_eviction));
+  t.push_back(MakeBool("lazyfree-lazy-expire", nullptr, 0, false, &SC::lazyfree_lazy_expire));
+  t.push_back(MakeBool("lazyfree-lazy-server-del", nullptr, 0, false, &SC::lazyfree_lazy_server_del));
+  t.push_back(MakeBool("lazyfree-lazy-user-del", nullptr, 0, false, &SC::lazyfree_lazy_user_del));
+  t.push_back(MakeBool("lazyfree-lazy-user-flush", nullptr, 0, false, &SC::lazyfree_lazy_user_flush));
   t.push_back(MakeBool("repl-disable-tcp-nodelay", nullptr, 0, false));
   t.push_back(MakeBool("repl-diskless-sync", nullptr, 0, true, &SC::repl_diskless_sync));
   t.push_back(MakeBool("aof-rewrite-incremental-fsync", nullptr, 0, true));

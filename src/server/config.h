@@ -122,6 +122,11 @@ struct ServerConfig {
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;
   bool replica_ignore_maxmemory = true;
+  bool lazyfree_lazy_eviction = false;
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_server_del = false;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_user_flush = false;
 
   // Introspection
   int64_t slowlog_log_slower_than = 10000;

@@ -16,6 +16,7 @@
 #include "common/memory.h"
 #include "common/sha1.h"
 #include "common/strings.h"
+#include "db/lazy_free.h"
 #include "common/version.h"
 #include "server/server.h"
 #include "server/server_families.h"
@@ -234,8 +235,8 @@ void MemorySection(Server& server, InfoWriter& w) {
   w.Field("mem_aof_buffer", 0);
   w.Field("mem_allocator", "libc");
   w.Field("active_defrag_running", 0);
-  w.Field("lazyfree_pending_objects", 0);
-  w.Field("lazyfreed_objects", 0);
+  w.Field("lazyfree_pending_objects", LazyFree::Global().pending_objects());
+  w.Field("lazyfreed_objects", LazyFree::Global().freed_objects());
 }
 
 void PersistenceSection(Server& server, InfoWriter& w) {

@@ -22,6 +22,7 @@
 #include "common/strings.h"
 #include "common/version.h"
 #include "db/encoding_limits.h"
+#include "db/lazy_free.h"
 #include "server/listener.h"
 
 namespace ember {
@@ -99,6 +100,7 @@ int Server::Configure(int argc, char** argv) {
 
   ApplyEncodingLimits();
   ApplyAccessTracking();
+  ApplyLazyFreeSettings();
   ApplyRenamedCommands();
   // The ACL's permission bitmap is laid out over the final command table.
   acl_.Init();
@@ -123,6 +125,15 @@ void Server::ApplyAccessTracking() {
   t.lfu = config_.maxmemory_policy.find("lfu") != std::string::npos;
   t.lfu_log_factor = config_.lfu_log_factor;
   t.lfu_decay_time = config_.lfu_decay_time;
+}
+
+void Server::ApplyLazyFreeSettings() {
+  LazyFreeSettings& s = LazyFree::Global().settings();
+  s.eviction = config_.lazyfree_lazy_eviction;
+  s.expire = config_.lazyfree_lazy_expire;
+  s.server_del = config_.lazyfree_lazy_server_del;
+  s.user_del = config_.lazyfree_lazy_user_del;
+  s.user_flush = config_.lazyfree_lazy_user_flush;
 }
 
 size_t Server::MemoryNotCountedForEviction() const {
@@ -191,6 +202,14 @@ void Server::RegisterConfigHooks() {
   for (const char* name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"}) {
     config_table_.OnApply(name, [this](std::string*) {
       ApplyAccessTracking();
+      return true;
+    });
+  }
+  for (const char* name : {"lazyfree-lazy-eviction", "lazyfree-lazy-expire",
+                           "lazyfree-lazy-server-del", "lazyfree-lazy-user-del",
+                           "lazyfree-lazy-user-flush"}) {
+    config_table_.OnApply(name, [this](std::string*) {
+      ApplyLazyFreeSettings();
       return true;
     });
   }

@@ -197,6 +197,8 @@ class Server : public ServerServices {
   void ApplyEncodingLimits();
   // Copies maxmemory-policy (LRU or LFU) and the lfu-* settings into Tracking().
   void ApplyAccessTracking();
+  // Copies the lazyfree-lazy-* directives into LazyFree's settings.
+  void ApplyLazyFreeSettings();
   void RegisterConfigHooks();
   void LogStartup();
   void Daemonize();

@@ -5,6 +5,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "db/lazy_free.h"
 #include "server/listener.h"
 #include "server/server.h"
 #include "server/server_families.h"
@@ -44,6 +45,7 @@ void CmdConfigResetStat(CommandContext& ctx) {
   stats = ServerStats{};
   server.keyspace().stats() = KeyspaceStats{};
   server.evictor().ResetStats();
+  LazyFree::Global().ResetStats();
   CommandTable::Global().ResetStats();
   server.slowlog().clear();
   ctx.reply().Ok();
