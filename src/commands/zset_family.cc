@@ -131,11 +131,11 @@ bool ParseLong(CommandContext& ctx, string_view s, int64_t* out) {
   return false;
 }
 
-// Redis's getRangeLongFromObjectOrReply: an integer in [min, max], else `range_error`.
+// Redis's getRangeLongFromObjectOrReply with a message: an integer in [min, max], else
+// `range_error` (also for what is not an integer at all).
 bool ParseLongInRange(CommandContext& ctx, string_view s, int64_t min, int64_t max,
                       string_view range_error, int64_t* out) {
-  if (!ParseLong(ctx, s, out)) return false;
-  if (*out < min || *out > max) {
+  if (!ParseInt64(s, out) || *out < min || *out > max) {
     ctx.reply().Error(range_error);
     return false;
   }
@@ -232,10 +232,8 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
   if (incr && elements > 1) return ctx.reply().Error(kErrIncrPair);
 
   std::vector<double> scores(elements);
-  size_t max_member_len = 0;
   for (size_t j = 0; j < elements; ++j) {
     if (!ParseScore(ctx.arg(idx + j * 2), &scores[j])) return ctx.reply().Error(errors::kNotFloat);
-    max_member_len = std::max(max_member_len, ctx.arg(idx + j * 2 + 1).size());
   }
 
   string_view key = ctx.arg(1);
@@ -248,7 +246,8 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
       if (incr) return ctx.reply().Null();
       return ctx.reply().Integer(0);
     }
-    zset = AddZSet(ctx, key, ZSetObject::Create(elements, max_member_len));
+    // Redis 7.0 picks the encoding from the first member only; adding the rest converts.
+    zset = AddZSet(ctx, key, ZSetObject::Create(1, ctx.arg(idx + 1).size()));
   }
   bool nan = false;
   for (size_t j = 0; j < elements && !nan; ++j) {
@@ -745,8 +744,8 @@ void ZRandMemberWithCount(CommandContext& ctx, int64_t l, bool withscores) {
   }
   std::vector<ScoredMember> picked;
   if (count >= size) {
-    // The whole zset, in order.
-    for (ZSetObject::Cursor c = zset->AtRank(0, false); c.valid(); c.Next()) {
+    // The whole zset, from the highest score down (as Redis 7.0 replies it).
+    for (ZSetObject::Cursor c = zset->AtRank(0, true); c.valid(); c.Prev()) {
       picked.push_back({std::string(c.member()), c.score()});
     }
   } else {

@@ -46,6 +46,8 @@ size_t FormatScore(double score, char* buf) {
     n = std::snprintf(buf, 32, "nan");
   } else if (std::isinf(score)) {
     n = std::snprintf(buf, 32, score > 0 ? "inf" : "-inf");
+  } else if (score == 0) {
+    n = std::snprintf(buf, 32, std::signbit(score) ? "-0" : "0");
   } else if (score > -4503599627370495.0 && score < 4503599627370496.0 &&
              score == static_cast<double>(static_cast<long long>(score))) {
     n = static_cast<int>(FormatInt64(static_cast<long long>(score), buf));
@@ -53,6 +55,16 @@ size_t FormatScore(double score, char* buf) {
     n = std::snprintf(buf, 32, "%.17g", score);
   }
   return static_cast<size_t>(n);
+}
+
+size_t FormatListpackScore(double score, char* buf) {
+  // Redis's double2ll: integral values within +-LLONG_MAX/2 are stored as integers (-0 too).
+  constexpr double kHalfRange = static_cast<double>(INT64_MAX / 2);
+  if (score >= -kHalfRange && score <= kHalfRange) {
+    auto as_int = static_cast<long long>(score);
+    if (static_cast<double>(as_int) == score) return FormatInt64(as_int, buf);
+  }
+  return FormatScore(score, buf);
 }
 
 double PackedScore(const PackedValue& v) {
@@ -126,7 +138,7 @@ Listpack::Pos ZSetObject::ListpackFind(std::string_view member, double* score) c
 
 void ZSetObject::ListpackInsert(std::string_view member, double score) {
   char score_buf[32];
-  std::string_view score_text(score_buf, FormatScore(score, score_buf));
+  std::string_view score_text(score_buf, FormatListpackScore(score, score_buf));
   char buf[21];
   for (Listpack::Pos p = listpack_.First(); p != Listpack::kNoPos;) {
     Listpack::Pos sp = listpack_.Next(p);
@@ -257,7 +269,7 @@ void ZSetObject::ShrinkToListpackIfFits() {
   char score_buf[32];
   for (const Skiplist::Node* n = skiplist_->First(); n; n = n->next()) {
     lp.Append(n->member());
-    lp.Append(std::string_view(score_buf, FormatScore(n->score, score_buf)));
+    lp.Append(std::string_view(score_buf, FormatListpackScore(n->score, score_buf)));
   }
   skiplist_.reset();
   listpack_ = std::move(lp);

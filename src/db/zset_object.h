@@ -1,8 +1,8 @@
 // ZSetObject: a sorted set value, in Redis's two encodings.
 //
 //  - listpack: member, score, member, score ... sorted by score then member, in one contiguous
-//    blob (ds/Listpack). Scores are stored as Redis's d2string writes them (integral values as
-//    integers), so the blob, and so DUMP/RDB, are byte-identical to Redis's.
+//    blob (ds/Listpack). Scores are stored as Redis stores them (integral values as integers,
+//    others as text), so the blob, and so DUMP/RDB, are byte-identical to Redis's.
 //  - skiplist: ds/Skiplist, one allocation per member (skiplist node + member index entry).
 //
 // A zset starts as a listpack while it has at most zset-max-listpack-entries members, each at
@@ -25,10 +25,12 @@
 
 namespace ember {
 
-// Redis 7.0's d2string: integral values in [-(2^52-1), 2^52] as integers (-0 as "0", as 7.0
-// stores it), others "%.17g".
-// `buf` must hold 32 bytes; returns the length.
+// Redis's d2string (ZSCAN's scores): integral values in [-(2^52-1), 2^52] as integers, -0 as
+// "-0", others "%.17g". `buf` must hold 32 bytes; returns the length.
 size_t FormatScore(double score, char* buf);
+// A score as a listpack stores it (Redis's zzlInsertAt): integral values within +-2^62 as
+// integers, others as d2string. `buf` must hold 32 bytes; returns the length.
+size_t FormatListpackScore(double score, char* buf);
 
 // Plain sets are valid inputs of ZUNION/ZINTER/ZDIFF (each member scoring 1). The set type fills
 // this in when it registers its commands; while it is empty a set key cannot exist, and the
