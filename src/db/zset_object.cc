@@ -33,6 +33,16 @@ std::string_view PackedText(const PackedValue& v, char* buf) {
   return {buf, FormatInt64(v.num, buf)};
 }
 
+// Members between `first` and `last` by rank, with Redis's arithmetic (ZCOUNT/ZLEXCOUNT): with
+// members out of lex order (mixed scores) `last` may be missing or before `first`, and the
+// count then wraps exactly as Redis's unsigned long does.
+size_t SkiplistCount(const Skiplist& sl, const Skiplist::Node* first, const Skiplist::Node* last) {
+  if (!first) return 0;
+  size_t count = sl.size() - (sl.Rank(first) - 1);
+  if (last) count -= sl.size() - sl.Rank(last);
+  return count;
+}
+
 }  // namespace
 
 PlainSetReader& PlainSetReaderForZSets() {
@@ -327,7 +337,11 @@ ZSetObject::Cursor ZSetObject::FirstInRange(const ScoreRange& range, bool revers
     c.node_ = reverse ? skiplist_->LastInRange(range) : skiplist_->FirstInRange(range);
     return c;
   }
-  if (range.Empty()) return c;
+  // Redis's zzlIsInRange: nothing when the last member is below the range or the first above.
+  if (range.Empty() || size() == 0 || !range.AboveMin(AtRank(0, true).score()) ||
+      !range.BelowMax(AtRank(0, false).score())) {
+    return c;
+  }
   Cursor it = AtRank(0, reverse);
   for (; it.valid(); reverse ? it.Prev() : it.Next()) {
     double s = it.score();
@@ -346,7 +360,11 @@ ZSetObject::Cursor ZSetObject::FirstInLexRange(const LexRange& range, bool rever
     c.node_ = reverse ? skiplist_->LastInLexRange(range) : skiplist_->FirstInLexRange(range);
     return c;
   }
-  if (range.Empty()) return c;
+  // Redis's zzlIsInLexRange: when members are not in order (mixed scores) this pre-check decides
+  // results as much as the walk does.
+  if (range.Empty() || size() == 0) return c;
+  Cursor last = AtRank(0, true), first = AtRank(0, false);
+  if (!range.AboveMin(last.member()) || !range.BelowMax(first.member())) return c;
   Cursor it = AtRank(0, reverse);
   for (; it.valid(); reverse ? it.Prev() : it.Next()) {
     std::string_view m = it.member();
@@ -364,10 +382,8 @@ ZSetObject::Cursor ZSetObject::FirstInLexRange(const LexRange& range, bool rever
 
 size_t ZSetObject::CountInRange(const ScoreRange& range) const {
   if (skiplist_) {
-    const Skiplist::Node* first = skiplist_->FirstInRange(range);
-    if (!first) return 0;
-    const Skiplist::Node* last = skiplist_->LastInRange(range);
-    return skiplist_->Rank(last) - skiplist_->Rank(first) + 1;
+    return SkiplistCount(*skiplist_, skiplist_->FirstInRange(range),
+                         skiplist_->LastInRange(range));
   }
   size_t count = 0;
   for (Cursor c = FirstInRange(range, false); c.valid() && range.BelowMax(c.score()); c.Next()) {
@@ -378,10 +394,8 @@ size_t ZSetObject::CountInRange(const ScoreRange& range) const {
 
 size_t ZSetObject::CountInLexRange(const LexRange& range) const {
   if (skiplist_) {
-    const Skiplist::Node* first = skiplist_->FirstInLexRange(range);
-    if (!first) return 0;
-    const Skiplist::Node* last = skiplist_->LastInLexRange(range);
-    return skiplist_->Rank(last) - skiplist_->Rank(first) + 1;
+    return SkiplistCount(*skiplist_, skiplist_->FirstInLexRange(range),
+                         skiplist_->LastInLexRange(range));
   }
   size_t count = 0;
   for (Cursor c = FirstInLexRange(range, false); c.valid() && range.BelowMax(c.member());
