@@ -711,13 +711,13 @@ void CmdBZMPop(CommandContext& ctx) { ZMPopGeneric(ctx, 2, true); }
 // ---------------------------------------------------------------------------------------------
 
 // A uniformly random member.
-ScoredMember RandomMember(CommandContext& ctx, const ZSetObject& zset) {
+ScoredMember RandomMember(CommandContext& ctx, ZSetObject& zset) {
   auto& rng = ctx.keyspace().rng();
   if (zset.is_listpack()) {
     ZSetObject::Cursor c = zset.AtRank(rng() % zset.size(), false);
     return {std::string(c.member()), c.score()};
   }
-  const Skiplist::Node* n = const_cast<Skiplist&>(zset.skiplist()).Random(rng);
+  const Skiplist::Node* n = zset.skiplist().Random(rng);
   return {std::string(n->member()), n->score};
 }
 
@@ -841,7 +841,7 @@ void CmdZScan(CommandContext& ctx) {
     }
     cursor = 0;
   } else {
-    Skiplist& sl = const_cast<Skiplist&>(zset->skiplist());
+    Skiplist& sl = zset->skiplist();
     int64_t max_iterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
     char buf[32];
     do {
@@ -977,7 +977,7 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
                      [](const Source& a, const Source& b) { return a.size() < b.size(); });
   }
 
-  auto result = ZSetObject::Create(SIZE_MAX, 0);  // a skiplist, compacted when stored
+  auto result = ZSetObject::CreateSkiplist();  // compacted when stored
   uint64_t cardinality = 0;
   if (op == SetOp::kInter) {
     if (src[0].size() > 0) {

@@ -99,6 +99,12 @@ std::unique_ptr<ZSetObject> ZSetObject::Create(size_t size_hint, size_t max_memb
   return z;
 }
 
+std::unique_ptr<ZSetObject> ZSetObject::CreateSkiplist() {
+  std::unique_ptr<ZSetObject> z(new ZSetObject());
+  z->skiplist_ = std::make_unique<Skiplist>();
+  return z;
+}
+
 std::unique_ptr<ZSetObject> ZSetObject::FromListpack(Listpack lp) {
   std::unique_ptr<ZSetObject> z(new ZSetObject());
   z->listpack_ = std::move(lp);

@@ -55,6 +55,8 @@ class ZSetObject final : public Object {
   // An empty zset in the encoding Redis's zsetTypeCreate picks for the expected number of
   // members and longest member.
   static std::unique_ptr<ZSetObject> Create(size_t size_hint, size_t max_member_len);
+  // An empty skiplist-encoded zset: for results built whole, compacted afterwards if they fit.
+  static std::unique_ptr<ZSetObject> CreateSkiplist();
   // Adopts a validated listpack of member/score pairs sorted as a zset.
   static std::unique_ptr<ZSetObject> FromListpack(Listpack lp);
 
@@ -69,6 +71,7 @@ class ZSetObject final : public Object {
   bool is_listpack() const { return !skiplist_; }
   const Listpack& listpack() const { return listpack_; }
   const Skiplist& skiplist() const { return *skiplist_; }
+  Skiplist& skiplist() { return *skiplist_; }
 
   // Redis's zsetAdd. `*new_score` receives the resulting score unless the outcome is kNop or
   // kNaN (INCR may produce NaN: nothing changes then).

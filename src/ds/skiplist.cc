@@ -51,7 +51,7 @@ Skiplist::Node* Skiplist::NewNode(int level, std::string_view member, double sco
     n->forwards()[i] = nullptr;
     n->spans()[i] = 0;
   }
-  if (!member.empty()) std::memcpy(const_cast<char*>(n->member().data()), member.data(), member.size());
+  if (!member.empty()) std::memcpy(n->member_bytes(), member.data(), member.size());
   return n;
 }
 

@@ -98,6 +98,7 @@ class Skiplist {
                                       sizeof(Node));
     }
     uint32_t* spans() const { return reinterpret_cast<uint32_t*>(forwards() + level); }
+    char* member_bytes() const { return reinterpret_cast<char*>(spans() + level); }
   };
   static_assert(sizeof(Node) == 32);
 

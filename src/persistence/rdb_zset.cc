@@ -97,7 +97,7 @@ bool LoadPairs(RdbReader& r, bool binary_scores, Value* out) {
   uint64_t len;
   if (!r.ReadLen(&len)) return false;
   if (len == 0) return r.Fail("Empty zset");
-  auto zset = ZSetObject::Create(SIZE_MAX, 0);  // a skiplist until every member is in
+  auto zset = ZSetObject::CreateSkiplist();  // compacted once every member is in
   std::string member;
   for (uint64_t i = 0; i < len; ++i) {
     double score;

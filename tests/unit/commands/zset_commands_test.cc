@@ -40,6 +40,12 @@ TEST_F(ZSetCommandsTest, ABlockingPopWithNothingToServeDoesNotReply) {
   EXPECT_EQ(Run({"bzpopmin", "nosuch", "s", "0"}).substr(0, 10), "-WRONGTYPE");
 }
 
+TEST_F(ZSetCommandsTest, ABlockingPopThatMayNotBlockRepliesANullArray) {
+  may_block_ = false;  // inside MULTI or a script
+  EXPECT_EQ(Run({"bzpopmax", "nosuch", "0"}), "*-1\r\n");
+  EXPECT_EQ(Run({"bzmpop", "0", "1", "nosuch", "MAX"}), "*-1\r\n");
+}
+
 TEST_F(ZSetCommandsTest, DirtyCountsWhatChanged) {
   Run({"zadd", "z", "1", "a", "2", "b"});
   EXPECT_EQ(last_dirty_, 2u);

@@ -121,7 +121,7 @@ TEST_F(ZSetObjectTest, ConvertsAtTheValueLimit) {
 TEST_F(ZSetObjectTest, BothEncodingsAgree) {
   Limits().zset_max_listpack_entries = 1 << 20;
   auto lp = ZSetObject::Create(1, 0);
-  auto sl = ZSetObject::Create(SIZE_MAX, 0);
+  auto sl = ZSetObject::CreateSkiplist();
   ASSERT_TRUE(lp->is_listpack());
   ASSERT_FALSE(sl->is_listpack());
   std::mt19937_64 rng(7);
@@ -184,7 +184,7 @@ TEST_F(ZSetObjectTest, BothEncodingsAgree) {
 
 TEST_F(ZSetObjectTest, LexRangesOnBothEncodings) {
   for (bool skiplist : {false, true}) {
-    auto z = ZSetObject::Create(skiplist ? SIZE_MAX : 1, 0);
+    auto z = skiplist ? ZSetObject::CreateSkiplist() : ZSetObject::Create(1, 0);
     for (const char* m : {"a", "b", "c", "d", "e"}) z->InsertNew(m, 0);
     LexRange r{{LexBound::Kind::kValue, false, "b"}, {LexBound::Kind::kValue, true, "e"}};
     EXPECT_EQ(z->CountInLexRange(r), 3u);

@@ -22,7 +22,7 @@ class RdbZSetTest : public ::testing::Test {
 };
 
 Value MakeZSet(bool skiplist, int n, const std::string& prefix = "m") {
-  auto z = ZSetObject::Create(skiplist ? SIZE_MAX : 1, 0);
+  auto z = skiplist ? ZSetObject::CreateSkiplist() : ZSetObject::Create(1, 0);
   for (int i = 0; i < n; ++i) z->InsertNew(prefix + std::to_string(i), i * 1.5 - 3);
   return Value::FromObject(ValueType::kZSet, std::move(z));
 }
