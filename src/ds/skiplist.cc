@@ -146,6 +146,8 @@ bool Skiplist::Remove(std::string_view member) {
   Unlink(node, update);
   node_bytes_ -= MemUsableSize(node);
   FreeNode(node);
+  // Like Redis after a zset delete: give the index buckets back once it is under 10% full.
+  index_.ShrinkIfNeeded();
   return true;
 }
 
@@ -257,6 +259,7 @@ size_t Skiplist::RemoveFrom(Node* x, Node** update, Pred keep_going) {
     ++removed;
     x = next;
   }
+  index_.ShrinkIfNeeded();
   return removed;
 }
 
