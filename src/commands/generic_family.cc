@@ -149,19 +149,6 @@ void CmdKeys(CommandContext& ctx) {
   for (std::string_view k : keys) ctx.reply().Bulk(k);
 }
 
-// Redis's parseScanCursorOrReply: strtoul semantics (a sign is accepted and "-1" wraps around,
-// an empty string is 0), but no leading space, no trailing garbage and no overflow.
-bool ParseScanCursor(std::string_view s, uint64_t* cursor) {
-  std::string buf(s);
-  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
 void CmdScan(CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(ctx.arg(1), &cursor)) {
