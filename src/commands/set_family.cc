@@ -16,6 +16,7 @@
 
 #include "commands/command.h"
 #include "commands/command_families.h"
+#include "commands/scan_options.h"
 #include "common/errors.h"
 #include "common/strings.h"
 #include "db/database.h"
@@ -34,6 +35,8 @@ constexpr string_view kErrMustBePositive = "ERR value is out of range, must be p
 constexpr string_view kErrNumkeys = "ERR numkeys should be greater than 0";
 constexpr string_view kErrTooManyNumkeys = "ERR Number of keys can't be greater than number of args";
 constexpr string_view kErrLimitNegative = "ERR LIMIT can't be negative";
+constexpr string_view kErrReplyTooLarge =
+    "ERR count is too large: the reply would exceed proto-max-bulk-len";
 constexpr string_view kErrCountRange =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
@@ -428,34 +431,6 @@ void SPopWithCount(CommandContext& ctx) {
   e->value = std::move(survivors);
 }
 
-void CmdSPop(CommandContext& ctx) {
-  if (ctx.argc() == 3) {
-    SPopWithCount(ctx);
-    return;
-  }
-  if (ctx.argc() > 3) {
-    ctx.ReplySyntaxError();
-    return;
-  }
-  string_view key = ctx.arg(1);
-  KeyEntry* e = ctx.LookupWrite(key);
-  if (!e) {
-    ctx.reply().Null();
-    return;
-  }
-  if (!IsSet(e)) {
-    ctx.ReplyStatus(OpStatus::kWrongType);
-    return;
-  }
-  std::string member;
-  SetRandomMember(e->value, ctx.keyspace().rng(), &member);
-  SetRemove(e->value, member);
-  ctx.Propagate({"SREM", std::string(key), member});
-  ctx.reply().Bulk(member);
-  if (SetSize(e->value) == 0) ctx.db().Delete(key);
-  ctx.MarkDirty();
-}
-
 // `count` distinct random members of a set larger than `count`.
 std::vector<std::string> DistinctRandomMembers(Value& set, uint64_t count, std::mt19937_64& rng) {
   std::vector<std::string> picked;
@@ -503,6 +478,13 @@ void SRandMemberWithCount(CommandContext& ctx) {
     ctx.reply().EmptyArray();
     return;
   }
+  // A negative count asks for that many members, repeats allowed, whatever the set's size: Redis
+  // 7.0 builds such a reply whole and runs out of memory for a huge one. A count whose reply
+  // (at least 4 bytes a member) could not fit in proto-max-bulk-len is refused instead.
+  if (!distinct && count > static_cast<uint64_t>(ctx.services().max_string_len()) / 4) {
+    ctx.reply().Error(kErrReplyTooLarge);
+    return;
+  }
   auto& rng = ctx.keyspace().rng();
   const uint64_t size = SetSize(e->value);
   std::string member;
@@ -524,16 +506,18 @@ void SRandMemberWithCount(CommandContext& ctx) {
   for (const auto& m : picked) ctx.reply().Bulk(m);
 }
 
-void CmdSRandMember(CommandContext& ctx) {
+// SPOP and SRANDMEMBER: with a count, or one member (a bulk string; null for a missing key).
+void RandomMemberCommand(CommandContext& ctx, bool pop) {
   if (ctx.argc() == 3) {
-    SRandMemberWithCount(ctx);
+    pop ? SPopWithCount(ctx) : SRandMemberWithCount(ctx);
     return;
   }
   if (ctx.argc() > 3) {
     ctx.ReplySyntaxError();
     return;
   }
-  KeyEntry* e = ctx.LookupRead(ctx.arg(1));
+  string_view key = ctx.arg(1);
+  KeyEntry* e = pop ? ctx.LookupWrite(key) : ctx.LookupRead(key);
   if (!e) {
     ctx.reply().Null();
     return;
@@ -545,7 +529,15 @@ void CmdSRandMember(CommandContext& ctx) {
   std::string member;
   SetRandomMember(e->value, ctx.keyspace().rng(), &member);
   ctx.reply().Bulk(member);
+  if (!pop) return;
+  SetRemove(e->value, member);
+  ctx.Propagate({"SREM", std::string(key), member});
+  if (SetSize(e->value) == 0) ctx.db().Delete(key);
+  ctx.MarkDirty();
 }
+
+void CmdSPop(CommandContext& ctx) { RandomMemberCommand(ctx, /*pop=*/true); }
+void CmdSRandMember(CommandContext& ctx) { RandomMemberCommand(ctx, /*pop=*/false); }
 
 // ---------------------------------------------------------------------------------------------
 // SMEMBERS, SSCAN
@@ -572,39 +564,17 @@ void CmdSScan(CommandContext& ctx) {
     ctx.ReplyStatus(OpStatus::kWrongType);
     return;
   }
-  int64_t count = 10;
-  string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    string_view opt = ctx.arg(i);
-    const bool has_value = i + 1 < ctx.argc();
-    if (EqualsIgnoreCase(opt, "count") && has_value) {
-      if (!ParseInt64(ctx.arg(i + 1), &count)) {
-        ctx.reply().Error(errors::kNotInteger);
-        return;
-      }
-      if (count < 1) {
-        ctx.ReplySyntaxError();
-        return;
-      }
-    } else if (EqualsIgnoreCase(opt, "match") && has_value) {
-      pattern = ctx.arg(i + 1);
-      use_pattern = pattern != "*";
-    } else {
-      ctx.ReplySyntaxError();
-      return;
-    }
-  }
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &opts)) return;
 
-  // Up to ~count members, visiting at most count*10 buckets, then the MATCH filter.
+  // As Redis: gather ~count members (visiting at most count*10 buckets), then apply MATCH, so a
+  // call may return fewer than COUNT members, even none, with a cursor to continue from.
   std::vector<std::string> found;
-  int64_t max_iterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
-  auto collect = [&](string_view m) {
-    if (!use_pattern || GlobMatch(pattern, m)) found.emplace_back(m);
-  };
+  int64_t max_iterations = opts.max_iterations();
   do {
-    cursor = SetScan(e->value, cursor, collect);
-  } while (cursor && max_iterations-- && found.size() < static_cast<uint64_t>(count));
+    cursor = SetScan(e->value, cursor, [&](string_view m) { found.emplace_back(m); });
+  } while (cursor && max_iterations-- && found.size() < static_cast<uint64_t>(opts.count));
+  std::erase_if(found, [&](const std::string& m) { return !opts.Matches(m); });
 
   ctx.reply().ArrayLen(2);
   ctx.reply().Bulk(std::to_string(cursor));

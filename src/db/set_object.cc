@@ -86,24 +86,18 @@ int64_t IntsetSet::Get(size_t i) const {
 }
 
 bool IntsetSet::Find(int64_t v, size_t* index) const {
-  size_t lo = 0, count = size();
-  // Invariant: every value before lo is < v, every value from lo + count on is > v.
-  while (count > 0) {
-    const size_t half = count / 2;
-    const int64_t probe = Get(lo + half);
-    if (probe == v) {
-      *index = lo + half;
-      return true;
-    }
-    if (probe < v) {
-      lo += half + 1;
-      count -= half + 1;
+  // Lower bound: the first value not below v.
+  size_t lo = 0, hi = size();
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (Get(mid) < v) {
+      lo = mid + 1;
     } else {
-      count = half;
+      hi = mid;
     }
   }
   *index = lo;
-  return false;
+  return lo < size() && Get(lo) == v;
 }
 
 bool IntsetSet::Contains(int64_t v) const {
