@@ -18,6 +18,7 @@
 
 #include "commands/command.h"
 #include "commands/command_families.h"
+#include "commands/scan_options.h"
 #include "common/errors.h"
 #include "common/strings.h"
 #include "db/database.h"
@@ -154,19 +155,6 @@ void CmdKeys(CommandContext& ctx) {
   for (std::string_view k : keys) ctx.reply().Bulk(k);
 }
 
-// Redis's parseScanCursorOrReply: strtoul semantics (a sign is accepted and "-1" wraps around,
-// an empty string is 0), but no leading space, no trailing garbage and no overflow.
-bool ParseScanCursor(std::string_view s, uint64_t* cursor) {
-  std::string buf(s);
-  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
 void CmdScan(CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(ctx.arg(1), &cursor)) {
@@ -174,51 +162,27 @@ void CmdScan(CommandContext& ctx) {
     return;
   }
 
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  std::optional<std::string_view> type_name;
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    std::string_view opt = ctx.arg(i);
-    bool has_value = i + 1 < ctx.argc();
-    if (EqualsIgnoreCase(opt, "count") && has_value) {
-      if (!ParseInt64(ctx.arg(i + 1), &count)) {
-        ctx.reply().Error(errors::kNotInteger);
-        return;
-      }
-      if (count < 1) {
-        ctx.ReplySyntaxError();
-        return;
-      }
-    } else if (EqualsIgnoreCase(opt, "match") && has_value) {
-      pattern = ctx.arg(i + 1);
-      use_pattern = pattern != "*";
-    } else if (EqualsIgnoreCase(opt, "type") && has_value) {
-      type_name = ctx.arg(i + 1);
-    } else {
-      ctx.ReplySyntaxError();
-      return;
-    }
-  }
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, 2, /*allow_type=*/true, &opts)) return;
 
   // Gather first (at most ~count keys, visiting at most count*10 buckets), then filter: the
   // filters may delete expired keys, which must not happen while the table is being walked.
   Database& db = ctx.db();
   std::vector<std::string> keys;
-  int64_t max_iterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+  int64_t max_iterations = opts.max_iterations();
   do {
     cursor = db.Scan(cursor, [&](KeyEntry* e) { keys.emplace_back(e->key()); });
-  } while (cursor && max_iterations-- && keys.size() < static_cast<uint64_t>(count));
+  } while (cursor && max_iterations-- && keys.size() < static_cast<uint64_t>(opts.count));
 
   std::vector<std::string_view> matched;
   matched.reserve(keys.size());
   for (const auto& key : keys) {
-    if (use_pattern && !GlobMatch(pattern, key)) continue;
-    if (type_name) {
+    if (!opts.Matches(key)) continue;
+    if (opts.type_name) {
       // As Redis 7.0: a lookup (counted in keyspace stats) whose missing key reads as "none".
       KeyEntry* e = LookupReadNoTouch(ctx, key);
       const char* type = e ? TypeName(e->value.type()) : "none";
-      if (!EqualsIgnoreCase(*type_name, type)) continue;
+      if (!EqualsIgnoreCase(*opts.type_name, type)) continue;
     }
     if (ExpireIfNeeded(ctx, db, key)) continue;
     matched.push_back(key);

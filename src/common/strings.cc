@@ -172,6 +172,17 @@ static bool MatchClass(std::string_view pattern, size_t* pi, char c, bool nocase
 // Iterative matcher: on a mismatch, resume after the most recent '*' with one more character
 // consumed by it. Every other token matches exactly one character, so remembering only the last
 // star is enough and the cost is O(pattern * string) even for patterns like "a*a*a*...b".
+bool ParseScanCursor(std::string_view s, uint64_t* cursor) {
+  std::string buf(s);
+  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *cursor = v;
+  return true;
+}
+
 bool GlobMatch(std::string_view p, std::string_view s, bool nocase) {
   size_t pi = 0, si = 0;
   size_t star_pi = std::string_view::npos, star_si = 0;

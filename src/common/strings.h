@@ -13,6 +13,10 @@ bool ParseInt64(std::string_view s, int64_t* out);
 std::optional<int64_t> ParseInt64(std::string_view s);
 // Unsigned variant used by BITFIELD u63 values and counts.
 bool ParseUint64(std::string_view s, uint64_t* out);
+// A SCAN/SSCAN/HSCAN/ZSCAN cursor as Redis's parseScanCursorOrReply: strtoul semantics (a sign is
+// accepted and "-1" wraps around, an empty string is 0), but no leading space, no trailing
+// garbage and no overflow.
+bool ParseScanCursor(std::string_view s, uint64_t* cursor);
 
 // strtold/strtod with Redis's checks: no leading space, whole string consumed, no NaN, no ERANGE.
 bool ParseLongDouble(std::string_view s, long double* out);
