@@ -337,6 +337,9 @@ class CommandContext {
 // wall-clock ms (0: forever), replying Redis's error and returning false when it is invalid.
 bool ParseBlockingTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
 
+// A SCAN/HSCAN/SSCAN/ZSCAN cursor as Redis parses it; false means "ERR invalid cursor".
+bool ParseScanCursor(std::string_view s, uint64_t* cursor);
+
 // Every family registers its commands here (see command_families.h).
 void RegisterAllCommands(CommandTable& table);
 

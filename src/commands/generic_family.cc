@@ -149,6 +149,8 @@ void CmdKeys(CommandContext& ctx) {
   for (std::string_view k : keys) ctx.reply().Bulk(k);
 }
 
+}  // namespace
+
 // Redis's parseScanCursorOrReply: strtoul semantics (a sign is accepted and "-1" wraps around,
 // an empty string is 0), but no leading space, no trailing garbage and no overflow.
 bool ParseScanCursor(std::string_view s, uint64_t* cursor) {
@@ -161,6 +163,8 @@ bool ParseScanCursor(std::string_view s, uint64_t* cursor) {
   *cursor = v;
   return true;
 }
+
+namespace {
 
 void CmdScan(CommandContext& ctx) {
   uint64_t cursor;
