@@ -118,9 +118,8 @@ void CmdHMSet(CommandContext& ctx) { SetGeneric(ctx, false); }
 void CmdHSetNx(CommandContext& ctx) {
   HashObject* hash = LookupHashOrCreate(ctx, ctx.arg(1));
   if (!hash) return;
-  // As Redis, the lengths may convert the hash even when the field exists and nothing is set.
-  hash->ConvertIfArgsTooLong(ctx.args().subspan(2, 2));
   if (hash->Contains(ctx.arg(2))) return ctx.reply().Integer(0);
+  hash->ConvertIfArgsTooLong(ctx.args().subspan(2, 2));
   hash->Set(ctx.arg(2), ctx.arg(3));
   ctx.MarkDirty();
   ctx.reply().Integer(1);

@@ -67,10 +67,15 @@ void HashObject::ConvertIfPairTooLong(std::string_view field, std::string_view v
   }
 }
 
+// After any change, even an update: the limit may have been lowered since the hash was built.
+void HashObject::ConvertIfTooManyEntries() {
+  if (static_cast<int64_t>(size()) > Limits().hash_max_listpack_entries) ConvertToHashtable();
+}
+
 void HashObject::AppendToListpack(std::string_view field, std::string_view value) {
   listpack_.Append(field);
   listpack_.Append(value);
-  if (static_cast<int64_t>(size()) > Limits().hash_max_listpack_entries) ConvertToHashtable();
+  ConvertIfTooManyEntries();
 }
 
 bool HashObject::Set(std::string_view field, std::string_view value) {
@@ -80,6 +85,7 @@ bool HashObject::Set(std::string_view field, std::string_view value) {
   Listpack::Pos p = listpack_.Find(field, listpack_.First(), /*skip=*/1);
   if (p != Listpack::kNoPos) {
     listpack_.Replace(listpack_.Next(p), value);
+    ConvertIfTooManyEntries();
     return false;
   }
   AppendToListpack(field, value);

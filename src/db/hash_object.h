@@ -54,7 +54,8 @@ class HashObject final : public Object {
 
   // Sets `field` to `value`, first converting to the hashtable encoding when either is longer
   // than hash-max-listpack-value, and after inserting when the listpack holds more than
-  // hash-max-listpack-entries fields (Redis's hashTypeSet). Returns true if the field is new.
+  // hash-max-listpack-entries fields, also after an update (Redis's hashTypeSet). Returns true
+  // if the field is new.
   bool Set(std::string_view field, std::string_view value);
   // Adds a field known to be absent (the RDB loader, which checks for repeats itself), converting
   // by the limits as Set does. REQUIRES: !Contains(field).
@@ -92,6 +93,7 @@ class HashObject final : public Object {
  private:
   void ConvertIfPairTooLong(std::string_view field, std::string_view value);
   void AppendToListpack(std::string_view field, std::string_view value);
+  void ConvertIfTooManyEntries();
 
   Listpack listpack_;                // the pairs while in the listpack encoding
   std::unique_ptr<StringMap> map_;   // set once in the hashtable encoding
