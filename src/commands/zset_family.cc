@@ -23,6 +23,7 @@
 
 #include "commands/command.h"
 #include "commands/command_families.h"
+#include "commands/scan_options.h"
 #include "common/errors.h"
 #include "common/strings.h"
 #include "db/database.h"
@@ -792,18 +793,6 @@ void CmdZRandMember(CommandContext& ctx) {
 // ZSCAN
 // ---------------------------------------------------------------------------------------------
 
-// Redis's parseScanCursorOrReply: strtoul semantics, no leading space, nothing after.
-bool ParseScanCursor(string_view s, uint64_t* cursor) {
-  std::string buf(s);
-  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
 void CmdZScan(CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(ctx.arg(2), &cursor)) return ctx.reply().Error(errors::kInvalidCursor);
@@ -815,22 +804,8 @@ void CmdZScan(CommandContext& ctx) {
     r.Bulk("0");
     return r.EmptyArray();
   }
-  int64_t count = 10;
-  string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    string_view opt = ctx.arg(i);
-    bool has_value = i + 1 < ctx.argc();
-    if (EqualsIgnoreCase(opt, "count") && has_value) {
-      if (!ParseLong(ctx, ctx.arg(i + 1), &count)) return;
-      if (count < 1) return ctx.ReplySyntaxError();
-    } else if (EqualsIgnoreCase(opt, "match") && has_value) {
-      pattern = ctx.arg(i + 1);
-      use_pattern = pattern != "*";
-    } else {
-      return ctx.ReplySyntaxError();
-    }
-  }
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &opts)) return;
   // Member and score text pairs. A listpack is returned whole (cursor 0) with its scores as
   // stored; a skiplist is walked through its member index, scores formatted as d2string.
   std::vector<std::pair<std::string, std::string>> found;
@@ -842,18 +817,16 @@ void CmdZScan(CommandContext& ctx) {
     cursor = 0;
   } else {
     Skiplist& sl = zset->skiplist();
-    int64_t max_iterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+    int64_t max_iterations = opts.max_iterations();
     char buf[32];
     do {
       cursor = sl.Scan(cursor, [&](Skiplist::Node* n) {
         found.emplace_back(std::string(n->member()),
                            std::string(buf, FormatScore(n->score, buf)));
       });
-    } while (cursor && max_iterations-- && found.size() < static_cast<uint64_t>(count));
+    } while (cursor && max_iterations-- && found.size() < static_cast<uint64_t>(opts.count));
   }
-  if (use_pattern) {
-    std::erase_if(found, [&](const auto& f) { return !GlobMatch(pattern, f.first); });
-  }
+  std::erase_if(found, [&](const auto& f) { return !opts.Matches(f.first); });
   r.ArrayLen(2);
   r.Bulk(std::to_string(cursor));
   r.ArrayLen(found.size() * 2);
