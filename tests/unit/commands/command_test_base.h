@@ -43,6 +43,7 @@ class CommandTest : public ::testing::Test {
       return "-ERR wrong number of arguments for '" + spec->name + "' command\r\n";
     }
     CommandContext ctx(args, spec, reply, keyspace_, client_, services_, now_ms_);
+    ctx.set_may_block(may_block_);
     spec->handler(ctx);
     last_effects_ = ctx.effects();
     last_dirty_ = ctx.dirty();
@@ -62,6 +63,8 @@ class CommandTest : public ::testing::Test {
   int64_t now_ms_ = 1700000000000;
   std::vector<std::vector<std::string>> last_effects_;
   uint64_t last_dirty_ = 0;
+  // False runs blocking commands as inside MULTI: a null array instead of blocking.
+  bool may_block_ = true;
 };
 
 }  // namespace ember
