@@ -244,24 +244,21 @@ void Quicklist::CompressForDepth(Node* n) {
 }
 
 void Quicklist::InsertNode(Node* old_node, Node* new_node, bool after) {
-  if (after) {
-    new_node->prev = old_node;
-    if (old_node) {
-      new_node->next = old_node->next;
-      if (old_node->next) old_node->next->prev = new_node;
-      old_node->next = new_node;
-    }
-    if (tail_ == old_node) tail_ = new_node;
+  // Link between the two nodes it goes between (old_node is null only for an empty list).
+  Node* prev = after ? old_node : (old_node ? old_node->prev : nullptr);
+  Node* next = after ? (old_node ? old_node->next : nullptr) : old_node;
+  new_node->prev = prev;
+  new_node->next = next;
+  if (prev) {
+    prev->next = new_node;
   } else {
-    new_node->next = old_node;
-    if (old_node) {
-      new_node->prev = old_node->prev;
-      if (old_node->prev) old_node->prev->next = new_node;
-      old_node->prev = new_node;
-    }
-    if (head_ == old_node) head_ = new_node;
+    head_ = new_node;
   }
-  if (len_ == 0) head_ = tail_ = new_node;
+  if (next) {
+    next->prev = new_node;
+  } else {
+    tail_ = new_node;
+  }
   len_++;
   if (old_node) CompressForDepth(old_node);
   CompressForDepth(new_node);
@@ -300,29 +297,24 @@ void Quicklist::InsertPlainNode(Node* old_node, std::string_view value, bool aft
 
 // ---- Ends ------------------------------------------------------------------------------------
 
-void Quicklist::PushHead(std::string_view value) {
-  if (IsLargeElement(value.size())) return InsertPlainNode(head_, value, /*after=*/false);
-  if (AllowInsert(head_, value.size())) {
-    head_->lp.Prepend(value);
+void Quicklist::Push(bool head, std::string_view value) {
+  Node* end = head ? head_ : tail_;
+  if (IsLargeElement(value.size())) return InsertPlainNode(end, value, /*after=*/!head);
+  Node* target = end;
+  if (!AllowInsert(end, value.size())) {
+    target = NewPackedNode();
+    InsertNode(end, target, /*after=*/!head);
+  }
+  if (head) {
+    target->lp.Prepend(value);
   } else {
-    Node* n = NewPackedNode();
-    n->lp.Prepend(value);
-    InsertNode(head_, n, /*after=*/false);
+    target->lp.Append(value);
   }
   count_++;
 }
 
-void Quicklist::PushTail(std::string_view value) {
-  if (IsLargeElement(value.size())) return InsertPlainNode(tail_, value, /*after=*/true);
-  if (AllowInsert(tail_, value.size())) {
-    tail_->lp.Append(value);
-  } else {
-    Node* n = NewPackedNode();
-    n->lp.Append(value);
-    InsertNode(tail_, n, /*after=*/true);
-  }
-  count_++;
-}
+void Quicklist::PushHead(std::string_view value) { Push(true, value); }
+void Quicklist::PushTail(std::string_view value) { Push(false, value); }
 
 bool Quicklist::Pop(bool head, std::string* out) {
   if (count_ == 0) return false;

@@ -171,6 +171,7 @@ class Quicklist {
   void MergeAround(Node* center);
   // Finds the node holding `index` and the offset in it, as quicklistGetIteratorAtIdx.
   bool Locate(int64_t index, Node** node, int64_t* offset) const;
+  void Push(bool head, std::string_view value);
   bool Pop(bool head, std::string* out);
 
   Node* head_ = nullptr;

@@ -117,20 +117,19 @@ def test_rdb_files_exchanged_with_redis(ember_factory, ref_factory):
         _run(srv, _dataset("file"))
     want = digest(redis_srv)
     assert digest(ember) == want
-    # Ember's file into Redis
-    assert ember.raw().call("SAVE") == S("OK")
-    loader = ref_factory(args=DEBUG)
-    loader.stop()
-    shutil.copyfile(ember.dir / "dump.rdb", loader.dir / "dump.rdb")
-    loader.start()
-    assert digest(loader) == want
-    # Redis's file into Ember
-    assert redis_srv.raw().call("SAVE") == S("OK")
-    target = ember_factory(args=DEBUG)
+    # Ember's file into Redis, and Redis's into Ember
+    assert digest(_load_saved_file(ember, ref_factory)) == want
+    assert digest(_load_saved_file(redis_srv, ember_factory)) == want
+
+
+def _load_saved_file(source, factory):
+    """SAVE on `source`, then start a server from `factory` on a copy of that file."""
+    assert source.raw().call("SAVE") == S("OK")
+    target = factory(args=DEBUG)
     target.stop()
-    shutil.copyfile(redis_srv.dir / "dump.rdb", target.dir / "dump.rdb")
+    shutil.copyfile(source.dir / "dump.rdb", target.dir / "dump.rdb")
     target.start()
-    assert digest(target) == want
+    return target
 
 
 def _write_load(srv) -> None:

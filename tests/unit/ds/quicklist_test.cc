@@ -202,20 +202,16 @@ TEST(Quicklist, RandomOperationsMatchModel) {
         switch (rng() % 9) {
           case 0: ql.PushHead(v); model.push_front(v); break;
           case 1: case 2: ql.PushTail(v); model.push_back(v); break;
-          case 3: {
-            std::string out;
-            ASSERT_EQ(ql.PopHead(&out), !model.empty());
-            if (!model.empty()) {
-              EXPECT_EQ(out, model.front());
-              model.pop_front();
-            }
-            break;
-          }
+          case 3:
           case 4: {
+            const bool head = rng() % 2;
             std::string out;
-            ASSERT_EQ(ql.PopTail(&out), !model.empty());
-            if (!model.empty()) {
-              EXPECT_EQ(out, model.back());
+            ASSERT_EQ(head ? ql.PopHead(&out) : ql.PopTail(&out), !model.empty());
+            if (model.empty()) break;
+            EXPECT_EQ(out, head ? model.front() : model.back());
+            if (head) {
+              model.pop_front();
+            } else {
               model.pop_back();
             }
             break;
