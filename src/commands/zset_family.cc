@@ -27,6 +27,7 @@
 #include "common/errors.h"
 #include "common/strings.h"
 #include "db/database.h"
+#include "db/set_object.h"
 #include "db/value.h"
 #include "db/zset_object.h"
 
@@ -846,10 +847,10 @@ enum class Aggregate { kSum, kMin, kMax };
 // One input: a zset, or a plain set whose members all score 1.
 struct Source {
   const ZSetObject* zset = nullptr;
-  const Object* set = nullptr;
+  Value* set = nullptr;
   double weight = 1.0;
 
-  size_t size() const { return zset ? zset->size() : set ? set->size() : 0; }
+  size_t size() const { return zset ? zset->size() : set ? SetSize(*set) : 0; }
   template <typename F>
   void ForEach(F&& fn) const {
     if (zset) {
@@ -857,12 +858,12 @@ struct Source {
         fn(c.member(), c.score());
       }
     } else if (set) {
-      PlainSetReaderForZSets().for_each(*set, [&](string_view m) { fn(m, 1.0); });
+      SetForEach(*set, [&](string_view m) { fn(m, 1.0); });
     }
   }
   std::optional<double> Find(string_view member) const {
     if (zset) return zset->Score(member);
-    if (set && PlainSetReaderForZSets().contains(*set, member)) return 1.0;
+    if (set && SetIsMember(*set, member)) return 1.0;
     return std::nullopt;
   }
 };
@@ -900,9 +901,8 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
     if (!e) continue;
     if (e->value.type() == ValueType::kZSet) {
       s.zset = AsZSet(e);
-    } else if (e->value.type() == ValueType::kSet && e->value.is_object() &&
-               PlainSetReaderForZSets().for_each) {
-      s.set = e->value.object();
+    } else if (e->value.type() == ValueType::kSet) {
+      s.set = &e->value;
     } else {
       return ctx.reply().Error(errors::kWrongType);
     }

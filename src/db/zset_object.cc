@@ -45,11 +45,6 @@ size_t SkiplistCount(const Skiplist& sl, const Skiplist::Node* first, const Skip
 
 }  // namespace
 
-PlainSetReader& PlainSetReaderForZSets() {
-  static PlainSetReader reader;
-  return reader;
-}
-
 size_t FormatScore(double score, char* buf) {
   int n;
   if (std::isnan(score)) {

@@ -32,15 +32,6 @@ size_t FormatScore(double score, char* buf);
 // integers, others as d2string. `buf` must hold 32 bytes; returns the length.
 size_t FormatListpackScore(double score, char* buf);
 
-// Plain sets are valid inputs of ZUNION/ZINTER/ZDIFF (each member scoring 1). The set type fills
-// this in when it registers its commands; while it is empty a set key cannot exist, and the
-// zset commands treat one as the wrong type.
-struct PlainSetReader {
-  std::function<void(const Object&, const std::function<void(std::string_view)>&)> for_each;
-  std::function<bool(const Object&, std::string_view)> contains;
-};
-PlainSetReader& PlainSetReaderForZSets();
-
 // The score stored in a listpack entry (integer or text, as Redis's zzlGetScore).
 double PackedScore(const PackedValue& v);
 
