@@ -11,6 +11,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHashFamily(table);
   RegisterSetFamily(table);
   RegisterZSetFamily(table);
+  RegisterSortFamily(table);
 }
 
 }  // namespace ember

@@ -11,5 +11,6 @@ void RegisterListFamily(CommandTable& table);     // list_family.cc
 void RegisterHashFamily(CommandTable& table);     // hash_family.cc
 void RegisterSetFamily(CommandTable& table);      // set_family.cc
 void RegisterZSetFamily(CommandTable& table);     // zset_family.cc
+void RegisterSortFamily(CommandTable& table);     // sort_family.cc (SORT, SORT_RO)
 
 }  // namespace ember

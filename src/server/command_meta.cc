@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "commands/command.h"
 #include "common/strings.h"
@@ -120,6 +121,24 @@ std::vector<KeyRef> ExtractKeys(const CommandSpec& spec, std::span<const std::st
       }
     }
     return {{1, readonly ? "RO access" : "RW access update"}};
+  }
+  if (spec.name == "sort_ro" && argc >= 2) return {{1, "RO access"}};
+  if (spec.name == "sort" && argc >= 2) {
+    // Redis's sortGetKeys: the sorted key, and the last STORE destination.
+    keys.push_back({1, "RO access"});
+    std::optional<KeyRef> store;
+    for (int i = 2; i < argc; ++i) {
+      std::string_view a = args[static_cast<size_t>(i)];
+      if (EqualsIgnoreCase(a, "limit")) {
+        i += 2;
+      } else if (EqualsIgnoreCase(a, "get") || EqualsIgnoreCase(a, "by")) {
+        i += 1;
+      } else if (EqualsIgnoreCase(a, "store") && i + 1 < argc) {
+        store = KeyRef{i + 1, "OW update"};
+      }
+    }
+    if (store) keys.push_back(*store);
+    return keys;
   }
   const CommandMeta* meta = FindCommandMeta(spec.name);
   if (!meta || meta->num_key_specs == 0) {
