@@ -62,8 +62,9 @@ HashObject* LookupHashRead(CommandContext& ctx, string_view key, bool* wrong_typ
   return e->value.As<HashObject>();
 }
 
-// The same for a write (expired keys are removed, hits and misses are not counted).
-HashObject* LookupHashWrite(CommandContext& ctx, string_view key, bool* wrong_type) {
+// The same for a write (expired keys are removed, hits and misses are not counted): the key's
+// Value, which the Hash* mutators take (they may replace its object).
+Value* LookupHashWrite(CommandContext& ctx, string_view key, bool* wrong_type) {
   *wrong_type = false;
   KeyEntry* e = ctx.LookupWrite(key);
   if (!e) return nullptr;
@@ -72,23 +73,23 @@ HashObject* LookupHashWrite(CommandContext& ctx, string_view key, bool* wrong_ty
     *wrong_type = true;
     return nullptr;
   }
-  return e->value.As<HashObject>();
+  return &e->value;
 }
 
 // Adds an empty hash at `key`, which a LookupHashWrite just reported missing. On a replica the
 // lookup only hides a logically expired key, so it is overwritten instead.
-HashObject* CreateHash(CommandContext& ctx, string_view key) {
-  Value v = Value::FromObject(ValueType::kHash, std::make_unique<HashObject>());
+Value* CreateHash(CommandContext& ctx, string_view key) {
+  Value v = NewHashValue();
   KeyEntry* e = ctx.services().is_replica() ? ctx.db().Set(key, std::move(v))
                                             : ctx.db().Insert(key, std::move(v));
-  return e->value.As<HashObject>();
+  return &e->value;
 }
 
 // Redis's hashTypeLookupWriteOrCreate: the hash at `key`, created empty if missing; null after
 // replying WRONGTYPE. The caller must add a field to a hash it created.
-HashObject* LookupHashOrCreate(CommandContext& ctx, string_view key) {
+Value* LookupHashOrCreate(CommandContext& ctx, string_view key) {
   bool wrong_type;
-  HashObject* hash = LookupHashWrite(ctx, key, &wrong_type);
+  Value* hash = LookupHashWrite(ctx, key, &wrong_type);
   if (wrong_type) return nullptr;
   return hash ? hash : CreateHash(ctx, key);
 }
@@ -100,11 +101,11 @@ HashObject* LookupHashOrCreate(CommandContext& ctx, string_view key) {
 // HSET replies with the number of new fields, HMSET with OK.
 void SetGeneric(CommandContext& ctx, bool reply_count) {
   if (ctx.argc() % 2 != 0) return ctx.ReplyWrongArity();
-  HashObject* hash = LookupHashOrCreate(ctx, ctx.arg(1));
+  Value* hash = LookupHashOrCreate(ctx, ctx.arg(1));
   if (!hash) return;
-  hash->ConvertIfArgsTooLong(ctx.args().subspan(2));
+  HashConvertIfArgsTooLong(*hash, ctx.args().subspan(2));
   int64_t created = 0;
-  for (size_t j = 2; j < ctx.argc(); j += 2) created += hash->Set(ctx.arg(j), ctx.arg(j + 1));
+  for (size_t j = 2; j < ctx.argc(); j += 2) created += HashSet(*hash, ctx.arg(j), ctx.arg(j + 1));
   ctx.MarkDirty((ctx.argc() - 2) / 2);
   if (reply_count) {
     ctx.reply().Integer(created);
@@ -117,11 +118,11 @@ void CmdHSet(CommandContext& ctx) { SetGeneric(ctx, true); }
 void CmdHMSet(CommandContext& ctx) { SetGeneric(ctx, false); }
 
 void CmdHSetNx(CommandContext& ctx) {
-  HashObject* hash = LookupHashOrCreate(ctx, ctx.arg(1));
+  Value* hash = LookupHashOrCreate(ctx, ctx.arg(1));
   if (!hash) return;
-  if (hash->Contains(ctx.arg(2))) return ctx.reply().Integer(0);
-  hash->ConvertIfArgsTooLong(ctx.args().subspan(2, 2));
-  hash->Set(ctx.arg(2), ctx.arg(3));
+  if (hash->As<HashObject>()->Contains(ctx.arg(2))) return ctx.reply().Integer(0);
+  HashConvertIfArgsTooLong(*hash, ctx.args().subspan(2, 2));
+  HashSet(*hash, ctx.arg(2), ctx.arg(3));
   ctx.MarkDirty();
   ctx.reply().Integer(1);
 }
@@ -129,14 +130,14 @@ void CmdHSetNx(CommandContext& ctx) {
 void CmdHDel(CommandContext& ctx) {
   string_view key = ctx.arg(1);
   bool wrong_type;
-  HashObject* hash = LookupHashWrite(ctx, key, &wrong_type);
+  Value* hash = LookupHashWrite(ctx, key, &wrong_type);
   if (wrong_type) return;
   int64_t deleted = 0;
   if (hash) {
     for (size_t j = 2; j < ctx.argc(); ++j) {
-      if (!hash->Delete(ctx.arg(j))) continue;
+      if (!HashDelete(*hash, ctx.arg(j))) continue;
       ++deleted;
-      if (hash->size() == 0) {
+      if (hash->object()->size() == 0) {
         ctx.db().Delete(key);
         break;
       }
@@ -235,11 +236,11 @@ void CmdHIncrBy(CommandContext& ctx) {
   if (!ParseInt64(ctx.arg(3), &incr)) return ctx.ReplyStatus(OpStatus::kNotAnInteger);
   string_view key = ctx.arg(1), field = ctx.arg(2);
   bool wrong_type;
-  HashObject* hash = LookupHashWrite(ctx, key, &wrong_type);
+  Value* hash = LookupHashWrite(ctx, key, &wrong_type);
   if (wrong_type) return;
 
   int64_t value = 0;
-  if (std::optional<PackedValue> old = hash ? hash->Get(field) : std::nullopt) {
+  if (std::optional<PackedValue> old = hash ? hash->As<HashObject>()->Get(field) : std::nullopt) {
     if (old->is_int) {
       value = old->num;
     } else if (!ParseInt64(old->str, &value)) {
@@ -250,7 +251,7 @@ void CmdHIncrBy(CommandContext& ctx) {
   if (__builtin_add_overflow(value, incr, &result)) return ctx.ReplyStatus(OpStatus::kOverflow);
   if (!hash) hash = CreateHash(ctx, key);
   char digits[21];
-  hash->Set(field, string_view(digits, FormatInt64(result, digits)));
+  HashSet(*hash, field, string_view(digits, FormatInt64(result, digits)));
   ctx.MarkDirty();
   ctx.reply().Integer(result);
 }
@@ -261,11 +262,11 @@ void CmdHIncrByFloat(CommandContext& ctx) {
   if (std::isnan(incr) || std::isinf(incr)) return ctx.reply().Error(kErrIncrNanOrInf);
   string_view key = ctx.arg(1), field = ctx.arg(2);
   bool wrong_type;
-  HashObject* hash = LookupHashWrite(ctx, key, &wrong_type);
+  Value* hash = LookupHashWrite(ctx, key, &wrong_type);
   if (wrong_type) return;
 
   long double value = 0;
-  if (std::optional<PackedValue> old = hash ? hash->Get(field) : std::nullopt) {
+  if (std::optional<PackedValue> old = hash ? hash->As<HashObject>()->Get(field) : std::nullopt) {
     if (old->is_int) {
       value = static_cast<long double>(old->num);
     } else if (!ParseLongDouble(old->str, &value)) {
@@ -277,7 +278,7 @@ void CmdHIncrByFloat(CommandContext& ctx) {
 
   std::string text = LongDoubleToHumanString(value);
   if (!hash) hash = CreateHash(ctx, key);
-  hash->Set(field, text);
+  HashSet(*hash, field, text);
   ctx.MarkDirty();
   ctx.reply().Bulk(text);
   ctx.Propagate({"HSET", std::string(key), std::string(field), std::move(text)});

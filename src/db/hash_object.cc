@@ -1,5 +1,9 @@
 #include "db/hash_object.h"
 
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <new>
 #include <utility>
 
 #include "common/memory.h"
@@ -13,6 +17,8 @@ namespace {
 // Redis's LISTPACK_MAX_SAFETY_SIZE: a listpack never grows past 1 GB, whatever the limits say.
 constexpr size_t kListpackSafeBytes = size_t{1} << 30;
 
+constexpr uint8_t kEmptyListpack[] = {7, 0, 0, 0, 0, 0, 0xFF};
+
 bool TooLongForListpack(size_t len) {
   return static_cast<int64_t>(len) > Limits().hash_max_listpack_value;
 }
@@ -24,18 +30,13 @@ std::string_view PackedBytes(const PackedValue& v, char* scratch) {
   return {scratch, FormatInt64(v.num, scratch)};
 }
 
-size_t HashObject::MallocSize() const {
-  size_t n = MemUsableSize(this) + listpack_.MallocSize();
-  if (map_) n += MemUsableSize(map_.get()) + map_->AllocatedBytes();
-  return n;
-}
+// ---------------------------------------------------------------------------------------------
+// HashObject
+// ---------------------------------------------------------------------------------------------
 
-std::unique_ptr<Object> HashObject::Clone() const {
-  if (!map_) return std::make_unique<HashObject>(Listpack::FromBytes(listpack_.Bytes()));
-  auto copy = std::make_unique<StringMap>();
-  map_->ForEach([&](const StringMapEntry* e) { copy->InsertNew(e->field(), e->value()); });
-  return std::make_unique<HashObject>(std::move(copy));
-}
+ListpackView HashObject::listpack() const { return static_cast<const ListpackHash*>(this)->pairs(); }
+
+StringMap& HashObject::map() const { return static_cast<const HashtableHash*>(this)->map(); }
 
 // Redis's xorObjectDigest for hashes: each field and its value are mixed into a digest of their
 // own, and those are xored together, so the order of the fields does not matter.
@@ -50,90 +51,198 @@ void HashObject::AddToDigest(Digest& digest) const {
 }
 
 std::optional<PackedValue> HashObject::Get(std::string_view field) const {
-  if (map_) {
-    const StringMapEntry* e = map_->Find(field);
+  if (!is_listpack()) {
+    const StringMapEntry* e = map().Find(field);
     if (!e) return std::nullopt;
     return PackedValue::Str(e->value());
   }
-  Listpack::Pos p = listpack_.Find(field, listpack_.First(), /*skip=*/1);
-  if (p == Listpack::kNoPos) return std::nullopt;
-  return listpack_.Get(listpack_.Next(p));
+  const ListpackView pairs = listpack();
+  ListpackView::Pos p = pairs.Find(field, pairs.First(), /*skip=*/1);
+  if (p == ListpackView::kNoPos) return std::nullopt;
+  return pairs.Get(pairs.Next(p));
 }
 
-void HashObject::ConvertIfPairTooLong(std::string_view field, std::string_view value) {
-  if (!map_ && (TooLongForListpack(field.size()) || TooLongForListpack(value.size()) ||
-                listpack_.ByteSize() + field.size() + value.size() > kListpackSafeBytes)) {
-    ConvertToHashtable();
+std::pair<PackedValue, PackedValue> HashObject::RandomPair(std::mt19937_64& rng) const {
+  if (!is_listpack()) {
+    const StringMapEntry* e = map().Random(rng);
+    return {PackedValue::Str(e->field()), PackedValue::Str(e->value())};
+  }
+  const ListpackView pairs = listpack();
+  ListpackView::Pos p = pairs.Seek(static_cast<int64_t>(2 * (rng() % size())));
+  return {pairs.Get(p), pairs.Get(pairs.Next(p))};
+}
+
+// ---------------------------------------------------------------------------------------------
+// ListpackHash
+// ---------------------------------------------------------------------------------------------
+
+void ListpackHash::operator delete(void* p) { MemFree(p); }
+
+std::unique_ptr<ListpackHash> ListpackHash::Allocate(size_t capacity) {
+  void* block = MemAlloc(sizeof(ListpackHash) + capacity);
+  return std::unique_ptr<ListpackHash>(new (block) ListpackHash());
+}
+
+std::unique_ptr<ListpackHash> ListpackHash::FromBytes(std::string_view pairs) {
+  auto h = Allocate(pairs.size());
+  std::memcpy(h->blob(), pairs.data(), pairs.size());
+  return h;
+}
+
+std::unique_ptr<ListpackHash> ListpackHash::Empty() {
+  return FromBytes({reinterpret_cast<const char*>(kEmptyListpack), sizeof(kEmptyListpack)});
+}
+
+size_t ListpackHash::MallocSize() const { return MemUsableSize(this); }
+size_t ListpackHash::Capacity() const { return MemUsableSize(this) - sizeof(ListpackHash); }
+
+std::unique_ptr<Object> ListpackHash::Clone() const { return FromBytes(pairs().Bytes()); }
+
+std::unique_ptr<ListpackHash> ListpackHash::CopyPrefix(size_t keep, size_t capacity) const {
+  auto copy = Allocate(std::max(keep, capacity));
+  std::memcpy(copy->blob(), blob(), keep);
+  return copy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HashtableHash
+// ---------------------------------------------------------------------------------------------
+
+size_t HashtableHash::MallocSize() const { return MemUsableSize(this) + map_.AllocatedBytes(); }
+
+std::unique_ptr<Object> HashtableHash::Clone() const {
+  auto copy = std::make_unique<HashtableHash>();
+  map_.ForEach([&](const StringMapEntry* e) { copy->map_.InsertNew(e->field(), e->value()); });
+  return copy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changing a hash
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+bool IsListpack(const Value& hash) {
+  return hash.object()->encoding() == ObjectEncoding::kListpack;
+}
+
+// A listpack hash's block as a ListpackEditor sees it: the listpack grows in place while the
+// block has room, and otherwise moves to a bigger block that replaces the Value's object. A block
+// left far bigger than its listpack after removals is copied to a tighter one.
+class HashBlock final : public ListpackStorage {
+ public:
+  explicit HashBlock(Value& hash) : hash_(hash) {}
+
+  uint8_t* Resize(uint8_t* blob, size_t keep, size_t total) override {
+    const ListpackHash* h = hash_.As<ListpackHash>();
+    const size_t capacity = h->Capacity();
+    const bool wasteful = keep == total && capacity >= 64 && capacity > 2 * total;
+    if (total <= capacity && !wasteful) return blob;
+    hash_ = Value::FromObject(ValueType::kHash, h->CopyPrefix(keep, total));
+    return hash_.As<ListpackHash>()->blob();
+  }
+
+ private:
+  Value& hash_;
+};
+
+// Runs edit(ListpackEditor&) on the pairs of a listpack hash.
+template <typename F>
+auto EditPairs(Value& hash, F&& edit) {
+  HashBlock block(hash);
+  ListpackHash* h = hash.As<ListpackHash>();
+  ListpackEditor pairs(h->blob(), h->pairs().size(), block);
+  return edit(pairs);
+}
+
+void ConvertIfPairTooLong(Value& hash, std::string_view field, std::string_view value) {
+  if (IsListpack(hash) &&
+      (TooLongForListpack(field.size()) || TooLongForListpack(value.size()) ||
+       hash.As<ListpackHash>()->pairs().TotalBytes() + field.size() + value.size() >
+           kListpackSafeBytes)) {
+    HashConvertToHashtable(hash);
   }
 }
 
 // After any change, even an update: the limit may have been lowered since the hash was built.
-void HashObject::ConvertIfTooManyEntries() {
-  if (static_cast<int64_t>(size()) > Limits().hash_max_listpack_entries) ConvertToHashtable();
+void ConvertIfTooManyEntries(Value& hash) {
+  if (static_cast<int64_t>(hash.object()->size()) > Limits().hash_max_listpack_entries) {
+    HashConvertToHashtable(hash);
+  }
 }
 
-void HashObject::AppendToListpack(std::string_view field, std::string_view value) {
-  listpack_.Append(field);
-  listpack_.Append(value);
-  ConvertIfTooManyEntries();
+void AppendPair(Value& hash, std::string_view field, std::string_view value) {
+  EditPairs(hash, [&](ListpackEditor& pairs) {
+    pairs.Append(field);
+    pairs.Append(value);
+  });
+  ConvertIfTooManyEntries(hash);
 }
 
-bool HashObject::Set(std::string_view field, std::string_view value) {
-  ConvertIfPairTooLong(field, value);
-  if (map_) return map_->Set(field, value);
+}  // namespace
 
-  Listpack::Pos p = listpack_.Find(field, listpack_.First(), /*skip=*/1);
-  if (p != Listpack::kNoPos) {
-    listpack_.Replace(listpack_.Next(p), value);
-    ConvertIfTooManyEntries();
+Value NewHashValue() { return Value::FromObject(ValueType::kHash, ListpackHash::Empty()); }
+
+Value NewHashValueFromListpack(std::string_view pairs, bool convert) {
+  Value hash = Value::FromObject(ValueType::kHash, ListpackHash::FromBytes(pairs));
+  if (convert) HashConvertToHashtable(hash);
+  return hash;
+}
+
+bool HashSet(Value& hash, std::string_view field, std::string_view value) {
+  ConvertIfPairTooLong(hash, field, value);
+  if (!IsListpack(hash)) return hash.As<HashObject>()->map().Set(field, value);
+
+  const bool updated = EditPairs(hash, [&](ListpackEditor& pairs) {
+    ListpackView::Pos p = pairs.Find(field, pairs.First(), /*skip=*/1);
+    if (p == ListpackView::kNoPos) return false;
+    pairs.Replace(pairs.Next(p), value);
+    return true;
+  });
+  if (updated) {
+    ConvertIfTooManyEntries(hash);
     return false;
   }
-  AppendToListpack(field, value);
+  AppendPair(hash, field, value);
   return true;
 }
 
-void HashObject::InsertNew(std::string_view field, std::string_view value) {
-  ConvertIfPairTooLong(field, value);
-  if (map_) return map_->InsertNew(field, value);
-  AppendToListpack(field, value);
+void HashInsertNew(Value& hash, std::string_view field, std::string_view value) {
+  ConvertIfPairTooLong(hash, field, value);
+  if (!IsListpack(hash)) return hash.As<HashObject>()->map().InsertNew(field, value);
+  AppendPair(hash, field, value);
 }
 
-bool HashObject::Delete(std::string_view field) {
-  if (map_) return map_->Delete(field);
-  Listpack::Pos p = listpack_.Find(field, listpack_.First(), /*skip=*/1);
-  if (p == Listpack::kNoPos) return false;
-  listpack_.Delete(p, 2);
-  return true;
+bool HashDelete(Value& hash, std::string_view field) {
+  if (!IsListpack(hash)) return hash.As<HashObject>()->map().Delete(field);
+  return EditPairs(hash, [&](ListpackEditor& pairs) {
+    ListpackView::Pos p = pairs.Find(field, pairs.First(), /*skip=*/1);
+    if (p == ListpackView::kNoPos) return false;
+    pairs.Delete(p, 2);
+    return true;
+  });
 }
 
-void HashObject::ConvertIfArgsTooLong(std::span<const std::string_view> args) {
-  if (map_) return;
+void HashConvertIfArgsTooLong(Value& hash, std::span<const std::string_view> args) {
+  if (!IsListpack(hash)) return;
   size_t sum = 0;
   for (std::string_view a : args) {
-    if (TooLongForListpack(a.size())) return ConvertToHashtable();
+    if (TooLongForListpack(a.size())) return HashConvertToHashtable(hash);
     sum += a.size();
   }
-  if (listpack_.ByteSize() + sum > kListpackSafeBytes) ConvertToHashtable();
-}
-
-void HashObject::ConvertToHashtable() {
-  if (map_) return;
-  auto map = std::make_unique<StringMap>();
-  ForEach([&](const PackedValue& field, const PackedValue& value) {
-    char f[21], v[21];
-    map->InsertNew(PackedBytes(field, f), PackedBytes(value, v));
-  });
-  map_ = std::move(map);
-  listpack_ = Listpack();
-}
-
-std::pair<PackedValue, PackedValue> HashObject::RandomPair(std::mt19937_64& rng) const {
-  if (map_) {
-    const StringMapEntry* e = map_->Random(rng);
-    return {PackedValue::Str(e->field()), PackedValue::Str(e->value())};
+  if (hash.As<ListpackHash>()->pairs().TotalBytes() + sum > kListpackSafeBytes) {
+    HashConvertToHashtable(hash);
   }
-  Listpack::Pos p = listpack_.Seek(static_cast<int64_t>(2 * (rng() % size())));
-  return {listpack_.Get(p), listpack_.Get(listpack_.Next(p))};
+}
+
+void HashConvertToHashtable(Value& hash) {
+  if (!IsListpack(hash)) return;
+  auto table = std::make_unique<HashtableHash>();
+  hash.As<HashObject>()->ForEach([&](const PackedValue& field, const PackedValue& value) {
+    char f[21], v[21];
+    table->map().InsertNew(PackedBytes(field, f), PackedBytes(value, v));
+  });
+  hash = Value::FromObject(ValueType::kHash, std::move(table));
 }
 
 }  // namespace ember

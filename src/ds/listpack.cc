@@ -139,7 +139,7 @@ bool PackedValue::Equals(std::string_view s) const {
 
 // An entry ready to be written: encoding (the whole entry for integers, the length header for
 // strings), the string bytes, and the backlen.
-struct Listpack::Encoded {
+struct ListpackEditor::Encoded {
   uint8_t head[9];
   uint32_t head_len = 0;
   std::string_view payload;
@@ -191,66 +191,43 @@ struct Listpack::Encoded {
   }
 };
 
-// ---- Lifetime --------------------------------------------------------------------------------
+// ---- Navigation ------------------------------------------------------------------------------
 
-Listpack::~Listpack() { MemFree(buf_); }
-
-Listpack::Listpack(Listpack&& o) noexcept
-    : buf_(std::exchange(o.buf_, nullptr)), count_(std::exchange(o.count_, 0)) {}
-
-Listpack& Listpack::operator=(Listpack&& o) noexcept {
-  if (this != &o) {
-    MemFree(buf_);
-    buf_ = std::exchange(o.buf_, nullptr);
-    count_ = std::exchange(o.count_, 0);
+ListpackView ListpackView::Over(const uint8_t* blob) {
+  ListpackView v(blob, LoadLE16(blob + 4));
+  if (v.count_ == kUnknownCount) {
+    v.count_ = 0;
+    for (Pos p = v.First(); p != kNoPos; p = v.Next(p)) ++v.count_;
   }
-  return *this;
+  return v;
 }
 
-Listpack Listpack::FromBytes(std::string_view blob) {
-  assert(ValidateIntegrity(blob, /*deep=*/false));
-  Listpack lp;
-  lp.buf_ = static_cast<uint8_t*>(MemAlloc(blob.size()));
-  std::memcpy(lp.buf_, blob.data(), blob.size());
-  uint32_t header_count = LoadLE16(lp.buf_ + 4);
-  if (header_count != kUnknownCount) {
-    lp.count_ = header_count;
-  } else {
-    for (Pos p = lp.First(); p != kNoPos; p = lp.Next(p)) ++lp.count_;
-  }
-  return lp;
-}
+uint32_t ListpackView::TotalBytes() const { return LoadLE32(buf_); }
 
-size_t Listpack::MallocSize() const { return buf_ ? MemUsableSize(buf_) : 0; }
-
-const uint8_t* Listpack::data() const { return buf_ ? buf_ : kEmptyBlob; }
-
-uint32_t Listpack::TotalBytes() const { return LoadLE32(data()); }
-
-uint32_t Listpack::EntrySize(Pos p) const {
+uint32_t ListpackView::EntrySize(Pos p) const {
   uint64_t len = 0;
-  EncodedLen(data() + p, SIZE_MAX, &len);  // a stored entry is valid
+  EncodedLen(buf_ + p, SIZE_MAX, &len);  // a stored entry is valid
   return static_cast<uint32_t>(len + BacklenSize(len));
 }
 
-// ---- Navigation ------------------------------------------------------------------------------
-
-Listpack::Pos Listpack::First() const { return data()[kHeaderSize] == kEof ? kNoPos : kHeaderSize; }
-
-Listpack::Pos Listpack::Last() const { return Prev(TotalBytes() - 1); }
-
-Listpack::Pos Listpack::Next(Pos p) const {
-  Pos q = p + EntrySize(p);
-  return data()[q] == kEof ? kNoPos : q;
+ListpackView::Pos ListpackView::First() const {
+  return buf_[kHeaderSize] == kEof ? kNoPos : kHeaderSize;
 }
 
-Listpack::Pos Listpack::Prev(Pos p) const {
+ListpackView::Pos ListpackView::Last() const { return Prev(TotalBytes() - 1); }
+
+ListpackView::Pos ListpackView::Next(Pos p) const {
+  Pos q = p + EntrySize(p);
+  return buf_[q] == kEof ? kNoPos : q;
+}
+
+ListpackView::Pos ListpackView::Prev(Pos p) const {
   if (p <= kHeaderSize) return kNoPos;
-  uint64_t len = DecodeBacklen(data(), kHeaderSize, p - 1);
+  uint64_t len = DecodeBacklen(buf_, kHeaderSize, p - 1);
   return static_cast<Pos>(p - len - BacklenSize(len));
 }
 
-Listpack::Pos Listpack::Seek(int64_t index) const {
+ListpackView::Pos ListpackView::Seek(int64_t index) const {
   int64_t n = static_cast<int64_t>(count_);
   if (index < 0) index += n;
   if (index < 0 || index >= n) return kNoPos;
@@ -265,8 +242,8 @@ Listpack::Pos Listpack::Seek(int64_t index) const {
   return p;
 }
 
-PackedValue Listpack::Get(Pos pos) const {
-  const uint8_t* p = data() + pos;
+PackedValue ListpackView::Get(Pos pos) const {
+  const uint8_t* p = buf_ + pos;
   uint8_t b = p[0];
   auto str = [](const uint8_t* s, uint64_t n) {
     return PackedValue::Str({reinterpret_cast<const char*>(s), n});
@@ -290,7 +267,7 @@ PackedValue Listpack::Get(Pos pos) const {
   }
 }
 
-Listpack::Pos Listpack::Find(std::string_view value, Pos start, uint32_t skip) const {
+ListpackView::Pos ListpackView::Find(std::string_view value, Pos start, uint32_t skip) const {
   // Parse once: an integer entry can only equal a canonical integer string.
   int64_t num;
   bool value_is_int = ParseInt64(value, &num);
@@ -309,75 +286,156 @@ Listpack::Pos Listpack::Find(std::string_view value, Pos start, uint32_t skip) c
 
 // ---- Mutation --------------------------------------------------------------------------------
 
-Listpack::Pos Listpack::Append(std::string_view value) {
+ListpackView::Pos ListpackEditor::Append(std::string_view value) {
   return InsertAt(TotalBytes() - 1, Encoded::FromString(value));
 }
 
-Listpack::Pos Listpack::AppendInt(int64_t value) {
+ListpackView::Pos ListpackEditor::AppendInt(int64_t value) {
   return InsertAt(TotalBytes() - 1, Encoded::FromInt(value));
 }
 
-Listpack::Pos Listpack::Prepend(std::string_view value) {
+ListpackView::Pos ListpackEditor::Prepend(std::string_view value) {
   return InsertAt(kHeaderSize, Encoded::FromString(value));
 }
 
-Listpack::Pos Listpack::InsertBefore(Pos p, std::string_view value) {
+ListpackView::Pos ListpackEditor::InsertBefore(Pos p, std::string_view value) {
   return InsertAt(p, Encoded::FromString(value));
 }
 
-Listpack::Pos Listpack::InsertAfter(Pos p, std::string_view value) {
+ListpackView::Pos ListpackEditor::InsertAfter(Pos p, std::string_view value) {
   return InsertAt(p + EntrySize(p), Encoded::FromString(value));
 }
 
-Listpack::Pos Listpack::Replace(Pos p, std::string_view value) {
+ListpackView::Pos ListpackEditor::Replace(Pos p, std::string_view value) {
   Encoded e = Encoded::FromString(value);
   return Splice(p, EntrySize(p), &e, count_);
 }
 
-Listpack::Pos Listpack::ReplaceInt(Pos p, int64_t value) {
+ListpackView::Pos ListpackEditor::ReplaceInt(Pos p, int64_t value) {
   Encoded e = Encoded::FromInt(value);
   return Splice(p, EntrySize(p), &e, count_);
 }
 
-Listpack::Pos Listpack::Delete(Pos p, uint32_t count) {
+ListpackView::Pos ListpackEditor::Delete(Pos p, uint32_t count) {
   Pos end = p;
   uint32_t n = 0;
-  for (; n < count && data()[end] != kEof; ++n) end += EntrySize(end);
-  if (n == 0) return data()[p] == kEof ? kNoPos : p;
+  for (; n < count && buf_[end] != kEof; ++n) end += EntrySize(end);
+  if (n == 0) return buf_[p] == kEof ? kNoPos : p;
   Splice(p, end - p, nullptr, count_ - n);
-  return data()[p] == kEof ? kNoPos : p;
+  return buf_[p] == kEof ? kNoPos : p;
 }
 
-Listpack::Pos Listpack::InsertAt(uint32_t off, const Encoded& e) {
+ListpackView::Pos ListpackEditor::InsertAt(uint32_t off, const Encoded& e) {
   return Splice(off, 0, &e, count_ + 1);
 }
 
-// Replaces the `old_len` bytes at `off` with `e` (nothing if null). Like Redis, grows (only past
-// the allocator's usable size) before moving the tail and shrinks to the exact size after.
-Listpack::Pos Listpack::Splice(uint32_t off, uint32_t old_len, const Encoded* e, size_t new_count) {
+// Replaces the `old_len` bytes at `off` with `e` (nothing if null). Like Redis, grows before
+// moving the tail and offers the room back after shrinking.
+ListpackView::Pos ListpackEditor::Splice(uint32_t off, uint32_t old_len, const Encoded* e,
+                                         size_t new_count) {
   uint64_t add = e ? e->size() : 0;
   uint64_t old_total = TotalBytes();
   uint64_t new_total = old_total - old_len + add;
   if (new_total > UINT32_MAX) return kNoPos;
-  if (!buf_) {
-    buf_ = static_cast<uint8_t*>(MemAlloc(sizeof(kEmptyBlob)));
-    std::memcpy(buf_, kEmptyBlob, sizeof(kEmptyBlob));
-  }
   size_t tail = old_total - off - old_len;  // includes the terminator
-  if (new_total > MemUsableSize(buf_)) {
-    buf_ = static_cast<uint8_t*>(MemRealloc(buf_, new_total));
-  }
-  std::memmove(buf_ + off + add, buf_ + off + old_len, tail);
-  if (new_total < old_total) buf_ = static_cast<uint8_t*>(MemRealloc(buf_, new_total));
-  if (e) e->WriteTo(buf_ + off);
-  StoreLE32(buf_, static_cast<uint32_t>(new_total));
+  if (new_total > old_total) buf_ = storage_.Resize(mutable_data(), old_total, new_total);
+  uint8_t* buf = mutable_data();
+  std::memmove(buf + off + add, buf + off + old_len, tail);
+  if (new_total < old_total) buf_ = buf = storage_.Resize(buf, new_total, new_total);
+  if (e) e->WriteTo(buf + off);
+  StoreLE32(buf, static_cast<uint32_t>(new_total));
   SetCount(new_count);
   return off;
 }
 
-void Listpack::SetCount(size_t n) {
+void ListpackEditor::SetCount(size_t n) {
   count_ = n;
-  StoreLE16(buf_ + 4, static_cast<uint16_t>(n < kUnknownCount ? n : kUnknownCount));
+  StoreLE16(mutable_data() + 4, static_cast<uint16_t>(n < kUnknownCount ? n : kUnknownCount));
+}
+
+// ---- Listpack --------------------------------------------------------------------------------
+
+// A Listpack's own block: reallocated only past the allocator's usable size when growing, and to
+// the exact size after shrinking, as Redis's lpInsert does.
+class Listpack::OwnBlock final : public ListpackStorage {
+ public:
+  uint8_t* Resize(uint8_t* blob, size_t keep, size_t total) override {
+    if (keep < total && total <= MemUsableSize(blob)) return blob;
+    return static_cast<uint8_t*>(MemRealloc(blob, total));
+  }
+};
+
+Listpack::~Listpack() { MemFree(buf_); }
+
+Listpack::Listpack(Listpack&& o) noexcept
+    : buf_(std::exchange(o.buf_, nullptr)), count_(std::exchange(o.count_, 0)) {}
+
+Listpack& Listpack::operator=(Listpack&& o) noexcept {
+  if (this != &o) {
+    MemFree(buf_);
+    buf_ = std::exchange(o.buf_, nullptr);
+    count_ = std::exchange(o.count_, 0);
+  }
+  return *this;
+}
+
+Listpack Listpack::FromBytes(std::string_view blob) {
+  assert(ValidateIntegrity(blob, /*deep=*/false));
+  Listpack lp;
+  lp.buf_ = static_cast<uint8_t*>(MemAlloc(blob.size()));
+  std::memcpy(lp.buf_, blob.data(), blob.size());
+  lp.count_ = ListpackView::Over(lp.buf_).size();
+  return lp;
+}
+
+size_t Listpack::MallocSize() const { return buf_ ? MemUsableSize(buf_) : 0; }
+
+const uint8_t* Listpack::data() const { return buf_ ? buf_ : kEmptyBlob; }
+
+template <typename F>
+Listpack::Pos Listpack::Edit(F&& edit) {
+  if (!buf_) {
+    buf_ = static_cast<uint8_t*>(MemAlloc(sizeof(kEmptyBlob)));
+    std::memcpy(buf_, kEmptyBlob, sizeof(kEmptyBlob));
+  }
+  OwnBlock block;
+  ListpackEditor editor(buf_, count_, block);
+  Pos p = edit(editor);
+  buf_ = editor.mutable_data();
+  count_ = editor.size();
+  return p;
+}
+
+Listpack::Pos Listpack::Append(std::string_view value) {
+  return Edit([&](ListpackEditor& e) { return e.Append(value); });
+}
+
+Listpack::Pos Listpack::AppendInt(int64_t value) {
+  return Edit([&](ListpackEditor& e) { return e.AppendInt(value); });
+}
+
+Listpack::Pos Listpack::Prepend(std::string_view value) {
+  return Edit([&](ListpackEditor& e) { return e.Prepend(value); });
+}
+
+Listpack::Pos Listpack::InsertBefore(Pos p, std::string_view value) {
+  return Edit([&](ListpackEditor& e) { return e.InsertBefore(p, value); });
+}
+
+Listpack::Pos Listpack::InsertAfter(Pos p, std::string_view value) {
+  return Edit([&](ListpackEditor& e) { return e.InsertAfter(p, value); });
+}
+
+Listpack::Pos Listpack::Replace(Pos p, std::string_view value) {
+  return Edit([&](ListpackEditor& e) { return e.Replace(p, value); });
+}
+
+Listpack::Pos Listpack::ReplaceInt(Pos p, int64_t value) {
+  return Edit([&](ListpackEditor& e) { return e.ReplaceInt(p, value); });
+}
+
+Listpack::Pos Listpack::Delete(Pos p, uint32_t count) {
+  return Edit([&](ListpackEditor& e) { return e.Delete(p, count); });
 }
 
 // ---- Validation ------------------------------------------------------------------------------

@@ -39,42 +39,39 @@ bool OverValueLimit(size_t len) {
   return static_cast<int64_t>(len) > Limits().hash_max_listpack_value;
 }
 
-Value MakeHash(std::unique_ptr<HashObject> hash, bool convert) {
-  if (convert) hash->ConvertToHashtable();
-  return Value::FromObject(ValueType::kHash, std::move(hash));
-}
-
 // HASH: a count, then field and value strings.
 bool LoadHashPairs(RdbReader& r, Value* out) {
   uint64_t len;
   if (!r.ReadLen(&len)) return false;
   if (len == 0) return r.Fail(kErrEmpty);
 
-  auto hash = std::make_unique<HashObject>();
-  if (OverEntryLimit(len)) hash->ConvertToHashtable();
+  Value hash = NewHashValue();
+  if (OverEntryLimit(len)) HashConvertToHashtable(hash);
   // Repeats are found through a set while the pairs go to a listpack, whose own search is linear.
   std::unordered_set<std::string> listpack_fields;
   std::string field, value;
   for (uint64_t i = 0; i < len; ++i) {
     if (!r.ReadString(&field) || !r.ReadString(&value)) return false;
-    if (hash->is_listpack() && (OverValueLimit(field.size()) || OverValueLimit(value.size()))) {
-      hash->ConvertToHashtable();
+    const auto* read = hash.As<HashObject>();
+    if (read->is_listpack() && (OverValueLimit(field.size()) || OverValueLimit(value.size()))) {
+      HashConvertToHashtable(hash);
+      read = hash.As<HashObject>();
     }
-    const bool repeated = hash->is_listpack() ? !listpack_fields.insert(field).second
-                                              : hash->map().Find(field) != nullptr;
+    const bool repeated = read->is_listpack() ? !listpack_fields.insert(field).second
+                                              : read->map().Find(field) != nullptr;
     if (repeated) return r.Fail(kErrDuplicate);
-    hash->InsertNew(field, value);
+    HashInsertNew(hash, field, value);
   }
-  *out = Value::FromObject(ValueType::kHash, std::move(hash));
+  *out = std::move(hash);
   return true;
 }
 
 // Fields of a listpack of pairs, checked for repeats (fields compare by their bytes; a listpack
 // stores a canonical integer string as an integer, so equal bytes are equal entries).
-bool HasDuplicateField(const Listpack& pairs) {
+bool HasDuplicateField(const ListpackView& pairs) {
   std::unordered_set<std::string> seen;
   seen.reserve(pairs.size() / 2);
-  for (Listpack::Pos p = pairs.First(); p != Listpack::kNoPos;
+  for (ListpackView::Pos p = pairs.First(); p != ListpackView::kNoPos;
        p = pairs.Next(pairs.Next(p))) {
     if (!seen.insert(pairs.Get(p).ToString()).second) return true;
   }
@@ -89,9 +86,10 @@ bool LoadHashListpack(RdbReader& r, Value* out) {
     return r.Fail("Hash listpack integrity check failed");
   }
   if (count == 0) return r.Fail(kErrEmpty);
-  Listpack pairs = Listpack::FromBytes(blob);
-  if (HasDuplicateField(pairs)) return r.Fail(kErrDuplicate);
-  *out = MakeHash(std::make_unique<HashObject>(std::move(pairs)), OverEntryLimit(count / 2));
+  if (HasDuplicateField(ListpackView(reinterpret_cast<const uint8_t*>(blob.data()), count))) {
+    return r.Fail(kErrDuplicate);
+  }
+  *out = NewHashValueFromListpack(blob, OverEntryLimit(count / 2));
   return true;
 }
 
@@ -112,8 +110,8 @@ bool LoadHashZiplist(RdbReader& r, Value* out) {
       pairs.Append(v.str);
     }
   });
-  if (HasDuplicateField(pairs)) return r.Fail(kErrDuplicate);
-  *out = MakeHash(std::make_unique<HashObject>(std::move(pairs)), OverEntryLimit(count / 2));
+  if (HasDuplicateField(pairs.View())) return r.Fail(kErrDuplicate);
+  *out = NewHashValueFromListpack(pairs.Bytes(), OverEntryLimit(count / 2));
   return true;
 }
 
@@ -131,9 +129,8 @@ bool LoadHashZipmap(RdbReader& r, Value* out) {
     pairs.Append(value);
     max_len = std::max({max_len, field.size(), value.size()});
   });
-  if (HasDuplicateField(pairs)) return r.Fail(kErrDuplicate);
-  *out = MakeHash(std::make_unique<HashObject>(std::move(pairs)),
-                  OverEntryLimit(count) || OverValueLimit(max_len));
+  if (HasDuplicateField(pairs.View())) return r.Fail(kErrDuplicate);
+  *out = NewHashValueFromListpack(pairs.Bytes(), OverEntryLimit(count) || OverValueLimit(max_len));
   return true;
 }
 

@@ -1,4 +1,4 @@
-// HashObject: both encodings behind one interface, the conversions at hash-max-listpack-entries
+// Hash values: both encodings behind one interface, the conversions at hash-max-listpack-entries
 // and hash-max-listpack-value (one-way), clone, digest (order independent, equal across
 // encodings), random pairs, and memory accounting.
 #include "db/hash_object.h"
@@ -25,20 +25,20 @@ class HashObjectTest : public ::testing::Test {
   }
   ~HashObjectTest() override { Limits() = saved_; }
 
-  static std::map<std::string, std::string> Contents(const HashObject& h) {
+  static std::map<std::string, std::string> Contents(const Value& h) {
     std::map<std::string, std::string> out;
-    h.ForEach([&](const PackedValue& f, const PackedValue& v) {
+    h.As<HashObject>()->ForEach([&](const PackedValue& f, const PackedValue& v) {
       EXPECT_TRUE(out.emplace(f.ToString(), v.ToString()).second);
     });
     return out;
   }
-  static std::string Get(const HashObject& h, std::string_view f) {
-    auto v = h.Get(f);
+  static std::string Get(const Value& h, std::string_view f) {
+    auto v = h.As<HashObject>()->Get(f);
     return v ? v->ToString() : "<none>";
   }
-  static Digest DigestOf(const HashObject& h) {
+  static Digest DigestOf(const Value& h) {
     Digest d{};
-    h.AddToDigest(d);
+    h.As<HashObject>()->AddToDigest(d);
     return d;
   }
 
@@ -46,115 +46,114 @@ class HashObjectTest : public ::testing::Test {
 };
 
 TEST_F(HashObjectTest, ListpackSetGetDelete) {
-  HashObject h;
-  EXPECT_EQ(h.encoding(), ObjectEncoding::kListpack);
-  EXPECT_TRUE(h.Set("a", "1"));
-  EXPECT_TRUE(h.Set("b", "hello"));
-  EXPECT_TRUE(h.Set("1", "-5"));
-  EXPECT_FALSE(h.Set("a", "2"));
-  EXPECT_EQ(h.size(), 3u);
+  Value h = NewHashValue();
+  EXPECT_EQ(h.object()->encoding(), ObjectEncoding::kListpack);
+  EXPECT_TRUE(HashSet(h, "a", "1"));
+  EXPECT_TRUE(HashSet(h, "b", "hello"));
+  EXPECT_TRUE(HashSet(h, "1", "-5"));
+  EXPECT_FALSE(HashSet(h, "a", "2"));
+  EXPECT_EQ(h.object()->size(), 3u);
   EXPECT_EQ(Get(h, "a"), "2");
   EXPECT_EQ(Get(h, "1"), "-5");
   EXPECT_EQ(Get(h, "01"), "<none>");  // "01" is not the integer 1
-  EXPECT_TRUE(h.Contains("b"));
-  EXPECT_TRUE(h.Delete("b"));
-  EXPECT_FALSE(h.Delete("b"));
+  EXPECT_TRUE(h.As<HashObject>()->Contains("b"));
+  EXPECT_TRUE(HashDelete(h, "b"));
+  EXPECT_FALSE(HashDelete(h, "b"));
   EXPECT_EQ(Contents(h), (std::map<std::string, std::string>{{"a", "2"}, {"1", "-5"}}));
-  EXPECT_EQ(h.encoding(), ObjectEncoding::kListpack);
+  EXPECT_EQ(h.object()->encoding(), ObjectEncoding::kListpack);
 }
 
 TEST_F(HashObjectTest, EntryLimitConvertsOnTheFifthFieldAndNeverBack) {
-  HashObject h;
-  for (int i = 0; i < 4; ++i) h.Set("f" + std::to_string(i), "v");
-  EXPECT_EQ(h.encoding(), ObjectEncoding::kListpack);
-  h.Set("f0", "updated");  // an update at the limit keeps the listpack
-  EXPECT_EQ(h.encoding(), ObjectEncoding::kListpack);
-  h.Set("f4", "v");
-  EXPECT_EQ(h.encoding(), ObjectEncoding::kHashtable);
-  EXPECT_EQ(h.size(), 5u);
+  Value h = NewHashValue();
+  for (int i = 0; i < 4; ++i) HashSet(h, "f" + std::to_string(i), "v");
+  EXPECT_EQ(h.object()->encoding(), ObjectEncoding::kListpack);
+  HashSet(h, "f0", "updated");  // an update at the limit keeps the listpack
+  EXPECT_EQ(h.object()->encoding(), ObjectEncoding::kListpack);
+  HashSet(h, "f4", "v");
+  EXPECT_EQ(h.object()->encoding(), ObjectEncoding::kHashtable);
+  EXPECT_EQ(h.object()->size(), 5u);
   EXPECT_EQ(Get(h, "f0"), "updated");
-  for (int i = 0; i < 5; ++i) h.Delete("f" + std::to_string(i));
-  EXPECT_EQ(h.size(), 0u);
-  EXPECT_EQ(h.encoding(), ObjectEncoding::kHashtable);
+  for (int i = 0; i < 5; ++i) HashDelete(h, "f" + std::to_string(i));
+  EXPECT_EQ(h.object()->size(), 0u);
+  EXPECT_EQ(h.object()->encoding(), ObjectEncoding::kHashtable);
 }
 
 TEST_F(HashObjectTest, LoweredEntryLimitConvertsOnAnUpdate) {
-  HashObject h;
-  h.Set("a", "1");
-  h.Set("b", "2");
+  Value h = NewHashValue();
+  HashSet(h, "a", "1");
+  HashSet(h, "b", "2");
   Limits().hash_max_listpack_entries = 1;
-  h.Set("a", "3");
-  EXPECT_EQ(h.encoding(), ObjectEncoding::kHashtable);
+  HashSet(h, "a", "3");
+  EXPECT_EQ(h.object()->encoding(), ObjectEncoding::kHashtable);
   EXPECT_EQ(Get(h, "a"), "3");
 }
 
 TEST_F(HashObjectTest, ValueLimitConvertsOnFieldOrValueOverEightBytes) {
-  HashObject fits, long_value, long_field;
-  fits.Set("abcdefgh", "12345678");
-  EXPECT_EQ(fits.encoding(), ObjectEncoding::kListpack);
-  long_value.Set("f", "123456789");
-  EXPECT_EQ(long_value.encoding(), ObjectEncoding::kHashtable);
-  long_field.Set("abcdefghi", "v");
-  EXPECT_EQ(long_field.encoding(), ObjectEncoding::kHashtable);
+  Value fits = NewHashValue(), long_value = NewHashValue(), long_field = NewHashValue();
+  HashSet(fits, "abcdefgh", "12345678");
+  EXPECT_EQ(fits.object()->encoding(), ObjectEncoding::kListpack);
+  HashSet(long_value, "f", "123456789");
+  EXPECT_EQ(long_value.object()->encoding(), ObjectEncoding::kHashtable);
+  HashSet(long_field, "abcdefghi", "v");
+  EXPECT_EQ(long_field.object()->encoding(), ObjectEncoding::kHashtable);
 
-  HashObject args;
-  args.Set("f", "v");
+  Value args = NewHashValue();
+  HashSet(args, "f", "v");
   std::vector<std::string_view> short_args{"g", "12345678"};
-  args.ConvertIfArgsTooLong(short_args);
-  EXPECT_EQ(args.encoding(), ObjectEncoding::kListpack);
+  HashConvertIfArgsTooLong(args, short_args);
+  EXPECT_EQ(args.object()->encoding(), ObjectEncoding::kListpack);
   std::vector<std::string_view> long_args{"g", "123456789"};
-  args.ConvertIfArgsTooLong(long_args);
-  EXPECT_EQ(args.encoding(), ObjectEncoding::kHashtable);
+  HashConvertIfArgsTooLong(args, long_args);
+  EXPECT_EQ(args.object()->encoding(), ObjectEncoding::kHashtable);
   EXPECT_EQ(Get(args, "f"), "v");
 }
 
 TEST_F(HashObjectTest, ConversionKeepsIntegersAsTheirText) {
-  HashObject h;
-  h.Set("-9223372036854775808", "9223372036854775807");
-  h.Set("0", "-1");
+  Value h = NewHashValue();
+  HashSet(h, "-9223372036854775808", "9223372036854775807");
+  HashSet(h, "0", "-1");
   const Digest before = DigestOf(h);
-  h.ConvertToHashtable();
+  HashConvertToHashtable(h);
   EXPECT_EQ(Contents(h), (std::map<std::string, std::string>{
                              {"-9223372036854775808", "9223372036854775807"}, {"0", "-1"}}));
   EXPECT_EQ(DigestOf(h), before);
 }
 
 TEST_F(HashObjectTest, DigestIgnoresOrderAndSeesValues) {
-  HashObject a, b, c;
-  a.Set("x", "1");
-  a.Set("y", "2");
-  b.Set("y", "2");
-  b.Set("x", "1");
-  c.Set("x", "2");
-  c.Set("y", "1");
+  Value a = NewHashValue(), b = NewHashValue(), c = NewHashValue();
+  HashSet(a, "x", "1");
+  HashSet(a, "y", "2");
+  HashSet(b, "y", "2");
+  HashSet(b, "x", "1");
+  HashSet(c, "x", "2");
+  HashSet(c, "y", "1");
   EXPECT_EQ(DigestOf(a), DigestOf(b));
   EXPECT_NE(DigestOf(a), DigestOf(c));
 }
 
 TEST_F(HashObjectTest, CloneIsDeepInBothEncodings) {
   for (bool table : {false, true}) {
-    HashObject h;
-    h.Set("a", "1");
-    h.Set("b", "2");
-    if (table) h.ConvertToHashtable();
-    auto copy = h.Clone();
-    auto* c = static_cast<HashObject*>(copy.get());
-    EXPECT_EQ(c->encoding(), h.encoding());
-    EXPECT_EQ(Contents(*c), Contents(h));
-    h.Set("a", "changed");
-    EXPECT_EQ(Get(*c, "a"), "1");
+    Value h = NewHashValue();
+    HashSet(h, "a", "1");
+    HashSet(h, "b", "2");
+    if (table) HashConvertToHashtable(h);
+    Value c = h.Clone();
+    EXPECT_EQ(c.object()->encoding(), h.object()->encoding());
+    EXPECT_EQ(Contents(c), Contents(h));
+    HashSet(h, "a", "changed");
+    EXPECT_EQ(Get(c, "a"), "1");
   }
 }
 
 TEST_F(HashObjectTest, RandomPairCoversBothEncodings) {
   std::mt19937_64 rng(5);
   for (bool table : {false, true}) {
-    HashObject h;
-    for (int i = 0; i < 4; ++i) h.Set("f" + std::to_string(i), std::to_string(i));
-    if (table) h.ConvertToHashtable();
+    Value h = NewHashValue();
+    for (int i = 0; i < 4; ++i) HashSet(h, "f" + std::to_string(i), std::to_string(i));
+    if (table) HashConvertToHashtable(h);
     std::set<std::string> seen;
     for (int i = 0; i < 400; ++i) {
-      auto [f, v] = h.RandomPair(rng);
+      auto [f, v] = h.As<HashObject>()->RandomPair(rng);
       EXPECT_EQ("f" + v.ToString(), f.ToString());
       seen.insert(f.ToString());
     }
@@ -164,18 +163,19 @@ TEST_F(HashObjectTest, RandomPairCoversBothEncodings) {
 
 TEST_F(HashObjectTest, MallocSizeGrowsWithContent) {
   // MallocSize counts the object's own allocation: values always live on the heap.
-  auto h = std::make_unique<HashObject>();
-  const size_t empty = h->MallocSize();
-  h->Set("f", "v");
-  EXPECT_GT(h->MallocSize(), empty);
+  Value h = NewHashValue();
+  const size_t empty = h.object()->MallocSize();
+  // More than the empty block's slack (the listpack grows in place until it is used up).
+  HashSet(h, "field", "value");
+  EXPECT_GT(h.object()->MallocSize(), empty);
   Limits().hash_max_listpack_entries = 10000;
   Limits().hash_max_listpack_value = 10000;
-  auto big = std::make_unique<HashObject>();
-  for (int i = 0; i < 1000; ++i) big->Set("field" + std::to_string(i), std::string(20, 'v'));
-  const size_t as_listpack = big->MallocSize();
+  Value big = NewHashValue();
+  for (int i = 0; i < 1000; ++i) HashSet(big, "field" + std::to_string(i), std::string(20, 'v'));
+  const size_t as_listpack = big.object()->MallocSize();
   EXPECT_GT(as_listpack, 1000u * 28);
-  big->ConvertToHashtable();
-  EXPECT_GT(big->MallocSize(), as_listpack);  // entries + buckets cost more than the packed form
+  HashConvertToHashtable(big);
+  EXPECT_GT(big.object()->MallocSize(), as_listpack);  // entries + buckets cost more than the packed form
 }
 
 }  // namespace

@@ -28,9 +28,9 @@ class RdbHashTest : public ::testing::Test {
 };
 
 Value MakeHash(const std::vector<std::pair<std::string, std::string>>& pairs) {
-  auto h = std::make_unique<HashObject>();
-  for (const auto& [f, v] : pairs) h->Set(f, v);
-  return Value::FromObject(ValueType::kHash, std::move(h));
+  Value h = NewHashValue();
+  for (const auto& [f, v] : pairs) HashSet(h, f, v);
+  return h;
 }
 
 // Type byte + payload, as in a DUMP body.
@@ -130,11 +130,11 @@ TEST_F(RdbHashTest, RoundTripOfBothEncodings) {
 
 TEST_F(RdbHashTest, HashFormChoosesTheEncodingByTheLimits) {
   Limits().hash_max_listpack_value = 64;
-  auto h = std::make_unique<HashObject>();
-  h->Set("f", std::string(100, 'x'));
-  h->Set("g", "1");
-  h->Delete("f");  // a hashtable that now fits a listpack
-  std::string bytes = Serialize(Value::FromObject(ValueType::kHash, std::move(h)));
+  Value h = NewHashValue();
+  HashSet(h, "f", std::string(100, 'x'));
+  HashSet(h, "g", "1");
+  HashDelete(h, "f");  // a hashtable that now fits a listpack
+  std::string bytes = Serialize(h);
   ASSERT_EQ(static_cast<uint8_t>(bytes[0]), rdb::kTypeHash);
   Value back;
   ASSERT_TRUE(Deserialize(bytes, &back));
