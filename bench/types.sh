@@ -9,7 +9,7 @@
 #    (they take different encodings).
 #
 # Usage: [ROUNDS=3] [REQUESTS=200000] [SMALL_KEYS=100000] [LARGE_KEYS=100000] [SKIP_MEMORY=1]
-#        bench/types.sh [path/to/ember-server]
+#        [SKIP_THROUGHPUT=1] bench/types.sh [path/to/ember-server]
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -51,28 +51,32 @@ rps() {  # port test pipeline
       }'
 }
 
-echo "== throughput (median of $ROUNDS rounds, $REQUESTS requests, 50 clients)"
-printf "%-11s %-3s %12s %12s %8s\n" test P ember_rps redis_rps ratio
-for test in lpush rpop lpop sadd hset spop zadd zpopmin lrange_100 lrange_600; do
-  for pipe in 1 16; do
-    : >"$WORK/e"; : >"$WORK/r"; : >"$WORK/ratio"
-    for _ in $(seq "$ROUNDS"); do
-      for port in $EMBER_PORT $REDIS_PORT; do redis-cli -p "$port" flushall >/dev/null; done
-      # Pops need something to pop: fill the key redis-benchmark pops from first.
-      case $test in
-        rpop|lpop) fill="lpush" ;; spop) fill="sadd" ;; zpopmin) fill="zadd" ;; *) fill="" ;;
-      esac
-      if [ -n "$fill" ]; then
-        for port in $EMBER_PORT $REDIS_PORT; do rps "$port" "$fill" "$pipe" >/dev/null; done
-      fi
-      e=$(rps "$EMBER_PORT" "$test" "$pipe")
-      r=$(rps "$REDIS_PORT" "$test" "$pipe")
-      echo "$e" >>"$WORK/e"; echo "$r" >>"$WORK/r"; echo "$e / $r" | bc -l >>"$WORK/ratio"
+throughput() {
+  echo "== throughput (median of $ROUNDS rounds, $REQUESTS requests, 50 clients)"
+  printf "%-11s %-3s %12s %12s %8s\n" test P ember_rps redis_rps ratio
+  for test in lpush rpop lpop sadd hset spop zadd zpopmin lrange_100 lrange_600; do
+    for pipe in 1 16; do
+      : >"$WORK/e"; : >"$WORK/r"; : >"$WORK/ratio"
+      for _ in $(seq "$ROUNDS"); do
+        for port in $EMBER_PORT $REDIS_PORT; do redis-cli -p "$port" flushall >/dev/null; done
+        # Pops need something to pop: fill the key redis-benchmark pops from first.
+        case $test in
+          rpop|lpop) fill="lpush" ;; spop) fill="sadd" ;; zpopmin) fill="zadd" ;; *) fill="" ;;
+        esac
+        if [ -n "$fill" ]; then
+          for port in $EMBER_PORT $REDIS_PORT; do rps "$port" "$fill" "$pipe" >/dev/null; done
+        fi
+        e=$(rps "$EMBER_PORT" "$test" "$pipe")
+        r=$(rps "$REDIS_PORT" "$test" "$pipe")
+        echo "$e" >>"$WORK/e"; echo "$r" >>"$WORK/r"; echo "$e / $r" | bc -l >>"$WORK/ratio"
+      done
+      printf "%-11s %-3s %12.0f %12.0f %8.2f\n" "$test" "$pipe" "$(median <"$WORK/e")" \
+        "$(median <"$WORK/r")" "$(median <"$WORK/ratio")"
     done
-    printf "%-11s %-3s %12.0f %12.0f %8.2f\n" "$test" "$pipe" "$(median <"$WORK/e")" \
-      "$(median <"$WORK/r")" "$(median <"$WORK/ratio")"
   done
-done
+}
+
+[ -n "${SKIP_THROUGHPUT:-}" ] || throughput
 
 [ -n "${SKIP_MEMORY:-}" ] && exit 0
 
