@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 
 #include "common/clock.h"
 #include "common/errors.h"
@@ -190,29 +191,24 @@ void Server::RegisterConfigHooks() {
   for (const char* name : {"metrics-port", "bind"}) {
     config_table_.OnApply(name, [this](std::string* err) { return metrics_.Apply(err); });
   }
-  for (const char* name : {"list-max-listpack-size", "list-compress-depth",
-                           "hash-max-listpack-entries", "hash-max-listpack-value",
-                           "set-max-intset-entries", "zset-max-listpack-entries",
-                           "zset-max-listpack-value"}) {
-    config_table_.OnApply(name, [this](std::string*) {
-      ApplyEncodingLimits();
-      return true;
-    });
-  }
-  for (const char* name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"}) {
-    config_table_.OnApply(name, [this](std::string*) {
-      ApplyAccessTracking();
-      return true;
-    });
-  }
-  for (const char* name : {"lazyfree-lazy-eviction", "lazyfree-lazy-expire",
-                           "lazyfree-lazy-server-del", "lazyfree-lazy-user-del",
-                           "lazyfree-lazy-user-flush"}) {
-    config_table_.OnApply(name, [this](std::string*) {
-      ApplyLazyFreeSettings();
-      return true;
-    });
-  }
+  // Settings the lower layers keep a copy of (encodings, LRU/LFU, lazy freeing).
+  auto copy_on_apply = [this](std::initializer_list<const char*> names, void (Server::*copy)()) {
+    for (const char* name : names) {
+      config_table_.OnApply(name, [this, copy](std::string*) {
+        (this->*copy)();
+        return true;
+      });
+    }
+  };
+  copy_on_apply({"list-max-listpack-size", "list-compress-depth", "hash-max-listpack-entries",
+                 "hash-max-listpack-value", "set-max-intset-entries",
+                 "zset-max-listpack-entries", "zset-max-listpack-value"},
+                &Server::ApplyEncodingLimits);
+  copy_on_apply({"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"},
+                &Server::ApplyAccessTracking);
+  copy_on_apply({"lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del",
+                 "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush"},
+                &Server::ApplyLazyFreeSettings);
   config_table_.OnApply("logfile", [this](std::string*) {
     GetLogSettings().file = config_.logfile;
     ReopenLog();

@@ -160,6 +160,23 @@ def require_commands(srv, *names: str) -> None:
                     "replication is not there yet", pytrace=False)
 
 
+# The master->replica pairings each data type's replication test covers: Ember alone, and mixed
+# with Redis in both directions. Parametrize with them and start the servers with start_pairing.
+PAIRINGS = ["ember->ember", "ember->redis", "redis->ember"]
+
+
+def start_pairing(pairing: str, ember_factory, ref_factory, args=None, needs=()):
+    """The (master, replica) of `pairing` ("ember->redis"), started with `args` (REPL_ARGS by
+    default); the test is skipped when an Ember side lacks one of the commands in `needs`."""
+    make = {"ember": ember_factory, "redis": ref_factory}
+    master_kind, replica_kind = pairing.split("->")
+    servers = (make[master_kind](args=args or REPL_ARGS), make[replica_kind](args=args or REPL_ARGS))
+    for srv in servers:
+        if needs and not srv.is_redis:
+            srv.skip_unless_commands(*needs)
+    return servers
+
+
 def make_replica(replica, master, command: str = "REPLICAOF") -> Reply:
     """REPLICAOF 127.0.0.1 <master.port> on `replica`; asserts the reply is +OK."""
     require_commands(replica, "REPLICAOF")

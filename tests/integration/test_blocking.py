@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from harness.replication import REPL_ARGS, make_replica, poll, wait_in_sync
+from harness.replication import PAIRINGS, make_replica, poll, start_pairing, wait_in_sync
 from harness.resp import A, B, E, I, Reply
 
 NULL_ARRAY = Reply("nullarray", None)
@@ -191,30 +191,25 @@ def test_counted_once_in_commandstats(srv):
     assert "cmdstat_blpop:calls=1," in stats, stats
 
 
-def test_replica_gets_the_served_effects(ember_factory, ref_factory):
-    for make_master, make_replica_srv in ((ember_factory, ember_factory),
-                                          (ember_factory, ref_factory),
-                                          (ref_factory, ember_factory)):
-        master = make_master(args=REPL_ARGS)
-        master.skip_unless_commands("BLPOP", "BZPOPMIN", "BLMOVE")
-        replica = make_replica_srv(args=REPL_ARGS)
-        make_replica(replica, master)
-        wait_in_sync(master, replica)
-        a = block(master, "BLPOP", "l", "0")
-        b = block(master, "BLMOVE", "l2", "l3", "LEFT", "RIGHT", "0")
-        z = block(master, "BZPOPMIN", "z", "0")
-        m = master.raw()
-        m.call("RPUSH", "l", "1", "2")
-        m.call("RPUSH", "l2", "x", "y")
-        m.call("ZADD", "z", "1", "a", "2", "b")
-        assert a.read_reply(timeout=5) == A(B("l"), B("1"))
-        assert b.read_reply(timeout=5) == B("x")
-        assert z.read_reply(timeout=5) == A(B("z"), B("a"), B("1"))
-        wait_in_sync(master, replica)
-        r = replica.raw()
-        assert r.call("LRANGE", "l", "0", "-1") == A(B("2"))
-        assert r.call("LRANGE", "l3", "0", "-1") == A(B("x"))
-        stats = r.call("INFO", "commandstats").value.decode()
-        assert "cmdstat_blpop" not in stats and "cmdstat_bzpopmin" not in stats, stats
-        master.stop()
-        replica.stop()
+@pytest.mark.parametrize("pairing", PAIRINGS)
+def test_replica_gets_the_served_effects(ember_factory, ref_factory, pairing):
+    master, replica = start_pairing(pairing, ember_factory, ref_factory,
+                                    needs=("BLPOP", "BZPOPMIN", "BLMOVE"))
+    make_replica(replica, master)
+    wait_in_sync(master, replica)
+    a = block(master, "BLPOP", "l", "0")
+    b = block(master, "BLMOVE", "l2", "l3", "LEFT", "RIGHT", "0")
+    z = block(master, "BZPOPMIN", "z", "0")
+    m = master.raw()
+    m.call("RPUSH", "l", "1", "2")
+    m.call("RPUSH", "l2", "x", "y")
+    m.call("ZADD", "z", "1", "a", "2", "b")
+    assert a.read_reply(timeout=5) == A(B("l"), B("1"))
+    assert b.read_reply(timeout=5) == B("x")
+    assert z.read_reply(timeout=5) == A(B("z"), B("a"), B("1"))
+    wait_in_sync(master, replica)
+    r = replica.raw()
+    assert r.call("LRANGE", "l", "0", "-1") == A(B("2"))
+    assert r.call("LRANGE", "l3", "0", "-1") == A(B("x"))
+    stats = r.call("INFO", "commandstats").value.decode()
+    assert "cmdstat_blpop" not in stats and "cmdstat_bzpopmin" not in stats, stats

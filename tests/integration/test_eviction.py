@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from harness.replication import REPL_ARGS, make_replica, wait_in_sync
+from harness.replication import PAIRINGS, make_replica, start_pairing, wait_in_sync
 from harness.resp import E, I
 
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
@@ -146,20 +146,16 @@ def test_object_freq_and_idletime_follow_the_policy(srv):
     assert err.is_error and "LFU maxmemory policy is selected" in err.value
 
 
-def test_replica_receives_the_masters_evictions(ember_factory, ref_factory):
-    for make_master, make_rep in ((ember_factory, ember_factory), (ember_factory, ref_factory),
-                                  (ref_factory, ember_factory)):
-        master = make_master(args=REPL_ARGS)
-        replica = make_rep(args=REPL_ARGS)
-        make_replica(replica, master)
-        wait_in_sync(master, replica)
-        m = master.raw()
-        limit_memory(m, "allkeys-random", 500_000)
-        fill(m, 2000)
-        assert int(info(m, "stats")["evicted_keys"]) > 0
-        wait_in_sync(master, replica)
-        r = replica.raw()
-        assert r.call("DBSIZE") == m.call("DBSIZE")
-        assert info(r, "stats")["evicted_keys"] == "0"
-        master.stop()
-        replica.stop()
+@pytest.mark.parametrize("pairing", PAIRINGS)
+def test_replica_receives_the_masters_evictions(ember_factory, ref_factory, pairing):
+    master, replica = start_pairing(pairing, ember_factory, ref_factory)
+    make_replica(replica, master)
+    wait_in_sync(master, replica)
+    m = master.raw()
+    limit_memory(m, "allkeys-random", 500_000)
+    fill(m, 2000)
+    assert int(info(m, "stats")["evicted_keys"]) > 0
+    wait_in_sync(master, replica)
+    r = replica.raw()
+    assert r.call("DBSIZE") == m.call("DBSIZE")
+    assert info(r, "stats")["evicted_keys"] == "0"

@@ -13,7 +13,8 @@ import shutil
 
 import pytest
 
-from harness.replication import call, make_replica, repl_args, run_commands, wait_in_sync
+from harness.replication import (PAIRINGS, call, make_replica, run_commands, start_pairing,
+                                 wait_in_sync)
 from harness.resp import B, I, S
 
 DEBUG = ["--enable-debug-command", "yes"]
@@ -170,13 +171,10 @@ def write_load(seed: int) -> list[tuple]:
     return cmds
 
 
-@pytest.mark.parametrize("kinds", [("ember", "ember"), ("ember", "redis"), ("redis", "ember")],
-                         ids=lambda k: ">".join(k))
-def test_replication(ember_factory, ref_factory, kinds):
-    factories = {"ember": ember_factory, "redis": ref_factory}
-    master = factories[kinds[0]](args=repl_args())
-    replica = factories[kinds[1]](args=repl_args())
-    (master if kinds[0] == "ember" else replica).skip_unless_commands("HSET", "HINCRBYFLOAT")
+@pytest.mark.parametrize("pairing", PAIRINGS)
+def test_replication(ember_factory, ref_factory, pairing):
+    master, replica = start_pairing(pairing, ember_factory, ref_factory,
+                                    needs=("HSET", "HINCRBYFLOAT"))
     # Some hashes before the full sync, written with lowered limits on the master; the rest is
     # streamed.
     call(master, "CONFIG", "SET", "hash-max-listpack-entries", "16")

@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from harness.replication import REPL_ARGS, digest, make_replica, wait_in_sync
+from harness.replication import PAIRINGS, digest, make_replica, start_pairing, wait_in_sync
 from harness.resp import S
 
 DEBUG = ["--enable-debug-command", "yes"]
@@ -170,15 +170,9 @@ def _write_load(srv) -> None:
                    rng.choice(["a", "-1"]))
 
 
-@pytest.mark.parametrize("pair", ["ember->ember", "ember->redis", "redis->ember"])
-def test_replication_of_list_writes(ember_factory, ref_factory, pair):
-    make = {"ember": ember_factory, "redis": ref_factory}
-    master_kind, replica_kind = pair.split("->")
-    master = make[master_kind](args=REPL_ARGS)
-    replica = make[replica_kind](args=REPL_ARGS)
-    for srv in (master, replica):
-        if not srv.is_redis:
-            srv.skip_unless_commands(*LIST_COMMANDS)
+@pytest.mark.parametrize("pairing", PAIRINGS)
+def test_replication_of_list_writes(ember_factory, ref_factory, pairing):
+    master, replica = start_pairing(pairing, ember_factory, ref_factory, needs=LIST_COMMANDS)
     _configure(master, 8, 1)
     _run(master, _dataset("repl")[:6])  # some data for the full sync
     make_replica(replica, master)

@@ -14,8 +14,8 @@ import shutil
 
 import pytest
 
-from harness.replication import (call, info_fields, make_replica, repl_args, run_commands,
-                                 wait_in_sync)
+from harness.replication import (PAIRINGS, call, info_fields, make_replica, run_commands,
+                                 start_pairing, wait_in_sync)
 from harness.resp import I, S
 
 DEBUG = ["--enable-debug-command", "yes"]
@@ -162,14 +162,9 @@ def write_load(seed: int) -> list[tuple]:
     return cmds
 
 
-@pytest.mark.parametrize("kinds", [("ember", "ember"), ("ember", "redis"), ("redis", "ember")],
-                         ids=lambda k: ">".join(k))
-def test_replication_of_set_writes(ember_factory, ref_factory, kinds):
-    factories = {"ember": ember_factory, "redis": ref_factory}
-    master = factories[kinds[0]](args=repl_args())
-    replica = factories[kinds[1]](args=repl_args())
-    for srv in (master, replica):
-        srv.skip_unless_commands(*SET_COMMANDS)
+@pytest.mark.parametrize("pairing", PAIRINGS)
+def test_replication_of_set_writes(ember_factory, ref_factory, pairing):
+    master, replica = start_pairing(pairing, ember_factory, ref_factory, needs=SET_COMMANDS)
     run_commands(master, write_load(1))
     make_replica(replica, master)
     wait_in_sync(master, replica)  # full sync

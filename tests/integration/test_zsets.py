@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from harness.replication import REPL_ARGS, digest, make_replica, wait_in_sync
+from harness.replication import PAIRINGS, digest, make_replica, start_pairing, wait_in_sync
 
 DEBUG = ["--enable-debug-command", "yes"]
 EXPIRE_AT_MS = 4102444800000  # 2100-01-01
@@ -190,15 +190,10 @@ def write_load(c, rng: random.Random):
     c.execute_command("ZADD", "big", "INCR", "3", "b7")
 
 
-@pytest.mark.parametrize("master_kind,replica_kind",
-                         [("ember", "ember"), ("ember", "redis"), ("redis", "ember")])
-def test_replication(ember_factory, ref_factory, master_kind, replica_kind):
-    make = {"ember": ember_factory, "redis": ref_factory}
-    master = make[master_kind](args=REPL_ARGS)
-    replica = make[replica_kind](args=REPL_ARGS)
-    for srv in (master, replica):
-        if not srv.is_redis:
-            srv.skip_unless_commands("ZADD", "ZMPOP", "BZMPOP")
+@pytest.mark.parametrize("pairing", PAIRINGS)
+def test_replication(ember_factory, ref_factory, pairing):
+    master, replica = start_pairing(pairing, ember_factory, ref_factory,
+                                    needs=("ZADD", "ZMPOP", "BZMPOP"))
     c = master.client()
     c.zadd("before-sync", {"a": 1, "b": 2})  # carried by the full sync
     make_replica(replica, master)
