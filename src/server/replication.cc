@@ -112,11 +112,7 @@ void Replication::FeedEffects(int db_index, const std::vector<std::vector<std::s
   if (!backlog_ && replicas_.empty()) return;
   std::string out;
   ReplyBuilder resp(&out);
-  if (db_index != stream_db_) {
-    const std::string db = std::to_string(db_index);
-    resp.Command(std::array<std::string_view, 2>{"SELECT", db});
-    stream_db_ = db_index;
-  }
+  SelectInStream(resp, db_index);
   if (effects.empty()) {
     resp.Command(original);
   } else if (effects.size() == 1) {
@@ -127,6 +123,27 @@ void Replication::FeedEffects(int db_index, const std::vector<std::vector<std::s
     resp.Command(std::array<std::string_view, 1>{"EXEC"});
   }
   AppendToStream(out);
+}
+
+void Replication::FeedTransaction(std::span<const PropagatedCommand> commands) {
+  if ((!backlog_ && replicas_.empty()) || commands.empty()) return;
+  std::string out;
+  ReplyBuilder resp(&out);
+  SelectInStream(resp, commands.front().db_index);
+  resp.Command(std::array<std::string_view, 1>{"MULTI"});
+  for (const PropagatedCommand& c : commands) {
+    SelectInStream(resp, c.db_index);
+    resp.Command(c.argv);
+  }
+  resp.Command(std::array<std::string_view, 1>{"EXEC"});
+  AppendToStream(out);
+}
+
+void Replication::SelectInStream(ReplyBuilder& resp, int db_index) {
+  if (db_index == stream_db_) return;
+  const std::string db = std::to_string(db_index);
+  resp.Command(std::array<std::string_view, 2>{"SELECT", db});
+  stream_db_ = db_index;
 }
 
 void Replication::FillSaveInfo(SnapshotSaveInfo* info) const {

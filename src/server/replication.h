@@ -28,6 +28,14 @@
 
 namespace ember {
 
+class ReplyBuilder;
+
+// One command of the replication stream and the database it applies to.
+struct PropagatedCommand {
+  int db_index = 0;
+  std::vector<std::string> argv;
+};
+
 class Connection;
 class Keyspace;
 class RdbReader;
@@ -52,6 +60,8 @@ class Replication {
   // A write's effects (or its original argv when it has none) into the stream. Master only.
   void FeedEffects(int db_index, const std::vector<std::vector<std::string>>& effects,
                    std::span<const std::string_view> original);
+  // A transaction's or a script's writes, in order, as one MULTI ... EXEC block.
+  void FeedTransaction(std::span<const PropagatedCommand> commands);
   // Aux fields of a snapshot: the ID and offset it corresponds to.
   void FillSaveInfo(SnapshotSaveInfo* info) const;
   // At start-up: a snapshot with replication info lets a replica PSYNC from where it was.
@@ -205,6 +215,8 @@ class Replication {
   static std::string ReplicaIp(const Replica& r);
   static std::string ReplicaName(const Replica& r);
   void AppendToStream(std::string_view bytes);
+  // Emits SELECT when the stream is not on `db_index` yet.
+  void SelectInStream(ReplyBuilder& resp, int db_index);
   void CreateBacklog();
   Replica* FindReplica(Connection* conn);
   // Continues the replica from the backlog, or returns why it needs a full sync.

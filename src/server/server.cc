@@ -788,7 +788,22 @@ void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>
   // The single choke point for the replication stream (and later the AOF), in execution order.
   // A replica forwards its master's bytes instead (OnMasterCommandApplied); its own writes
   // (replica-read-only no) stay local, as in Redis.
-  if (!is_replica()) replication_->FeedEffects(db_index, effects, original);
+  if (is_replica()) return;
+  if (atomic_depth_ == 0) return replication_->FeedEffects(db_index, effects, original);
+  if (effects.empty()) {
+    atomic_commands_.push_back({db_index, {original.begin(), original.end()}});
+  }
+  for (const auto& e : effects) atomic_commands_.push_back({db_index, e});
+}
+
+void Server::EndAtomicPropagation() {
+  if (--atomic_depth_ > 0 || atomic_commands_.empty()) return;
+  if (atomic_commands_.size() == 1) {
+    replication_->FeedEffects(atomic_commands_[0].db_index, {atomic_commands_[0].argv}, {});
+  } else {
+    replication_->FeedTransaction(atomic_commands_);
+  }
+  atomic_commands_.clear();
 }
 
 Connection* Server::AdoptMasterConnection(int fd, const std::string& peer) {

@@ -126,6 +126,10 @@ class Server : public ServerServices {
   // were recorded), in execution order.
   void Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
                  std::span<const std::string_view> original);
+  // Transactions and scripts: the writes between Begin and End reach the stream as one
+  // MULTI/EXEC block (a lone write goes alone, as in Redis 7.0). Pairs may nest.
+  void BeginAtomicPropagation() { ++atomic_depth_; }
+  void EndAtomicPropagation();
   Evictor& evictor() { return evictor_; }
   // Memory eviction does not count: replica output buffers (INFO mem_not_counted_for_evict).
   size_t MemoryNotCountedForEviction() const;
@@ -262,6 +266,8 @@ class Server : public ServerServices {
   };
   std::vector<ThrottledClient> throttled_;
   int64_t last_repl_cron_ms_ = 0;
+  int atomic_depth_ = 0;
+  std::vector<PropagatedCommand> atomic_commands_;  // held until EndAtomicPropagation
 };
 
 // Registers the server-level command families (server/ *_family.cc).
