@@ -49,6 +49,7 @@ std::string FlagsOf(const Connection& conn) {
   std::string f;
   if (conn.monitor) f.push_back('O');
   if (conn.is_master_link) f.push_back('M');
+  if (conn.multi) f.push_back('x');
   if (conn.blocked()) f.push_back('b');
   if (conn.is_replica_link) f.push_back('S');
   if (conn.close_after_reply) f.push_back('c');
@@ -86,12 +87,14 @@ std::string ClientInfoString(const Connection& conn, const Connection& self,
   std::string out;
   fmt::format_to(std::back_inserter(out),
                  "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 "
-                 "psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} "
+                 "psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} "
                  "rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 "
                  "resp={}",
                  conn.id, AddrOf(conn), LocalAddrOf(conn), conn.fd(), conn.name,
                  now_s - conn.created_ms / 1000, now_s - conn.last_interaction_ms / 1000,
-                 FlagsOf(conn), conn.db_index, qbuf, qcap > qbuf ? qcap - qbuf : 0, argv_mem,
+                 FlagsOf(conn), conn.db_index,
+                 conn.multi ? static_cast<int64_t>(conn.multi->commands.size()) : -1, qbuf,
+                 qcap > qbuf ? qcap - qbuf : 0, argv_mem, conn.multi ? conn.multi->bytes : 0,
                  conn.output_capacity(), conn.output_capacity(), obl, oll, omem,
                  ClientMemory(conn, argv_mem), pending > 0 ? "rw" : "r", cmd, conn.user, conn.resp);
   return out;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "commands/command.h"
@@ -12,6 +13,7 @@
 #include "protocol/reply_builder.h"
 #include "protocol/request_parser.h"
 #include "server/event_loop.h"
+#include "server/transactions.h"
 
 namespace ember {
 
@@ -74,6 +76,8 @@ class Connection : public ClientState, public IoHandler {
   // Since when the output buffer has been above the soft limit (0: it is not).
   int64_t obuf_soft_limit_since_ms = 0;
   bool monitor = false;
+  // Between MULTI and EXEC/DISCARD: the queued commands.
+  std::unique_ptr<MultiState> multi;
   uint64_t total_net_input = 0;
   uint64_t total_net_output = 0;
   uint64_t commands_processed = 0;

@@ -126,6 +126,8 @@ void CmdReset(CommandContext& ctx) {
   conn.name.clear();
   conn.reply_mode = ClientState::ReplyMode::kOn;
   conn.no_evict = false;
+  conn.multi.reset();
+  server.watched_keys().UnwatchAll(conn.id);
   if (conn.monitor) {
     conn.monitor = false;
     server.set_monitor_count(server.monitor_count() - 1);

@@ -90,6 +90,7 @@ int Server::Configure(int argc, char** argv) {
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases));
   keyspace_->set_expiry_listener([this](int db_index, std::string_view key) {
     ++keyspace_->stats().expired_keys;
+    watched_keys_.Touch(db_index, key, false);
     // An expired key is removed on the master and its replicas by one explicit DEL.
     std::vector<std::vector<std::string>> effects{{"DEL", std::string(key)}};
     Propagate(db_index, effects, {});
@@ -449,6 +450,7 @@ Connection* Server::FindClient(uint64_t id) {
 void Server::ScheduleClose(Connection* conn) {
   replication_->OnClientClosed(conn);
   blocked_.Remove(conn->id);
+  watched_keys_.UnwatchAll(conn->id);
   loop_.Remove(conn->fd());
   clients_.erase(conn->id);
   if (conn->monitor && monitors_ > 0) --monitors_;
@@ -532,10 +534,10 @@ bool Server::PrepareShutdown(bool nosave, bool save, bool /*now*/, bool force,
   return true;
 }
 
-bool Server::ClientPaused(const CommandSpec& spec) const {
+bool Server::ClientPaused(uint32_t flags) const {
   if (pause_until_ms_ == 0 || cached_now_ms_ >= pause_until_ms_) return false;
   if (!pause_writes_only_) return true;
-  return spec.is(cmd_flags::kWrite) || spec.is(cmd_flags::kMayReplicate);
+  return (flags & (cmd_flags::kWrite | cmd_flags::kMayReplicate)) != 0;
 }
 
 void Server::PauseClients(int64_t until_ms, bool writes_only) {
@@ -589,6 +591,24 @@ void Server::CountError(std::string_view code) {
   ++stats_.error_counts[std::string(code)];
 }
 
+namespace {
+// The flags a command is checked with: EXEC's include those of the commands it will run, so it
+// is refused or paused like a write when it holds one.
+uint32_t FlagsAsRun(const Connection& conn, const CommandSpec& spec) {
+  const bool exec = spec.name == "exec" && conn.multi;
+  return spec.flags | (exec ? conn.multi->flags : 0);
+}
+// Commands that run at once inside MULTI instead of being queued (Redis's processCommand list).
+bool RunsInsideMulti(const CommandSpec& spec) {
+  return spec.name == "exec" || spec.name == "discard" || spec.name == "multi" ||
+         spec.name == "watch" || spec.name == "quit" || spec.name == "reset";
+}
+bool EndsTransaction(const CommandSpec& spec) {
+  return spec.name == "exec" || spec.name == "discard" || spec.name == "quit" ||
+         spec.name == "reset";
+}
+}  // namespace
+
 bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
                            std::span<const std::string_view> args) {
   auto reject = [&](std::string_view err) {
@@ -626,29 +646,36 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     }
   }
   if (!conn.authenticated && !spec->is(cmd_flags::kNoAuth)) return reject(errors::kNoAuth);
+  if (conn.multi && spec->is(cmd_flags::kNoMulti)) {
+    return reject("ERR Command not allowed inside a transaction");
+  }
+  const uint32_t flags = FlagsAsRun(conn, *spec);
+  auto has = [flags](uint32_t f) { return (flags & f) != 0; };
   if (!acl_.all_unrestricted()) {
     std::string err;
     if (!acl_.Check(conn.user, *spec, args, &err)) return reject(err);
   }
   // Memory is freed before the command runs; what cannot be freed refuses deny-oom commands.
-  if (config_.maxmemory > 0 && !evictor_.PerformEvictions() && spec->is(cmd_flags::kDenyOom)) {
+  // Inside MULTI every command but the ones ending it is refused: queueing takes memory too.
+  const bool deny_oom = has(cmd_flags::kDenyOom) || (conn.multi && !EndsTransaction(*spec));
+  if (config_.maxmemory > 0 && !evictor_.PerformEvictions() && deny_oom) {
     return reject(errors::kOom);
   }
   // Redis refuses PING too, so monitoring notices that writes are being refused.
   if (snapshots_.WritesDenied() && !is_replica() &&
-      (spec->is(cmd_flags::kWrite) || spec->name == "ping")) {
+      (has(cmd_flags::kWrite) || spec->name == "ping")) {
     return reject(errors::kMisconf);
   }
   if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
   if (is_replica()) {
-    if (config_.replica_read_only && spec->is(cmd_flags::kWrite)) {
+    if (config_.replica_read_only && has(cmd_flags::kWrite)) {
       return reject(errors::kReadOnly);
     }
     if (!replication_->link_up() && !config_.replica_serve_stale_data &&
         !spec->is(cmd_flags::kStale)) {
       return reject(errors::kMasterDown);
     }
-  } else if (config_.min_replicas_to_write > 0 && spec->is(cmd_flags::kWrite) &&
+  } else if (config_.min_replicas_to_write > 0 && has(cmd_flags::kWrite) &&
              replication_->GoodReplicas() < config_.min_replicas_to_write) {
     return reject(errors::kNoReplicas);
   }
@@ -659,13 +686,15 @@ void Server::DispatchFromMaster(Connection& conn, std::span<const std::string_vi
   // The master's stream is applied as is: no auth, ACL or read-only checks, and no replies.
   const CommandSpec* spec = CommandTable::Global().Resolve(args);
   if (!spec) {
-    // MULTI/EXEC around a write's effects: the stream is applied in order anyway.
-    if (!EqualsIgnoreCase(args[0], "multi") && !EqualsIgnoreCase(args[0], "exec")) {
-      EMBER_LOG_WARNING("Command '{}' from MASTER is unknown: ignored", args[0].substr(0, 64));
-    }
+    EMBER_LOG_WARNING("Command '{}' from MASTER is unknown: ignored", args[0].substr(0, 64));
     return;
   }
   if (!spec->AcceptsArgc(args.size())) return;
+  // A MULTI block from the master is applied at its EXEC, atomically, as on the master.
+  if (conn.multi && !RunsInsideMulti(*spec)) {
+    conn.multi->Queue({args.begin(), args.end()}, spec->flags);
+    return;
+  }
   CallCommand(conn, *spec, args);
   if (blocked_.has_ready()) HandleClientsBlockedOnKeys();
 }
@@ -680,12 +709,21 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
       conn.reply().Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
                                      args[1].substr(0, 128), ToUpper(spec->name)));
       CountError("ERR");
+      if (conn.multi) conn.multi->exec_abort = true;
       return;
     }
     spec = sub;
   }
-  if (RejectCommand(conn, spec, args)) return;
-  if (ClientPaused(*spec)) {
+  if (RejectCommand(conn, spec, args)) {
+    if (conn.multi) conn.multi->exec_abort = true;
+    return;
+  }
+  if (conn.multi && !RunsInsideMulti(*spec)) {
+    conn.multi->Queue({args.begin(), args.end()}, spec->flags);
+    conn.reply().SimpleString("QUEUED");
+    return;
+  }
+  if (ClientPaused(FlagsAsRun(conn, *spec))) {
     // Re-run this request when the pause ends: leave it in the buffer.
     conn.set_paused(true);
     return;
@@ -700,12 +738,15 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   using Mode = ClientState::ReplyMode;
   reply.set_muted(conn.reply_mode == Mode::kOff || conn.reply_mode == Mode::kSkip);
   reply.set_resp3(conn.resp == 3);
-  uint64_t errors_before = reply.errors_sent();
+  const uint64_t errors_before = reply.errors_sent();
+  const uint64_t nested_errors_before = nested_errors_;
   int db_before = conn.db_index;
+  if (!watched_keys_.empty()) TouchKeysOfFlush(conn, spec, args);
 
   CommandContext ctx(args, &spec, reply, *keyspace_, conn, *this, cached_now_ms_);
-  // A master's stream never blocks (it carries the served effects, not blocking commands).
-  ctx.set_may_block(!conn.is_master_link);
+  // A master's stream never blocks (it carries the served effects, not blocking commands), nor
+  // does a command run by EXEC (it answers as if it timed out).
+  ctx.set_may_block(!conn.is_master_link && !executing_transaction_);
   int64_t start = MonotonicUs();
   spec.handler(ctx);
   int64_t duration = MonotonicUs() - start;
@@ -736,7 +777,11 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   spec.latency.Record(duration);
   ++stats_.total_commands_processed;
   conn.set_last_command(&spec);
-  if (reply.errors_sent() != errors_before) {
+  // Errors of the commands EXEC ran were counted by their own calls.
+  const uint64_t own_errors =
+      reply.errors_sent() - errors_before - (nested_errors_ - nested_errors_before);
+  nested_errors_ += own_errors;
+  if (own_errors > 0) {
     ++spec.failed_calls;
     CountError(reply.last_error_code());
   }
@@ -777,6 +822,7 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   }
   // A command that recorded effects is propagated even if it changed nothing (FLUSHDB on an
   // empty database, as Redis).
+  if (ctx.dirty() > 0 && !watched_keys_.empty()) TouchWrittenKeys(spec, args, db_before);
   if ((ctx.dirty() > 0 || !ctx.effects().empty()) && !ctx.propagation_prevented()) {
     Propagate(db_before, ctx.effects(), args);
     ThrottleWriter(conn);

@@ -24,6 +24,7 @@
 #include "server/metrics_endpoint.h"
 #include "server/replication.h"
 #include "server/snapshots.h"
+#include "server/transactions.h"
 
 namespace ember {
 
@@ -130,6 +131,10 @@ class Server : public ServerServices {
   // MULTI/EXEC block (a lone write goes alone, as in Redis 7.0). Pairs may nest.
   void BeginAtomicPropagation() { ++atomic_depth_; }
   void EndAtomicPropagation();
+  // EXEC: runs the client's queued commands (transaction_family.cc).
+  void ExecTransaction(Connection& conn);
+  // WATCH: the keys clients watch, touched by every change.
+  WatchedKeys& watched_keys() { return watched_keys_; }
   Evictor& evictor() { return evictor_; }
   // Memory eviction does not count: replica output buffers (INFO mem_not_counted_for_evict).
   size_t MemoryNotCountedForEviction() const;
@@ -169,7 +174,7 @@ class Server : public ServerServices {
   // CLIENT PAUSE.
   void PauseClients(int64_t until_ms, bool writes_only);
   void UnpauseClients();
-  bool ClientPaused(const CommandSpec& spec) const;
+  bool ClientPaused(uint32_t command_flags) const;
 
   // Feeds MONITOR clients.
   void FeedMonitors(const Connection& conn, std::span<const std::string_view> args);
@@ -213,6 +218,11 @@ class Server : public ServerServices {
                      std::span<const std::string_view> args);
   void CallCommand(Connection& conn, const CommandSpec& spec,
                    std::span<const std::string_view> args);
+  // After a write: touches the watched keys it wrote (its key specs that are not read-only).
+  void TouchWrittenKeys(const CommandSpec& spec, std::span<const std::string_view> args, int db);
+  // Before FLUSHDB/FLUSHALL/SWAPDB: touches the watched keys they will change.
+  void TouchKeysOfFlush(const Connection& conn, const CommandSpec& spec,
+                        std::span<const std::string_view> args);
 
   ServerConfig config_;
   ConfigTable config_table_{&config_};
@@ -267,6 +277,10 @@ class Server : public ServerServices {
   std::vector<ThrottledClient> throttled_;
   int64_t last_repl_cron_ms_ = 0;
   int atomic_depth_ = 0;
+  WatchedKeys watched_keys_;
+  bool executing_transaction_ = false;  // commands run by EXEC never block
+  // Error replies sent by commands nested in EXEC, so EXEC does not count them as its own.
+  uint64_t nested_errors_ = 0;
   std::vector<PropagatedCommand> atomic_commands_;  // held until EndAtomicPropagation
 };
 
