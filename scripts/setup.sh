@@ -8,7 +8,7 @@ packages=(
   libfmt-dev liblzf-dev liblua5.1-0-dev libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-redis
-  redis-server redis-tools bc
+  redis-server redis-tools redis-sentinel bc
 )
 
 missing=()

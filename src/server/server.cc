@@ -494,10 +494,13 @@ void Server::BeforeSleep() {
   if (g_shutdown_signal) {
     EMBER_LOG_WARNING("Received {} scheduling shutdown...",
                       g_shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    const std::string directive = g_shutdown_signal == SIGINT ? "shutdown-on-sigint"
+                                                              : "shutdown-on-sigterm";
     g_shutdown_signal = 0;
     std::string err;
-    if (PrepareShutdown(false, false, false, false, &err)) shutdown_requested_ = true;
+    StartShutdown(ParseShutdownOptions(config_table_.GetValue(directive).value_or("")), &err);
   }
+  if (shutdown_deadline_ms_) CheckShutdownProgress();
   replication_->BeforeSleep();
   ReleaseThrottledClients();
   HandleBlockedTimeouts();
@@ -511,27 +514,6 @@ void Server::BeforeSleep() {
   }
   flushing_.clear();
   if (shutdown_requested_) loop_.Stop();
-}
-
-bool Server::PrepareShutdown(bool nosave, bool save, bool /*now*/, bool force,
-                             std::string* err) {
-  EMBER_LOG_WARNING("User requested shutdown...");
-  if (snapshots_.child_active()) {
-    EMBER_LOG_WARNING("There is a child saving an .rdb. Killing it!");
-    snapshots_.KillChild();
-  }
-  if (save || (!nosave && !config_.save.empty())) {
-    EMBER_LOG_NOTICE("Saving the final RDB snapshot before exiting.");
-    if (!snapshots_.SaveInForeground()) {
-      if (!force) {
-        EMBER_LOG_WARNING("Error trying to save the DB, can't exit.");
-        *err = "ERR Errors trying to SHUTDOWN. Check logs.";
-        return false;
-      }
-      EMBER_LOG_WARNING("Error trying to save the DB. Exit anyway.");
-    }
-  }
-  return true;
 }
 
 bool Server::ClientPaused(uint32_t flags) const {

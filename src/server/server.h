@@ -73,6 +73,16 @@ struct LatencyEvent {
   std::deque<std::pair<int64_t, int64_t>> samples;
 };
 
+// SHUTDOWN's options, also those of shutdown-on-sigterm / shutdown-on-sigint.
+struct ShutdownOptions {
+  bool nosave = false;
+  bool save = false;
+  bool now = false;
+  bool force = false;
+};
+// "nosave now" (the value of shutdown-on-sigterm) -> options; "default" and "" set none.
+ShutdownOptions ParseShutdownOptions(std::string_view words);
+
 class Server : public ServerServices {
  public:
   Server();
@@ -100,8 +110,14 @@ class Server : public ServerServices {
   // was closed.
   bool CheckOutputBufferLimits(Connection* conn);
 
-  // Graceful shutdown (SIGTERM, SHUTDOWN). Returns false if it must not proceed.
-  bool PrepareShutdown(bool nosave, bool save, bool now, bool force, std::string* err);
+  // Graceful shutdown (SHUTDOWN, SIGTERM, SIGINT; shutdown.cc). Unless NOW, a master first
+  // waits up to shutdown-timeout for its replicas to acknowledge the whole stream, with writes
+  // paused; the SHUTDOWN client then stays blocked (AddShutdownWaiter) until the end.
+  enum class ShutdownStart { kExit, kWaiting, kFailed };
+  ShutdownStart StartShutdown(const ShutdownOptions& options, std::string* err);
+  void AddShutdownWaiter(Connection& conn);
+  // SHUTDOWN ABORT: false when no shutdown is in progress.
+  bool AbortShutdown();
   void RequestShutdown() { shutdown_requested_ = true; }
 
   ServerConfig& config() { return config_; }
@@ -214,6 +230,13 @@ class Server : public ServerServices {
   void WritePidFile();
   void CountError(std::string_view code);  // INFO stats/errorstats
   void DispatchFromMaster(Connection& conn, std::span<const std::string_view> args);
+  // Saves (as the options ask) and reports whether the process may exit now.
+  bool FinishShutdown(std::string* err);
+  // While waiting for replicas: finishes at the deadline or once they all caught up.
+  void CheckShutdownProgress();
+  bool ReplicasCaughtUp();
+  // Replies `error` to the blocked SHUTDOWN clients and lets writes go on.
+  void CancelShutdown(std::string_view error);
   bool RejectCommand(Connection& conn, const CommandSpec* spec,
                      std::span<const std::string_view> args);
   void CallCommand(Connection& conn, const CommandSpec& spec,
@@ -250,6 +273,9 @@ class Server : public ServerServices {
   int64_t cached_now_ms_ = 0;
   size_t used_memory_startup_ = 0;
   bool shutdown_requested_ = false;
+  ShutdownOptions shutdown_options_;
+  int64_t shutdown_deadline_ms_ = 0;        // waiting for replicas until then (0: not)
+  std::vector<uint64_t> shutdown_waiters_;  // SHUTDOWN clients blocked meanwhile
   bool pidfile_written_ = false;
 
   int64_t pause_until_ms_ = 0;
