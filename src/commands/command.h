@@ -99,12 +99,23 @@ struct LatencyHistogram {
   uint64_t counts[kBuckets] = {};  // per bucket, not cumulative
   uint64_t sum_us = 0;
 
+  // LATENCY HISTOGRAM reports Redis's buckets: its hdr_histogram (nanoseconds, 2 significant
+  // digits, 1 ns .. 1 s) iterated by powers of two from 1024 ns, so bucket k holds durations up
+  // to (1024 + 8) * 2^k - 1 ns, reported as that bound in whole microseconds (1, 2, 4, 8, 16,
+  // 33, 66, ...).
+  static constexpr size_t kLog2Buckets = 21;
+  uint64_t log2_counts[kLog2Buckets] = {};
+  static constexpr int64_t Log2BucketBoundNs(size_t k) { return (1032LL << k) - 1; }
+
   void Record(int64_t us) {
     if (us < 0) us = 0;
     size_t i = 0;
     while (i < kBuckets - 1 && us > kBoundsUs[i]) ++i;
     ++counts[i];
     sum_us += static_cast<uint64_t>(us);
+    size_t k = 0;
+    while (k < kLog2Buckets - 1 && us * 1000 > Log2BucketBoundNs(k)) ++k;
+    ++log2_counts[k];
   }
   uint64_t count() const {
     uint64_t n = 0;
