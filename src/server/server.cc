@@ -973,7 +973,8 @@ void Server::CloseTimedOutClients() {
   if (config_.timeout <= 0) return;
   std::vector<Connection*> idle;
   for (auto& [id, conn] : clients_) {
-    if (conn->is_master_link || conn->monitor) continue;
+    // Subscribers wait for messages, not idle (Redis exempts CLIENT_PUBSUB too).
+    if (conn->is_master_link || conn->monitor || pubsub_.IsSubscribed(conn->id)) continue;
     if (cached_now_ms_ - conn->last_interaction_ms > config_.timeout * 1000) idle.push_back(conn);
   }
   for (Connection* conn : idle) {

@@ -335,6 +335,20 @@ def test_disconnect_removes_every_subscription(srv):
     assert field(srv, "stats", "pubsub_channels") == "0"
 
 
+def test_idle_timeout_spares_subscribers(srv):
+    admin = srv.raw()
+    sub = subscriber(srv, "SUBSCRIBE", "quiet")
+    idle = srv.raw()
+    assert idle.call("PING") == S("PONG")
+    assert admin.call("CONFIG", "SET", "timeout", "1") == S("OK")
+    try:
+        assert idle.is_closed_by_peer(timeout=6), "the idle normal client was not closed"
+        assert sub.call("PING") == A(B("pong"), B(""))
+        assert numsub(srv, "quiet") == 1
+    finally:
+        srv.raw().call("CONFIG", "SET", "timeout", "0")
+
+
 def test_pubsub_output_buffer_limit_kills_slow_subscriber(srv):
     # Only the pubsub class is limited: a subscriber that does not read is closed, the
     # publisher (a normal client) is not.
