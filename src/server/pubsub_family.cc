@@ -101,7 +101,14 @@ void UnsubscribeGeneric(CommandContext& ctx, Kind kind) {
 
 void CmdSubscribe(CommandContext& ctx) { SubscribeGeneric(ctx, PubSub::kChannel); }
 void CmdPSubscribe(CommandContext& ctx) { SubscribeGeneric(ctx, PubSub::kPattern); }
-void CmdSSubscribe(CommandContext& ctx) { SubscribeGeneric(ctx, PubSub::kShard); }
+void CmdSSubscribe(CommandContext& ctx) {
+  // Where a client expects one reply per command (MULTI, scripts: where it may not block),
+  // Redis refuses SSUBSCRIBE; SUBSCRIBE and PSUBSCRIBE stay allowed in MULTI for compatibility.
+  if (!ctx.may_block()) {
+    return ctx.reply().Error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+  }
+  SubscribeGeneric(ctx, PubSub::kShard);
+}
 void CmdUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, PubSub::kChannel); }
 void CmdPUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, PubSub::kPattern); }
 void CmdSUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, PubSub::kShard); }

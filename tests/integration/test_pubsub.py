@@ -237,6 +237,18 @@ def test_resp3_smessage(srv):
     assert c.read_reply(timeout=5) == P(B("smessage"), B("sh"), B("m"))
 
 
+def test_ssubscribe_refused_in_multi(srv):
+    srv.skip_unless_commands("MULTI", "EXEC")
+    c = srv.raw()
+    assert c.call("MULTI") == S("OK")
+    assert c.call("SSUBSCRIBE", "a") == S("QUEUED")
+    assert c.call("SUBSCRIBE", "b") == S("QUEUED")
+    # SUBSCRIBE stays allowed in MULTI (compatibility); SSUBSCRIBE is not.
+    assert c.call("EXEC") == A(E("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"),
+                               A(B("subscribe"), B("b"), I(1)))
+    assert c.call("GET", "x") == E(f"ERR Can't execute 'get': {ONLY_ALLOWED}")
+
+
 # --- introspection --------------------------------------------------------------------------------
 
 def test_pubsub_subcommands(srv):
