@@ -125,6 +125,31 @@ def test_mixed_protocols_get_their_own_shape(srv):
     assert c3.read_reply(timeout=5) == P(B("message"), B("ch"), B("m"))
 
 
+def test_redis_py_pubsub_object(srv):
+    # What applications use: redis-py's PubSub, with its own parsing of the confirmations.
+    r = srv.client(decode_responses=True)
+    p = r.pubsub()
+    p.subscribe("chat")
+    p.psubscribe("ch*")
+    deadline = time.monotonic() + 5
+    seen = []
+    while len(seen) < 2 and time.monotonic() < deadline:
+        m = p.get_message(timeout=0.5)
+        if m:
+            seen.append((m["type"], m["channel"], m["data"]))
+    assert seen == [("subscribe", "chat", 1), ("psubscribe", "ch*", 2)]
+    assert r.publish("chat", "hi") == 2
+    assert r.pubsub_numsub("chat") == [("chat", 1)]
+    assert r.pubsub_numpat() == 1
+    got = []
+    while len(got) < 2 and time.monotonic() < deadline:
+        m = p.get_message(timeout=0.5)
+        if m:
+            got.append((m["type"], m["pattern"], m["channel"], m["data"]))
+    assert got == [("message", None, "chat", "hi"), ("pmessage", "ch*", "chat", "hi")]
+    p.close()
+
+
 # --- subscriber mode ------------------------------------------------------------------------------
 
 def test_resp2_subscriber_mode_restrictions(srv):
