@@ -95,9 +95,9 @@ std::string ClientInfoString(const Connection& conn, const Connection& self,
                  now_s - conn.created_ms / 1000, now_s - conn.last_interaction_ms / 1000,
                  FlagsOf(conn, pubsub), conn.db_index, pubsub.Count(PubSub::kChannel, conn.id),
                  pubsub.Count(PubSub::kPattern, conn.id), pubsub.Count(PubSub::kShard, conn.id),
-                 qbuf, qcap > qbuf ? qcap - qbuf : 0, argv_mem,
-                 conn.output_capacity(), conn.output_capacity(), obl, oll, omem,
-                 ClientMemory(conn, argv_mem), pending > 0 ? "rw" : "r", cmd, conn.user, conn.resp);
+                 qbuf, qcap > qbuf ? qcap - qbuf : 0, argv_mem, conn.output_capacity(),
+                 conn.output_capacity(), obl, oll, omem, ClientMemory(conn, argv_mem),
+                 pending > 0 ? "rw" : "r", cmd, conn.user, conn.resp);
   return out;
 }
 

@@ -270,7 +270,7 @@ void RegisterPubSubFamily(CommandTable& table) {
   sub(MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdPubsubHelp, "pubsub", 0,
                   "Returns helpful text about the different subcommands.", "6.2.0"));
 
-  g_allowed_while_subscribed = {CmdSubscribe,  CmdPSubscribe,   CmdSSubscribe,
+  g_allowed_while_subscribed = {CmdSubscribe,   CmdPSubscribe,   CmdSSubscribe,
                                 CmdUnsubscribe, CmdPUnsubscribe, CmdSUnsubscribe};
   for (std::string_view name : {"ping", "quit", "reset"}) {
     if (const CommandSpec* spec = table.Find(name)) {
