@@ -28,10 +28,11 @@ ClientType ClientTypeByName(std::string_view name) {
   return ClientType::kInvalid;
 }
 
-ClientType TypeOf(const Connection& conn) {
-  // A MONITOR client counts as normal, as in Redis. Pub/sub clients arrive with their issue.
+ClientType TypeOf(const Server& server, const Connection& conn) {
+  // A MONITOR client counts as normal, as in Redis.
   if (conn.is_master_link) return ClientType::kMaster;
   if (conn.is_replica_link) return ClientType::kReplica;
+  if (server.pubsub().IsSubscribed(conn.id)) return ClientType::kPubSub;
   return ClientType::kNormal;
 }
 
@@ -45,10 +46,11 @@ std::string LocalAddrOf(const Connection& conn) {
   return conn.local_addr();
 }
 
-std::string FlagsOf(const Connection& conn) {
+std::string FlagsOf(const Connection& conn, const PubSub& pubsub) {
   std::string f;
   if (conn.monitor) f.push_back('O');
   if (conn.is_master_link) f.push_back('M');
+  if (pubsub.IsSubscribed(conn.id)) f.push_back('P');
   if (conn.multi) f.push_back('x');
   if (conn.blocked()) f.push_back('b');
   if (conn.is_replica_link) f.push_back('S');
@@ -69,7 +71,7 @@ size_t ArgvBytes(std::span<const std::string_view> args) {
 // One CLIENT LIST line (without the trailing newline). `self` is the connection running the
 // command: it shows the command being executed and the size of its arguments.
 std::string ClientInfoString(const Connection& conn, const Connection& self,
-                             const CommandContext& ctx) {
+                             const CommandContext& ctx, const PubSub& pubsub) {
   bool is_self = &conn == &self;
   size_t argv_mem = is_self ? ArgvBytes(ctx.args()) : 0;
   std::string cmd = is_self ? ctx.spec().name : std::string(conn.last_command());
@@ -86,13 +88,14 @@ std::string ClientInfoString(const Connection& conn, const Connection& self,
   size_t oll = (omem + kStaticBuffer - 1) / kStaticBuffer;
   std::string out;
   fmt::format_to(std::back_inserter(out),
-                 "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 "
-                 "psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} "
+                 "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} "
+                 "psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} "
                  "rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 "
                  "resp={}",
                  conn.id, AddrOf(conn), LocalAddrOf(conn), conn.fd(), conn.name,
                  now_s - conn.created_ms / 1000, now_s - conn.last_interaction_ms / 1000,
-                 FlagsOf(conn), conn.db_index,
+                 FlagsOf(conn, pubsub), conn.db_index, pubsub.Count(PubSub::kChannel, conn.id),
+                 pubsub.Count(PubSub::kPattern, conn.id), pubsub.Count(PubSub::kShard, conn.id),
                  conn.multi ? static_cast<int64_t>(conn.multi->commands.size()) : -1, qbuf,
                  qcap > qbuf ? qcap - qbuf : 0, argv_mem, conn.multi ? conn.multi->bytes : 0,
                  conn.output_capacity(), conn.output_capacity(), obl, oll, omem,
@@ -151,7 +154,7 @@ void CmdClientList(CommandContext& ctx) {
   }
   std::string out;
   auto add = [&](const Connection& c) {
-    out.append(ClientInfoString(c, self, ctx));
+    out.append(ClientInfoString(c, self, ctx, server.pubsub()));
     out.push_back('\n');
   };
   if (by_id) {
@@ -160,7 +163,7 @@ void CmdClientList(CommandContext& ctx) {
     }
   } else {
     for (const auto& [id, c] : server.clients()) {
-      if (type != ClientType::kInvalid && TypeOf(*c) != type) continue;
+      if (type != ClientType::kInvalid && TypeOf(server, *c) != type) continue;
       add(*c);
     }
   }
@@ -169,7 +172,7 @@ void CmdClientList(CommandContext& ctx) {
 
 void CmdClientInfo(CommandContext& ctx) {
   Connection& self = ConnOf(ctx);
-  std::string out = ClientInfoString(self, self, ctx);
+  std::string out = ClientInfoString(self, self, ctx, ServerOf(ctx).pubsub());
   out.push_back('\n');
   ctx.reply().Verbatim(out);
 }
@@ -244,7 +247,7 @@ void CmdClientKill(CommandContext& ctx) {
     if (c->closed()) continue;
     if (has_addr && AddrOf(*c) != addr) continue;
     if (has_laddr && LocalAddrOf(*c) != laddr) continue;
-    if (type != ClientType::kInvalid && TypeOf(*c) != type) continue;
+    if (type != ClientType::kInvalid && TypeOf(server, *c) != type) continue;
     if (id != 0 && c->id != id) continue;
     if (has_user && c->user != user) continue;
     if (skipme && c == &self) continue;

@@ -331,9 +331,9 @@ void StatsSection(Server& server, InfoWriter& w) {
   w.Field("current_eviction_exceeded_time", server.evictor().current_exceeded_ms());
   w.Field("keyspace_hits", ks.hits);
   w.Field("keyspace_misses", ks.misses);
-  w.Field("pubsub_channels", 0);
-  w.Field("pubsub_patterns", 0);
-  w.Field("pubsubshard_channels", 0);
+  w.Field("pubsub_channels", server.pubsub().NumNames(PubSub::kChannel));
+  w.Field("pubsub_patterns", server.pubsub().NumNames(PubSub::kPattern));
+  w.Field("pubsubshard_channels", server.pubsub().NumNames(PubSub::kShard));
   w.Field("latest_fork_usec", server.snapshots().latest_fork_usec());
   w.Field("total_forks", server.snapshots().total_forks());
   w.Field("migrate_cached_sockets", 0);

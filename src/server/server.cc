@@ -451,6 +451,7 @@ void Server::ScheduleClose(Connection* conn) {
   replication_->OnClientClosed(conn);
   blocked_.Remove(conn->id);
   watched_keys_.UnwatchAll(conn->id);
+  pubsub_.RemoveClient(conn->id);
   loop_.Remove(conn->fd());
   clients_.erase(conn->id);
   if (conn->monitor && monitors_ > 0) --monitors_;
@@ -469,7 +470,10 @@ bool Server::CheckOutputBufferLimits(Connection* conn) {
   // The master link is never limited; a replica's snapshot transfer is not counted (Redis does
   // not count the RDB either), only the stream buffered behind it.
   if (conn->is_master_link || replication_->SendingSnapshotTo(*conn)) return true;
-  const ClientBufferLimit& limit = conn->is_replica_link ? config_.obuf_replica : config_.obuf_normal;
+  // The class as Redis's getClientType: replica, else pubsub when subscribed, else normal.
+  const ClientBufferLimit& limit = conn->is_replica_link           ? config_.obuf_replica
+                                   : pubsub_.IsSubscribed(conn->id) ? config_.obuf_pubsub
+                                                                    : config_.obuf_normal;
   auto bytes = static_cast<int64_t>(conn->output_bytes());
   bool over_hard = limit.hard_bytes > 0 && bytes >= limit.hard_bytes;
   bool over_soft = limit.soft_bytes > 0 && bytes >= limit.soft_bytes;
@@ -661,6 +665,7 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
              replication_->GoodReplicas() < config_.min_replicas_to_write) {
     return reject(errors::kNoReplicas);
   }
+  if (auto err = PubSubContextError(conn, *spec)) return reject(*err);
   return false;
 }
 
@@ -1011,7 +1016,8 @@ void Server::CloseTimedOutClients() {
   if (config_.timeout <= 0) return;
   std::vector<Connection*> idle;
   for (auto& [id, conn] : clients_) {
-    if (conn->is_master_link || conn->monitor) continue;
+    // Subscribers wait for messages, not idle (Redis exempts CLIENT_PUBSUB too).
+    if (conn->is_master_link || conn->monitor || pubsub_.IsSubscribed(conn->id)) continue;
     if (cached_now_ms_ - conn->last_interaction_ms > config_.timeout * 1000) idle.push_back(conn);
   }
   for (Connection* conn : idle) {

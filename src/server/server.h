@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -22,6 +23,7 @@
 #include "server/eviction.h"
 #include "server/listener.h"
 #include "server/metrics_endpoint.h"
+#include "server/pubsub.h"
 #include "server/replication.h"
 #include "server/snapshots.h"
 #include "server/transactions.h"
@@ -192,6 +194,16 @@ class Server : public ServerServices {
   void UnpauseClients();
   bool ClientPaused(uint32_t command_flags) const;
 
+  // Pub/Sub (pubsub_family.cc). Publish delivers to channel and pattern subscribers and returns
+  // how many received it; PublishShard (SPUBLISH) to shard channel subscribers only.
+  int64_t Publish(std::string_view channel, std::string_view message);
+  int64_t PublishShard(std::string_view channel, std::string_view message);
+  PubSub& pubsub() { return pubsub_; }
+  const PubSub& pubsub() const { return pubsub_; }
+  // The error a RESP2 subscriber gets for a command it may not run while subscribed.
+  std::optional<std::string> PubSubContextError(const Connection& conn,
+                                                const CommandSpec& spec) const;
+
   // Feeds MONITOR clients.
   void FeedMonitors(const Connection& conn, std::span<const std::string_view> args);
   size_t monitor_count() const { return monitors_; }
@@ -266,6 +278,7 @@ class Server : public ServerServices {
   uint64_t slowlog_id_ = 0;
   std::map<std::string, LatencyEvent> latency_events_;
   size_t monitors_ = 0;
+  PubSub pubsub_;
 
   std::string run_id_;
   std::string executable_;

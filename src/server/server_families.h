@@ -23,5 +23,6 @@ void RegisterAclFamily(CommandTable& table);         // acl_family.cc (ACL)
 void RegisterPersistenceFamily(CommandTable& table);  // persistence_family.cc (SAVE, DUMP, ...)
 void RegisterReplicationFamily(CommandTable& table);  // replication_family.cc (REPLICAOF, ...)
 void RegisterTransactionFamily(CommandTable& table);  // transaction_family.cc (MULTI, EXEC, ...)
+void RegisterPubSubFamily(CommandTable& table);      // pubsub_family.cc (SUBSCRIBE, PUBLISH, ...)
 
 }  // namespace ember

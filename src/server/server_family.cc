@@ -176,6 +176,7 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterPersistenceFamily(table);
   RegisterReplicationFamily(table);
   RegisterTransactionFamily(table);
+  RegisterPubSubFamily(table);
 }
 
 }  // namespace ember
