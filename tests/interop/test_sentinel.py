@@ -102,6 +102,8 @@ def test_sentinel_failover(kinds, ember_factory, ref_factory, sentinel_factory):
     for r in replicas:
         make_replica(r, master)
     wait_in_sync(master, *replicas)
+    # replica-priority 0: Sentinel must never promote this one.
+    assert call(replicas[0], "CONFIG", "SET", "replica-priority", "0") == Reply("simple", "OK")
     sentinels = sentinel_factory(master)
     wait_sentinels_ready(sentinels, replicas=2)
 
@@ -118,8 +120,8 @@ def test_sentinel_failover(kinds, ember_factory, ref_factory, sentinel_factory):
         addrs = {master_addr(s) for s in sentinels}
         return len(addrs) == 1 and next(iter(addrs))[1] != old_port, addrs
     _, new_port = next(iter(poll(promoted, 60, "Sentinels agreeing on a new master", interval=0.2)))
-    new_master = next(r for r in replicas if r.port == new_port)
-    other = next(r for r in replicas if r.port != new_port)
+    assert new_port == replicas[1].port, "the replica with replica-priority 0 was promoted"
+    new_master, other = replicas[1], replicas[0]
     # Sentinel's CLIENT KILL TYPE normal closed our connections to it: poll reconnects.
     poll(lambda: (info_fields(new_master)["role"] == "master", None), 10, "the promoted replica")
     for i in range(200):
