@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(SENTINEL_BINARY),
                                 reason="redis-sentinel not installed")
 
 
-def sentinel_config(port: int, master_port: int) -> str:
+def sentinel_config(port: int, master_port: int, password: str | None) -> str:
     return "\n".join([
         f"port {port}",
         "bind 127.0.0.1",
@@ -37,6 +37,7 @@ def sentinel_config(port: int, master_port: int) -> str:
         f"sentinel down-after-milliseconds {MASTER_NAME} {DOWN_AFTER_MS}",
         f"sentinel failover-timeout {MASTER_NAME} 10000",
         f"sentinel parallel-syncs {MASTER_NAME} 1",
+        f"sentinel auth-pass {MASTER_NAME} {password}" if password else "",
         "",
     ])
 
@@ -46,11 +47,11 @@ def sentinel_factory(request):
     """callable(master) -> SENTINELS started Sentinels monitoring it; all cleaned up."""
     started: list[ServerProcess] = []
 
-    def make(master) -> list[ServerProcess]:
+    def make(master, password: str | None = None) -> list[ServerProcess]:
         sentinels = []
         for _ in range(SENTINELS):
             port = free_port()
-            s = ServerProcess(SENTINEL_BINARY, config=sentinel_config(port, master.port),
+            s = ServerProcess(SENTINEL_BINARY, config=sentinel_config(port, master.port, password),
                               port=port, defaults=False, name="sentinel")
             s.logfile = s.dir / "sentinel.log"
             started.append(s)
@@ -89,13 +90,16 @@ def wait_sentinels_ready(sentinels, replicas: int) -> None:
     poll(ready, 30, "Sentinels discovering the replicas and each other", interval=0.2)
 
 
-@pytest.mark.parametrize("kinds", ["ember/ember", "ember/redis", "redis/ember"],
-                         ids=["ember", "ember-master-redis-replicas", "redis-master-ember-replicas"])
-def test_sentinel_failover(kinds, ember_factory, ref_factory, sentinel_factory):
+@pytest.mark.parametrize("kinds,password", [("ember/ember", None), ("ember/redis", None),
+                                            ("redis/ember", None), ("ember/ember", "s3cret")],
+                         ids=["ember", "ember-master-redis-replicas", "redis-master-ember-replicas",
+                              "ember-auth-pass"])
+def test_sentinel_failover(kinds, password, ember_factory, ref_factory, sentinel_factory):
     master_kind, replica_kind = kinds.split("/")
     make = {"ember": ember_factory, "redis": ref_factory}
-    master = make[master_kind](args=REPL_ARGS)
-    replicas = [make[replica_kind](args=REPL_ARGS) for _ in range(2)]
+    args = REPL_ARGS + (["--requirepass", password, "--masterauth", password] if password else [])
+    master = make[master_kind](args=args)
+    replicas = [make[replica_kind](args=args) for _ in range(2)]
     for srv in [master, *replicas]:
         if not srv.is_redis:
             srv.skip_unless_commands("MULTI", "PUBLISH", "SUBSCRIBE", "REPLICAOF")
@@ -104,10 +108,12 @@ def test_sentinel_failover(kinds, ember_factory, ref_factory, sentinel_factory):
     wait_in_sync(master, *replicas)
     # replica-priority 0: Sentinel must never promote this one.
     assert call(replicas[0], "CONFIG", "SET", "replica-priority", "0") == Reply("simple", "OK")
-    sentinels = sentinel_factory(master)
+    sentinels = sentinel_factory(master, password)
     wait_sentinels_ready(sentinels, replicas=2)
 
     c = master.raw()
+    if password:
+        assert c.call("AUTH", password) == Reply("simple", "OK")
     for i in range(200):
         c.call("SET", f"key:{i}", f"value:{i}")
         c.call("RPUSH", "list", str(i))
