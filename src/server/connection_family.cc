@@ -135,6 +135,7 @@ void CmdReset(CommandContext& ctx) {
   conn.no_evict = false;
   conn.multi.reset();
   server.watched_keys().UnwatchAll(conn.id);
+  server.tracking().Disable(conn.id);
   if (conn.monitor) {
     conn.monitor = false;
     server.set_monitor_count(server.monitor_count() - 1);

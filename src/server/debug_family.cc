@@ -223,7 +223,7 @@ void DebugReload(CommandContext& ctx) {
   if (save && !server.snapshots().SaveInForeground()) return ctx.reply().Error("ERR");
   if (flush) {
     server.keyspace().FlushAll();
-    server.watched_keys().TouchAll();
+    server.SignalDataSetReplaced();
   }
   std::string err;
   // Not serving other clients meanwhile: this client's command is still executing.

@@ -88,7 +88,7 @@ bool Evictor::PerformEvictions() {
     if (!PickVictim(policy, &db, &key)) return false;  // nothing left to evict
     const size_t before = UsedMemory();
     server_.keyspace().db(db).Delete(key);
-    server_.watched_keys().Touch(db, key, false);
+    server_.SignalModifiedKey(db, key, false, 0);
     freed += before - std::min(before, UsedMemory());
     ++evicted_keys_;
     // Replicas delete it too: they never evict on their own.

@@ -22,22 +22,6 @@ using Kind = PubSub::Kind;
 // registration, before rename-command applies).
 std::vector<CommandHandler> g_allowed_while_subscribed;
 
-// A pushed message ("message", "pmessage", "smessage") written to another client's output,
-// with that client's protocol; the builder's per-command state is restored afterwards, since
-// the receiver may be the client running the command (PUBLISH to a channel it listens to).
-template <typename Fn>
-void PushTo(Server& server, Connection& conn, Fn&& write) {
-  ReplyBuilder& r = conn.reply();
-  const bool resp3 = r.resp3(), muted = r.muted();
-  r.set_resp3(conn.resp == 3);
-  // CLIENT REPLY OFF silences messages too, as in Redis 7.0.
-  r.set_muted(conn.reply_mode == ClientState::ReplyMode::kOff);
-  write(r);
-  r.set_resp3(resp3);
-  r.set_muted(muted);
-  server.MarkPendingWrite(&conn);
-}
-
 // The count a (un)subscribe confirmation carries: shard channels are counted apart.
 size_t CountFor(const PubSub& ps, Kind kind, uint64_t client) {
   return kind == PubSub::kShard ? ps.Count(PubSub::kShard, client) : ps.GlobalCount(client);
@@ -184,7 +168,7 @@ int64_t Server::Publish(std::string_view channel, std::string_view message) {
   return pubsub_.Publish(channel, [&](uint64_t id, const std::string* pattern) {
     Connection* conn = FindClient(id);
     if (!conn) return;
-    PushTo(*this, *conn, [&](ReplyBuilder& r) {
+    conn->Push([&](ReplyBuilder& r) {
       if (pattern) {
         r.PushLen(4);
         r.Bulk("pmessage");
@@ -203,7 +187,7 @@ int64_t Server::PublishShard(std::string_view channel, std::string_view message)
   return pubsub_.PublishShard(channel, [&](uint64_t id, const std::string*) {
     Connection* conn = FindClient(id);
     if (!conn) return;
-    PushTo(*this, *conn, [&](ReplyBuilder& r) {
+    conn->Push([&](ReplyBuilder& r) {
       r.PushLen(3);
       r.Bulk("smessage");
       r.Bulk(channel);

@@ -24,6 +24,7 @@
 #include "common/version.h"
 #include "db/encoding_limits.h"
 #include "db/lazy_free.h"
+#include "server/command_meta.h"
 #include "server/listener.h"
 
 namespace ember {
@@ -90,7 +91,7 @@ int Server::Configure(int argc, char** argv) {
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases));
   keyspace_->set_expiry_listener([this](int db_index, std::string_view key) {
     ++keyspace_->stats().expired_keys;
-    watched_keys_.Touch(db_index, key, false);
+    SignalModifiedKey(db_index, key, false, 0);
     // An expired key is removed on the master and its replicas by one explicit DEL.
     std::vector<std::vector<std::string>> effects{{"DEL", std::string(key)}};
     Propagate(db_index, effects, {});
@@ -451,6 +452,7 @@ void Server::ScheduleClose(Connection* conn) {
   replication_->OnClientClosed(conn);
   blocked_.Remove(conn->id);
   watched_keys_.UnwatchAll(conn->id);
+  tracking_.Disable(conn->id);
   pubsub_.RemoveClient(conn->id);
   loop_.Remove(conn->fd());
   clients_.erase(conn->id);
@@ -508,6 +510,7 @@ void Server::BeforeSleep() {
   replication_->BeforeSleep();
   ReleaseThrottledClients();
   HandleBlockedTimeouts();
+  if (tracking_.total_prefixes() > 0) tracking_.BroadcastPending();
   // Flush replies in one batch: one write per client per iteration.
   // Swap with a kept scratch vector so neither list allocates on the next iteration.
   flushing_.swap(pending_writes_);
@@ -715,7 +718,14 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
     conn.set_paused(true);
     return;
   }
+  tracking_.BeginCommand(conn.id);
   CallCommand(conn, *spec, args);
+  // CLIENT CACHING applies to the next command: it lasts through CLIENT commands and MULTI.
+  const CommandSpec& top = spec->parent ? *spec->parent : *spec;
+  if (tracking_.clients() > 0 && top.name != "client" && !conn.multi) {
+    tracking_.ClearCaching(conn.id);
+  }
+  tracking_.EndCommand();
   if (blocked_.has_ready()) HandleClientsBlockedOnKeys();
 }
 
@@ -728,7 +738,7 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   const uint64_t errors_before = reply.errors_sent();
   const uint64_t nested_errors_before = nested_errors_;
   int db_before = conn.db_index;
-  if (!watched_keys_.empty()) TouchKeysOfFlush(conn, spec, args);
+  if (!watched_keys_.empty() || tracking_.clients() > 0) SignalFlush(conn, spec, args);
 
   CommandContext ctx(args, &spec, reply, *keyspace_, conn, *this, cached_now_ms_);
   // A master's stream never blocks (it carries the served effects, not blocking commands), nor
@@ -809,7 +819,16 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   }
   // A command that recorded effects is propagated even if it changed nothing (FLUSHDB on an
   // empty database, as Redis).
-  if (ctx.dirty() > 0 && !watched_keys_.empty()) TouchWrittenKeys(spec, args, db_before);
+  if (tracking_.clients() > 0) {
+    if (ctx.dirty() > 0) SignalWrittenKeys(conn, spec, args, db_before);
+    if (spec.is(cmd_flags::kReadOnly) && tracking_.enabled(conn.id)) {
+      std::vector<std::string_view> keys;
+      for (const KeyRef& k : ExtractKeys(spec, args)) keys.push_back(args[k.index]);
+      tracking_.RememberKeys(conn.id, keys);
+    }
+  } else if (ctx.dirty() > 0 && !watched_keys_.empty()) {
+    SignalWrittenKeys(conn, spec, args, db_before);
+  }
   if ((ctx.dirty() > 0 || !ctx.effects().empty()) && !ctx.propagation_prevented()) {
     Propagate(db_before, ctx.effects(), args);
     ThrottleWriter(conn);
@@ -1040,6 +1059,10 @@ void Server::Cron() {
     }
   }
   CloseTimedOutClients();
+  if (tracking_.total_keys() > 0) {
+    tracking_.EnforceMaxKeys(static_cast<size_t>(
+        std::stoll(config_table_.GetValue("tracking-table-max-keys").value_or("0"))));
+  }
   metrics_.Cron();
   UpdateMemoryPeak();
   stats_.ops.Track(cached_now_ms_, stats_.total_commands_processed);

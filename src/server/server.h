@@ -26,6 +26,7 @@
 #include "server/pubsub.h"
 #include "server/replication.h"
 #include "server/snapshots.h"
+#include "server/tracking.h"
 #include "server/transactions.h"
 
 namespace ember {
@@ -153,6 +154,13 @@ class Server : public ServerServices {
   void ExecTransaction(Connection& conn);
   // WATCH: the keys clients watch, touched by every change.
   WatchedKeys& watched_keys() { return watched_keys_; }
+  // CLIENT TRACKING.
+  ClientTracking& tracking() { return tracking_; }
+  // A key changed (key_signals.cc): WATCH and tracking hear of it. `exists`: the key is there
+  // now; `origin`: the client that changed it (0: the server itself, by expiry or eviction).
+  void SignalModifiedKey(int db, std::string_view key, bool exists, uint64_t origin);
+  // The whole data set was replaced (a full sync, DEBUG RELOAD).
+  void SignalDataSetReplaced();
   Evictor& evictor() { return evictor_; }
   // Memory eviction does not count: replica output buffers (INFO mem_not_counted_for_evict).
   size_t MemoryNotCountedForEviction() const;
@@ -253,11 +261,12 @@ class Server : public ServerServices {
                      std::span<const std::string_view> args);
   void CallCommand(Connection& conn, const CommandSpec& spec,
                    std::span<const std::string_view> args);
-  // After a write: touches the watched keys it wrote (its key specs that are not read-only).
-  void TouchWrittenKeys(const CommandSpec& spec, std::span<const std::string_view> args, int db);
-  // Before FLUSHDB/FLUSHALL/SWAPDB: touches the watched keys they will change.
-  void TouchKeysOfFlush(const Connection& conn, const CommandSpec& spec,
-                        std::span<const std::string_view> args);
+  // After a write: signals the keys it wrote (its key specs that are not read-only).
+  void SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
+                         std::span<const std::string_view> args, int db);
+  // Before FLUSHDB/FLUSHALL/SWAPDB: signals the keys they will change.
+  void SignalFlush(const Connection& conn, const CommandSpec& spec,
+                   std::span<const std::string_view> args);
 
   ServerConfig config_;
   ConfigTable config_table_{&config_};
@@ -317,6 +326,7 @@ class Server : public ServerServices {
   int64_t last_repl_cron_ms_ = 0;
   int atomic_depth_ = 0;
   WatchedKeys watched_keys_;
+  ClientTracking tracking_{*this};
   bool executing_transaction_ = false;  // commands run by EXEC never block
   // Error replies sent by commands nested in EXEC, so EXEC does not count them as its own.
   uint64_t nested_errors_ = 0;
