@@ -138,6 +138,7 @@ void CmdSetBit(CommandContext& ctx) {
   if (grown || old_bit != on) {
     byte = static_cast<uint8_t>(on ? (byte | mask) : (byte & ~mask));
     ctx.MarkDirty();
+    ctx.Notify(notify::kString, "setbit", ctx.arg(1));
   }
   ctx.reply().Integer(old_bit);
 }
@@ -291,9 +292,11 @@ void CmdBitOp(CommandContext& ctx) {
     Value result = BuildRaw(maxlen, [&](uint8_t* p) { bitops::Combine(op, srcs, p, maxlen); });
     ctx.db().Set(dest, std::move(result));
     ctx.MarkDirty();
+    ctx.Notify(notify::kString, "set", dest);
   } else if (ctx.LookupWrite(dest)) {
     ctx.db().Delete(dest);
     ctx.MarkDirty();
+    ctx.Notify(notify::kGeneric, "del", dest);
   }
   ctx.reply().Integer(static_cast<int64_t>(maxlen));
 }
@@ -456,7 +459,10 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only_cmd) {
       if (grown || old_val != new_val) ++changes;
     }
   }
-  if (changes) ctx.MarkDirty(changes);
+  if (changes) {
+    ctx.MarkDirty(changes);
+    ctx.Notify(notify::kString, "setbit", ctx.arg(1));
+  }
 }
 
 void CmdBitfield(CommandContext& ctx) { BitfieldGeneric(ctx, false); }

@@ -104,6 +104,7 @@ void DeleteKeys(CommandContext& ctx, bool lazy) {
     if (lazy ? db.DeleteLazily(key) : db.Delete(key)) {
       ++deleted;
       ctx.MarkDirty();
+      ctx.Notify(notify::kGeneric, "del", key);
     }
   }
   ctx.reply().Integer(deleted);
@@ -251,6 +252,8 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   db.Attach(e);
   if (expire != -1) db.SetExpire(e, expire);
   ctx.MarkDirty();
+  ctx.Notify(notify::kGeneric, "rename_from", src);
+  ctx.Notify(notify::kGeneric, "rename_to", dst);
   if (nx) {
     ctx.reply().Integer(1);
   } else {
@@ -311,6 +314,7 @@ void CmdCopy(CommandContext& ctx) {
   KeyEntry* n = dst.Insert(new_key, std::move(copy));
   if (expire != -1) dst.SetExpire(n, expire);
   ctx.MarkDirty();
+  ctx.Notify(notify::kGeneric, "copy_to", new_key, dst_id);
   ctx.reply().Integer(1);
 }
 
@@ -338,6 +342,8 @@ void CmdMove(CommandContext& ctx) {
   dst.Attach(e);
   if (expire != -1) dst.SetExpire(e, expire);
   ctx.MarkDirty();
+  ctx.Notify(notify::kGeneric, "move_from", key);
+  ctx.Notify(notify::kGeneric, "move_to", key, *id);
   ctx.reply().Integer(1);
 }
 
@@ -424,11 +430,13 @@ void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds, bool is_p
     db.Delete(key);
     ctx.MarkDirty();
     ctx.Propagate({"DEL", std::string(key)});
+    ctx.Notify(notify::kGeneric, "del", key);
     ctx.reply().Integer(1);
     return;
   }
   db.SetExpire(e, when);
   ctx.MarkDirty();
+  ctx.Notify(notify::kGeneric, "expire", key);
   if (!is_pexpireat) {
     // Propagate as PEXPIREAT with the absolute time, keeping the options as Redis does.
     std::vector<std::string> argv;
@@ -451,6 +459,7 @@ void CmdPersist(CommandContext& ctx) {
   KeyEntry* e = ctx.LookupWrite(ctx.arg(1));
   if (e && ctx.db().RemoveExpire(e)) {
     ctx.MarkDirty();
+    ctx.Notify(notify::kGeneric, "persist", ctx.arg(1));
     ctx.reply().Integer(1);
   } else {
     ctx.reply().Integer(0);

@@ -270,8 +270,10 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     for (const auto& v : output) list->ql().PushTail(v ? string_view(*v) : string_view());
     db.Set(*o.store, Value::FromObject(ValueType::kList, std::move(list)));
     ctx.MarkDirty(static_cast<uint64_t>(outputlen));
+    ctx.Notify(notify::kList, "sortstore", *o.store);
   } else if (db.Delete(*o.store)) {
     ctx.MarkDirty();
+    ctx.Notify(notify::kGeneric, "del", *o.store);
   }
   ctx.reply().Integer(outputlen);
 }

@@ -90,6 +90,9 @@ int Server::Configure(int argc, char** argv) {
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases));
   keyspace_->set_expiry_listener([this](int db_index, std::string_view key) {
     ++keyspace_->stats().expired_keys;
+    if (keyspace_events_ & notify::kExpired) {
+      NotifyKeyspaceEvent(notify::kExpired, "expired", key, db_index);
+    }
     watched_keys_.Touch(db_index, key, false);
     // An expired key is removed on the master and its replicas by one explicit DEL.
     std::vector<std::vector<std::string>> effects{{"DEL", std::string(key)}};
@@ -103,6 +106,7 @@ int Server::Configure(int argc, char** argv) {
   ApplyEncodingLimits();
   ApplyAccessTracking();
   ApplyLazyFreeSettings();
+  ApplyKeyspaceEvents();
   ApplyRenamedCommands();
   // The ACL's permission bitmap is laid out over the final command table.
   acl_.Init();
@@ -210,6 +214,7 @@ void Server::RegisterConfigHooks() {
   copy_on_apply({"lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del",
                  "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush"},
                 &Server::ApplyLazyFreeSettings);
+  copy_on_apply({"notify-keyspace-events"}, &Server::ApplyKeyspaceEvents);
   config_table_.OnApply("logfile", [this](std::string*) {
     GetLogSettings().file = config_.logfile;
     ReopenLog();
