@@ -194,7 +194,8 @@ bool ParseSortScore(const std::string& s, double* out) {
 void SortGeneric(CommandContext& ctx, bool readonly) {
   SortOptions o;
   if (!ParseSortOptions(ctx, readonly, &o)) return;
-  KeyEntry* e = o.store ? ctx.LookupWrite(ctx.arg(1)) : ctx.LookupRead(ctx.arg(1));
+  // A read lookup even with STORE, as Redis 7.0 (it counts the hit or miss, reports keymiss).
+  KeyEntry* e = ctx.LookupRead(ctx.arg(1));
   if (e && e->value.type() != ValueType::kList && e->value.type() != ValueType::kSet &&
       e->value.type() != ValueType::kZSet) {
     return ctx.reply().Error(errors::kWrongType);

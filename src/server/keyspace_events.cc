@@ -12,7 +12,8 @@ void Server::ApplyKeyspaceEvents() {
   // "new" is reported from the keyspace itself (Redis's dbAdd); nothing to call when off.
   if (keyspace_events_ & notify::kNew) {
     keyspace_->set_new_key_listener([this](int db_index, std::string_view key) {
-      NotifyKeyspaceEvent(notify::kNew, "new", key, db_index);
+      // Keys loaded from a snapshot are not "new" (Redis's dbAddRDBLoad reports nothing).
+      if (!snapshots_.loading()) NotifyKeyspaceEvent(notify::kNew, "new", key, db_index);
     });
   } else {
     keyspace_->set_new_key_listener({});

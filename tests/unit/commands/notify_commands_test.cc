@@ -343,6 +343,8 @@ TEST_F(NotifyCommandsTest, KeyMissOnReads) {
   // Writes do not report misses.
   EXPECT_EQ(EventsOf({"set", "a", "1"}), (Events{}));
   EXPECT_EQ(EventsOf({"get", "a"}), (Events{}));
+  // SORT ... STORE reads its source as Redis 7.0 does.
+  EXPECT_EQ(EventsOf({"sort", "nokey", "store", "d"}), (Events{"m keymiss nokey"}));
 }
 
 }  // namespace
