@@ -290,11 +290,11 @@ void CmdBitOp(CommandContext& ctx) {
   if (maxlen) {
     // Computed into a fresh value before the destination (maybe also a source) is replaced.
     Value result = BuildRaw(maxlen, [&](uint8_t* p) { bitops::Combine(op, srcs, p, maxlen); });
+    ctx.LookupWrite(dest);  // setKey's lookup: an expired destination goes first
     ctx.db().Set(dest, std::move(result));
     ctx.MarkDirty();
     ctx.Notify(notify::kString, "set", dest);
-  } else if (ctx.LookupWrite(dest)) {
-    ctx.db().Delete(dest);
+  } else if (ctx.db().Delete(dest)) {  // dbDelete: a stale destination is a "del" too
     ctx.MarkDirty();
     ctx.Notify(notify::kGeneric, "del", dest);
   }

@@ -93,9 +93,11 @@ void ReplyMembers(CommandContext& ctx, const Value& set) {
 // keyspace notification of a stored result ("sinterstore", ...); a deletion is "del".
 void StoreResult(CommandContext& ctx, string_view dst, Value result, string_view event) {
   Database& db = ctx.db();
-  ctx.LookupWrite(dst);  // an expired destination goes first, reported as Redis does
   const size_t size = SetSize(result);
   if (size > 0) {
+    // As Redis's setKey: an expired destination goes first ("expired"), then the key is new.
+    // An empty result deletes without that check (dbDelete), so a stale key is a "del".
+    ctx.LookupWrite(dst);
     db.Set(dst, std::move(result));
     ctx.MarkDirty();
     ctx.Notify(notify::kSet, event, dst);

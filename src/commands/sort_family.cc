@@ -269,6 +269,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
   if (outputlen > 0) {
     auto list = std::make_unique<ListObject>();
     for (const auto& v : output) list->ql().PushTail(v ? string_view(*v) : string_view());
+    ctx.LookupWrite(*o.store);  // setKey's lookup: an expired destination goes first
     db.Set(*o.store, Value::FromObject(ValueType::kList, std::move(list)));
     ctx.MarkDirty(static_cast<uint64_t>(outputlen));
     ctx.Notify(notify::kList, "sortstore", *o.store);

@@ -177,6 +177,7 @@ ZSetObject* AddZSet(CommandContext& ctx, string_view key, std::unique_ptr<ZSetOb
 
 // Stores a result zset at `key`, replacing whatever is there (Redis's setKey: the TTL goes).
 void StoreZSet(CommandContext& ctx, string_view key, std::unique_ptr<ZSetObject> zset) {
+  ctx.LookupWrite(key);  // setKey's lookup: an expired destination is removed ("expired") first
   ctx.db().Set(key, Value::FromObject(ValueType::kZSet, std::move(zset)));
 }
 

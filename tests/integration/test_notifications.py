@@ -275,6 +275,34 @@ def expiry(c, srv):
         time.sleep(0.02)
 
 
+def stale_destinations(c, srv):
+    """*STORE commands onto destinations whose TTL passed but which are still in memory: a
+    stored result removes the stale key first ("expired", then "new"); an empty result deletes
+    it without looking ("del")."""
+    c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    c.call("SADD", "sa", "1")
+    c.call("ZADD", "za", "1", "m")
+    c.call("RPUSH", "la", "1")
+    c.call("SET", "ba", "x")
+    for dst in ("d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10", "d11", "d12"):
+        c.call("SET", dst, "v", "PX", "10")
+    time.sleep(0.05)
+    for call in (("SINTERSTORE", "d1", "sa", "sa"), ("SINTERSTORE", "d2", "sa", "nokey"),
+                 ("SUNIONSTORE", "d3", "sa"), ("SDIFFSTORE", "d4", "sa", "sa"),
+                 ("ZUNIONSTORE", "d5", "1", "za"), ("ZINTERSTORE", "d6", "2", "za", "nokey"),
+                 ("ZRANGESTORE", "d7", "za", "0", "-1"), ("ZRANGESTORE", "d8", "za", "5", "6"),
+                 ("SORT", "la", "STORE", "d9"), ("SORT", "nokey", "STORE", "d10"),
+                 ("BITOP", "OR", "d11", "ba"), ("BITOP", "OR", "d12", "nokey")):
+        c.call(*call)
+    c.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+
+
+def test_stale_store_destinations(pair):
+    events = compare(pair, "KEA", stale_destinations)
+    assert ("__keyevent@0__:expired", "d1") in events
+    assert ("__keyevent@0__:del", "d2") in events
+
+
 def test_new_key_events(pair):
     events = compare(pair, "KEn", new_keys)
     assert ("__keyevent@0__:new", "a") in events

@@ -317,6 +317,32 @@ TEST_F(NotifyCommandsTest, LazyExpiryReportsExpired) {
   EXPECT_EQ(EventsOf({"lpush", "k", "a"}), (Events{"x expired k", "n new k", "l lpush k"}));
 }
 
+TEST_F(NotifyCommandsTest, StaleStoreDestinations) {
+  // A stored result removes an expired destination first (Redis's setKey looks it up); an
+  // empty result deletes it unseen (dbDelete), so it is a "del".
+  const std::vector<std::pair<Argv, Events>> cases = {
+      {{"sunionstore", "d", "s"}, {"x expired d", "n new d", "s sunionstore d"}},
+      {{"sinterstore", "d", "s", "nokey"}, {"g del d"}},
+      {{"zunionstore", "d", "1", "z"}, {"x expired d", "n new d", "z zunionstore d"}},
+      {{"zinterstore", "d", "2", "z", "nokey"}, {"g del d"}},
+      {{"zrangestore", "d", "z", "0", "-1"}, {"x expired d", "n new d", "z zrangestore d"}},
+      {{"sort", "l", "store", "d"}, {"x expired d", "n new d", "l sortstore d"}},
+      {{"sort", "nokey", "store", "d"}, {"g del d"}},
+      {{"bitop", "or", "d", "b"}, {"x expired d", "n new d", "$ set d"}},
+      {{"bitop", "or", "d", "nokey"}, {"g del d"}},
+  };
+  for (const auto& [argv, expected] : cases) {
+    Setup({{"flushall"},
+           {"sadd", "s", "1"},
+           {"zadd", "z", "1", "m"},
+           {"rpush", "l", "1"},
+           {"set", "b", "x"},
+           {"set", "d", "v", "px", "10"}});
+    now_ms_ += 100;
+    EXPECT_EQ(EventsOf(argv), expected) << argv[0];
+  }
+}
+
 TEST_F(NotifyCommandsTest, EventsUseTheClientsDatabase) {
   client_.db_index = 5;
   EXPECT_EQ(EventsOf({"set", "k", "v"}), (Events{"n new k", "$ set k"}));
