@@ -50,8 +50,9 @@ bool ExpireIfNeeded(CommandContext& ctx, Database& db, std::string_view key) {
 }
 
 // A read lookup that counts hits/misses like ctx.LookupRead but leaves the access time alone
-// (Redis's LOOKUP_NOTOUCH): TYPE, EXISTS, TTL and OBJECT must not reset OBJECT IDLETIME.
-KeyEntry* LookupReadNoTouch(CommandContext& ctx, std::string_view key) {
+// (Redis's LOOKUP_NOTOUCH): TYPE, EXISTS, TTL and OBJECT must not reset OBJECT IDLETIME. A miss
+// is reported as "keymiss" unless `notify_miss` is false (OBJECT's LOOKUP_NONOTIFY).
+KeyEntry* LookupReadNoTouch(CommandContext& ctx, std::string_view key, bool notify_miss = true) {
   Database& db = ctx.db();
   KeyEntry* e = db.FindRaw(key);
   if (e && e->has_expire && !ctx.client().is_master_link && db.IsExpired(e, ctx.now_ms())) {
@@ -60,6 +61,7 @@ KeyEntry* LookupReadNoTouch(CommandContext& ctx, std::string_view key) {
   }
   KeyspaceStats& stats = ctx.keyspace().stats();
   ++(e ? stats.hits : stats.misses);
+  if (!e && notify_miss) ctx.Notify(notify::kKeyMiss, "keymiss", key);
   return e;
 }
 
@@ -521,13 +523,13 @@ void CmdObjectHelp(CommandContext& ctx) {
 }
 
 void CmdObjectEncoding(CommandContext& ctx) {
-  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2), /*notify_miss=*/false);
   if (!e) return ctx.reply().Null();
   ctx.reply().Bulk(e->value.EncodingName());
 }
 
 void CmdObjectRefcount(CommandContext& ctx) {
-  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2), /*notify_miss=*/false);
   if (!e) return ctx.reply().Null();
   const Value& v = e->value;
   bool shared = v.is_int() && v.int_value() >= 0 && v.int_value() < kSharedIntegers;
@@ -535,14 +537,14 @@ void CmdObjectRefcount(CommandContext& ctx) {
 }
 
 void CmdObjectIdletime(CommandContext& ctx) {
-  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2), /*notify_miss=*/false);
   if (!e) return ctx.reply().Null();
   if (Tracking().lfu) return ctx.reply().Error(errors::kLfuSelected);
   ctx.reply().Integer(IdleTimeMs(e) / 1000);
 }
 
 void CmdObjectFreq(CommandContext& ctx) {
-  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2), /*notify_miss=*/false);
   if (!e) return ctx.reply().Null();
   if (!Tracking().lfu) return ctx.reply().Error(errors::kLfuNotSelected);
   ctx.reply().Integer(LfuCounter(e));

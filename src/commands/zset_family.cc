@@ -932,7 +932,8 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
   size_t j = numkeys_idx + 1;
   for (auto& s : src) {
     string_view key = ctx.arg(j++);
-    KeyEntry* e = store ? ctx.LookupWrite(key) : ctx.LookupRead(key);
+    // A read lookup with STORE too, as Redis 7.0 (hits/misses, keymiss).
+    KeyEntry* e = ctx.LookupRead(key);
     if (!e) continue;
     if (e->value.type() == ValueType::kZSet) {
       s.zset = AsZSet(e);

@@ -303,6 +303,51 @@ def test_stale_store_destinations(pair):
     assert ("__keyevent@0__:del", "d2") in events
 
 
+def key_misses(c, srv):
+    """Reads of missing keys (m): every read lookup reports one, writes never do."""
+    c.call("SET", "s", "v")
+    c.call("SET", "gone", "v", "PX", "10")
+    time.sleep(0.05)
+    for i, call in enumerate((("GET", "nokey"), ("GET", "s"), ("MGET", "a", "s", "b"), ("EXISTS", "nokey", "s"),
+                 ("TYPE", "nokey"), ("TTL", "nokey"), ("PTTL", "nokey"), ("EXPIRETIME", "nokey"),
+                 ("OBJECT", "ENCODING", "nokey"), ("STRLEN", "nokey"), ("GETRANGE", "nokey", "0", "1"),
+                 ("LRANGE", "nokey", "0", "-1"), ("LLEN", "nokey"), ("LINDEX", "nokey", "0"),
+                 ("HGET", "nokey", "f"), ("HGETALL", "nokey"), ("HLEN", "nokey"),
+                 ("SMEMBERS", "nokey"), ("SISMEMBER", "nokey", "m"), ("SCARD", "nokey"),
+                 ("SINTER", "nokey", "s2"), ("SUNIONSTORE", "d", "nokey"),
+                 ("ZRANGE", "nokey", "0", "-1"), ("ZSCORE", "nokey", "m"), ("ZCARD", "nokey"),
+                 ("ZUNIONSTORE", "d", "1", "nokey"), ("BITCOUNT", "nokey"), ("GETBIT", "nokey", "1"),
+                 ("BITOP", "OR", "d", "nokey"), ("SORT", "nokey"), ("DUMP", "nokey"),
+                 ("COPY", "nokey", "d"), ("GET", "gone"), ("SCAN", "0", "TYPE", "string"),
+                 ("SET", "nokey2", "v"), ("LPUSH", "nokey3", "a"), ("DEL", "nokey4"),
+                 ("RENAME", "nokey5", "x"), ("EXPIRE", "nokey6", "10"), ("INCR", "nokey7"),
+                 ("HMGET", "nokey", "f"), ("HEXISTS", "nokey", "f"), ("HSTRLEN", "nokey", "f"),
+                 ("HRANDFIELD", "nokey"), ("HSCAN", "nokey", "0"), ("HKEYS", "nokey"),
+                 ("SRANDMEMBER", "nokey"), ("SMISMEMBER", "nokey", "a"), ("SSCAN", "nokey", "0"),
+                 ("SINTERCARD", "1", "nokey"), ("SDIFF", "nokey"), ("ZRANK", "nokey", "m"),
+                 ("ZCOUNT", "nokey", "0", "1"), ("ZRANGEBYSCORE", "nokey", "0", "1"),
+                 ("ZRANDMEMBER", "nokey"), ("ZMSCORE", "nokey", "m"), ("ZSCAN", "nokey", "0"),
+                 ("ZINTERCARD", "1", "nokey"), ("ZRANGESTORE", "d", "nokey", "0", "1"),
+                 ("ZLEXCOUNT", "nokey", "-", "+"), ("LPOS", "nokey", "a"),
+                 ("BITPOS", "nokey", "1"), ("BITFIELD_RO", "nokey", "GET", "u8", "0"),
+                 ("BITFIELD", "nokey", "GET", "u8", "0"), ("GETEX", "nokey"), ("GETDEL", "nokey"),
+                 ("GETSET", "nokey", "v"), ("SET", "nokey", "v", "GET"), ("LCS", "nokey", "s"),
+                 ("SORT_RO", "nokey"), ("TOUCH", "nokey", "s"), ("MOVE", "nokey", "1"),
+                 ("SMOVE", "nokey", "x", "m"), ("RPOPLPUSH", "nokey", "x"), ("SPOP", "nokey"),
+                 ("ZPOPMIN", "nokey"), ("LPOP", "nokey"), ("HINCRBY", "nokey", "f", "1"),
+                 ("APPEND", "nokey", "x"), ("SETRANGE", "nokey", "0", "x"), ("MSETNX", "nokey", "x"),
+                 ("SETNX", "nokey", "x"), ("PERSIST", "nokey"), ("GETBIT", "nokey", "0"),
+                 ("RESTORE", "nokey", "0", "bad"), ("SRANDMEMBER", "nokey", "2"),
+                 ("ZREVRANGE", "nokey", "0", "1"), ("ZREVRANK", "nokey", "m"),
+                 ("HVALS", "nokey"), ("OBJECT", "FREQ", "nokey"), ("OBJECT", "IDLETIME", "nokey"))):
+        c.call(*(a.replace("nokey", f"nokey{i}") for a in call))
+
+
+def test_key_misses(pair):
+    events = compare(pair, "KEm", key_misses)
+    assert ("__keyevent@0__:keymiss", "nokey0") in events
+
+
 def test_new_key_events(pair):
     events = compare(pair, "KEn", new_keys)
     assert ("__keyevent@0__:new", "a") in events

@@ -369,8 +369,13 @@ TEST_F(NotifyCommandsTest, KeyMissOnReads) {
   // Writes do not report misses.
   EXPECT_EQ(EventsOf({"set", "a", "1"}), (Events{}));
   EXPECT_EQ(EventsOf({"get", "a"}), (Events{}));
-  // SORT ... STORE reads its source as Redis 7.0 does.
+  // SORT ... STORE and Z*STORE read their sources as Redis 7.0 does.
   EXPECT_EQ(EventsOf({"sort", "nokey", "store", "d"}), (Events{"m keymiss nokey"}));
+  EXPECT_EQ(EventsOf({"zunionstore", "d", "1", "nokey"}), (Events{"m keymiss nokey"}));
+  // TYPE/EXISTS look up without touching but report misses; OBJECT does not (LOOKUP_NONOTIFY).
+  EXPECT_EQ(EventsOf({"exists", "nokey", "a"}), (Events{"m keymiss nokey"}));
+  EXPECT_EQ(EventsOf({"type", "nokey"}), (Events{"m keymiss nokey"}));
+  EXPECT_EQ(EventsOf({"object", "encoding", "nokey"}), (Events{}));
 }
 
 }  // namespace
