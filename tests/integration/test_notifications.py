@@ -221,6 +221,43 @@ def test_all_classes(pair):
     assert not any(ch.endswith(":new") for ch in channels)  # n is not part of A
 
 
+def edge_cases(c, srv):
+    """Errors, no-ops and option combinations: a failed or empty command publishes nothing."""
+    calls = [
+        ("SET", "k", "v", "EXAT", "1"), ("SET", "k2", "v", "PXAT", "1", "GET"),
+        ("SET", "k3", "v", "KEEPTTL"), ("SET", "k3", "w", "EX", "100"), ("SET", "k3", "x", "KEEPTTL"),
+        ("SET", "k3", "y", "XX", "GET"), ("SET", "k4", "y", "NX", "GET"), ("SETEX", "k5", "-1", "v"),
+        ("MSET", "m", "1", "m", "2"), ("LPUSH", "k3", "a"), ("APPEND", "lst", "x"),
+        ("RPUSH", "lst", "a"), ("APPEND", "lst", "x"), ("INCR", "lst"), ("SET", "big", "9223372036854775807"),
+        ("INCR", "big"), ("INCRBYFLOAT", "big", "abc"), ("SETRANGE", "lst", "0", "x"),
+        ("GETEX", "k3", "EXAT", "1"), ("GETEX", "nokey", "EX", "10"), ("GETDEL", "lst"),
+        ("EXPIRE", "m", "100", "GT"), ("EXPIRE", "m", "100", "LT"), ("EXPIRE", "m", "50", "LT"),
+        ("EXPIRE", "m", "80", "GT"), ("EXPIRE", "m", "90", "XX"), ("PEXPIREAT", "m", "1"),
+        ("EXPIRE", "nokey", "-1"), ("EXPIRE", "big", "abc"),
+        ("SADD", "s", "a"), ("SMOVE", "s", "s", "a"), ("SMOVE", "s", "s", "x"),
+        ("SMOVE", "s", "big", "a"), ("RPUSH", "l", "a"), ("RPOPLPUSH", "l", "big"),
+        ("LMOVE", "l", "l", "RIGHT", "LEFT"), ("LINSERT", "nokey", "BEFORE", "a", "b"),
+        ("LTRIM", "nokey", "0", "1"), ("LREM", "nokey", "0", "a"), ("LSET", "nokey", "0", "a"),
+        ("ZADD", "z", "INCR", "+inf", "m"), ("ZADD", "z", "INCR", "-inf", "m"),
+        ("ZADD", "z", "GT", "CH", "1", "m", "2", "n"), ("ZADD", "z", "LT", "5", "n"),
+        ("ZADD", "z", "NX", "9", "n"), ("ZADD", "z", "XX", "CH", "3", "n"), ("ZINCRBY", "z", "0", "n"),
+        ("HSET", "h", "f", "1"), ("HINCRBY", "h", "f", "9223372036854775807"),
+        ("HINCRBYFLOAT", "h", "f", "abc"), ("HSET", "s", "f", "v"),
+        ("BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "7"),
+        ("BITFIELD", "bf", "SET", "u8", "0", "0"), ("SETBIT", "bf2", "100", "0"),
+        ("COPY", "s", "s"), ("RENAME", "nokey", "x"), ("MOVE", "s", "0"),
+        ("SPOP", "s", "-1"), ("LPOP", "l", "-1"), ("SINTERSTORE", "s", "big"),
+        ("DEBUG", "POPULATE", "3", "pop"), ("SORT", "l", "STORE", "sorted"),
+    ]
+    for call in calls:
+        c.call(*call)
+
+
+def test_edge_cases(pair):
+    events = compare(pair, "KEAn", edge_cases)
+    assert events
+
+
 def test_blocked_clients_served(pair):
     events = compare(pair, "KEA", blocked_then_served)
     assert ("__keyevent@0__:lpop", "bl") in events
