@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from harness.replication import REPL_ARGS, make_replica, wait_link_up
 from harness.resp import A, B, I, Reply
 
 PATTERN = "__key*@*__:*"
@@ -423,6 +424,35 @@ def test_evicted(pair):
     for events in results:
         assert events, "nothing was evicted"
         assert all(ch == "__keyevent@0__:evicted" and key.startswith("key:") for ch, key in events)
+
+
+def replica_events(master, replica, classes: str, script) -> list[tuple[str, str]]:
+    """What a subscriber on `replica` receives while `script` runs on its master: the events of
+    the commands as replicated (SET ... PXAT for SET EX, LPOP for a served BLPOP, ...)."""
+    make_replica(replica, master)
+    wait_link_up(replica)
+    rc = replica.raw()
+    rc.call("CONFIG", "SET", "notify-keyspace-events", classes)
+    sub = subscribe(replica)
+    mc = master.raw()
+    script(mc, master)
+    mc.call("SET", "__synced__", "1")
+    deadline = time.monotonic() + 10
+    while rc.call("EXISTS", "__synced__") != I(1):
+        assert time.monotonic() < deadline, "the replica never caught up"
+        time.sleep(0.02)
+    rc.call("PUBLISH", SENTINEL_CHANNEL, "end")
+    return [e for e in collect(sub) if "__synced__" not in e[0] + e[1]]
+
+
+@pytest.mark.parametrize("script", [every_family, new_keys, blocked_then_served])
+def test_replica_events(ember_factory, ref_factory, script):
+    ember, ember_replica = ember_factory(args=REPL_ARGS), ember_factory(args=REPL_ARGS)
+    ember.skip_unless_commands("PSUBSCRIBE", "PUBLISH")
+    expected = replica_events(ref_factory(args=REPL_ARGS), ref_factory(args=REPL_ARGS), "KEAn",
+                              script)
+    assert expected
+    assert replica_events(ember, ember_replica, "KEAn", script) == expected
 
 
 def test_off_by_default_and_config_get(pair):
