@@ -254,6 +254,22 @@ def edge_cases(c, srv):
         c.call(*call)
 
 
+def transactions(c, srv):
+    """Commands inside MULTI/EXEC publish as they run at EXEC; a blocking one does not block; a
+    failed WATCH runs nothing."""
+    for call in (("MULTI",), ("SET", "a", "1"), ("LPUSH", "l", "x"), ("RPOP", "l"),
+                 ("EXPIRE", "a", "-1"), ("EXEC",),
+                 ("MULTI",), ("BLPOP", "nokey", "0"), ("INCR", "a"), ("EXEC",),
+                 ("WATCH", "a"), ("SET", "a", "2"), ("MULTI",), ("SET", "a", "3"), ("EXEC",)):
+        c.call(*call)
+
+
+def test_transactions(pair):
+    pair[0].skip_unless_commands("MULTI", "EXEC")
+    events = compare(pair, "KEAn", transactions)
+    assert ("__keyevent@0__:rpop", "l") in events
+
+
 def test_edge_cases(pair):
     events = compare(pair, "KEAn", edge_cases)
     assert events
