@@ -104,9 +104,6 @@ class Server : public ServerServices {
   // Keyspace notifications (keyspace_events.cc).
   void NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
                            int db) override;
-  // Pub/Sub: delivers `message` to the subscribers of `channel` and matching patterns; returns
-  // how many received it.
-  int64_t Publish(std::string_view channel, std::string_view message);
 
   // Executes one request for a client; the reply goes to the connection's output.
   void Dispatch(Connection& conn, std::span<const std::string_view> args);
