@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/notify.h"
 #include "common/status.h"
 #include "db/keyspace.h"
 #include "protocol/reply_builder.h"
@@ -254,6 +255,18 @@ class ServerServices {
   // After FLUSHALL emptied the keyspace: persistence resets its snapshot (Redis saves an empty
   // RDB when save points are configured).
   virtual void AfterFlushAll() {}
+
+  // Keyspace notifications: the notify-keyspace-events classes (common/notify.h) in force, kept
+  // here so a command tests them with one AND before anything else.
+  int keyspace_events() const { return keyspace_events_; }
+  // Publishes `event` for `key` in `db`. Only called when keyspace_events() has `type`.
+  virtual void NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
+                                   int db) {
+    (void)type, (void)event, (void)key, (void)db;
+  }
+
+ protected:
+  int keyspace_events_ = 0;
 };
 
 // What a blocking command (BLPOP, BZPOPMIN, ...) asks for when it finds nothing to serve: the
@@ -323,6 +336,17 @@ class CommandContext {
     block_ = BlockRequest{std::move(keys), deadline_ms, wanted};
   }
   const std::optional<BlockRequest>& block_request() const { return block_; }
+
+  // Keyspace notification `event` (a notify:: class `type`) for `key` in the client's database,
+  // or in `db` (MOVE, COPY ... DB). Costs one branch when nobody asked for the class.
+  void Notify(int type, std::string_view event, std::string_view key) {
+    if (services_.keyspace_events() & type) {
+      services_.NotifyKeyspaceEvent(type, event, key, client_.db_index);
+    }
+  }
+  void Notify(int type, std::string_view event, std::string_view key, int db) {
+    if (services_.keyspace_events() & type) services_.NotifyKeyspaceEvent(type, event, key, db);
+  }
 
   // Replies for a status from a keyspace operation (WRONGTYPE, not an integer, ...).
   void ReplyStatus(OpStatus status);

@@ -132,7 +132,8 @@ struct ServerConfig {
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
   int64_t latency_monitor_threshold = 0;
-  std::string notify_keyspace_events;
+  std::string notify_keyspace_events;  // canonical, as CONFIG GET shows it
+  int notify_keyspace_events_flags = 0;  // common/notify.h classes, what the server tests
 };
 
 class ConfigTable {

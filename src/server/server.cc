@@ -91,6 +91,9 @@ int Server::Configure(int argc, char** argv) {
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases));
   keyspace_->set_expiry_listener([this](int db_index, std::string_view key) {
     ++keyspace_->stats().expired_keys;
+    if (keyspace_events_ & notify::kExpired) {
+      NotifyKeyspaceEvent(notify::kExpired, "expired", key, db_index);
+    }
     SignalModifiedKey(db_index, key, false, 0);
     // An expired key is removed on the master and its replicas by one explicit DEL.
     std::vector<std::vector<std::string>> effects{{"DEL", std::string(key)}};
@@ -104,6 +107,7 @@ int Server::Configure(int argc, char** argv) {
   ApplyEncodingLimits();
   ApplyAccessTracking();
   ApplyLazyFreeSettings();
+  ApplyKeyspaceEvents();
   ApplyRenamedCommands();
   // The ACL's permission bitmap is laid out over the final command table.
   acl_.Init();
@@ -211,6 +215,7 @@ void Server::RegisterConfigHooks() {
   copy_on_apply({"lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del",
                  "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush"},
                 &Server::ApplyLazyFreeSettings);
+  copy_on_apply({"notify-keyspace-events"}, &Server::ApplyKeyspaceEvents);
   config_table_.OnApply("logfile", [this](std::string*) {
     GetLogSettings().file = config_.logfile;
     ReopenLog();

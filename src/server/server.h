@@ -102,6 +102,9 @@ class Server : public ServerServices {
   int64_t max_string_len() const override { return config_.proto_max_bulk_len; }
   bool is_replica() const override { return !config_.replicaof_host.empty(); }
   void AfterFlushAll() override;
+  // Keyspace notifications (keyspace_events.cc).
+  void NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
+                           int db) override;
 
   // Executes one request for a client; the reply goes to the connection's output.
   void Dispatch(Connection& conn, std::span<const std::string_view> args);
@@ -244,6 +247,8 @@ class Server : public ServerServices {
   void ApplyAccessTracking();
   // Copies the lazyfree-lazy-* directives into LazyFree's settings.
   void ApplyLazyFreeSettings();
+  // Copies notify-keyspace-events into the mask commands test (keyspace_events.cc).
+  void ApplyKeyspaceEvents();
   void RegisterConfigHooks();
   void LogStartup();
   void Daemonize();
