@@ -103,7 +103,7 @@ void DeleteKeys(CommandContext& ctx, bool lazy) {
     // As Redis: on a master an expired key is deleted (and reported) by the expiry check first,
     // so it is not counted; a replica only hides it, so the DEL below removes and counts it.
     ExpireIfNeeded(ctx, db, key);
-    if (lazy ? db.DeleteLazily(key) : db.Delete(key)) {
+    if (lazy ? db.DeleteLazily(key) : db.DeleteNow(key)) {
       ++deleted;
       ctx.MarkDirty();
       ctx.Notify(notify::kGeneric, "del", key);

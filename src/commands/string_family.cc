@@ -69,12 +69,6 @@ KeyEntry* AddNew(CommandContext& ctx, string_view key, Value v) {
   return ctx.db().Insert(key, std::move(v));
 }
 
-// Replaces an existing entry's value, as Redis's setKey: the TTL goes unless kept.
-void Overwrite(Database& db, KeyEntry* e, Value v, bool keep_ttl) {
-  e->value = std::move(v);
-  if (!keep_ttl && e->has_expire) db.RemoveExpire(e);
-}
-
 // A raw-encoded string of `n` bytes filled by `fill(char*)`. Redis creates these with sdsnewlen
 // at their exact size; so do we, through a temporary buffer, up to 1MB. Larger ones are built in
 // place: growing in place reserves at most 1MB extra, and avoids holding the bytes twice.
@@ -238,7 +232,7 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, string_view key, string_vie
 
   Database& db = ctx.db();
   if (e) {
-    Overwrite(db, e, Value::FromString(val), flags & kKeepTtl);
+    db.Overwrite(e, Value::FromString(val), flags & kKeepTtl);
   } else {
     e = AddNew(ctx, key, Value::FromString(val));
   }
@@ -360,7 +354,7 @@ void CmdGetSet(CommandContext& ctx) {
   KeyEntry* e = GetGeneric(ctx, key, &failed);
   if (failed) return;
   if (e) {
-    Overwrite(ctx.db(), e, Value::FromString(ctx.arg(2)), /*keep_ttl=*/false);
+    ctx.db().Overwrite(e, Value::FromString(ctx.arg(2)), /*keep_ttl=*/false);
   } else {
     AddNew(ctx, key, Value::FromString(ctx.arg(2)));
   }
@@ -397,7 +391,7 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
     string_view key = ctx.arg(j);
     KeyEntry* e = ctx.LookupWrite(key);
     if (e) {
-      Overwrite(db, e, Value::FromString(ctx.arg(j + 1)), /*keep_ttl=*/false);
+      db.Overwrite(e, Value::FromString(ctx.arg(j + 1)), /*keep_ttl=*/false);
     } else {
       AddNew(ctx, key, Value::FromString(ctx.arg(j + 1)));
     }

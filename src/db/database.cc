@@ -1,5 +1,7 @@
 #include "db/database.h"
 
+#include <utility>
+
 #include <algorithm>
 #include <memory>
 #include <new>
@@ -108,7 +110,7 @@ void Database::DeleteExpired(KeyEntry* e) {
   if (LazyFree::Global().settings().expire) {
     DeleteLazily(key);
   } else {
-    Delete(key);
+    DeleteNow(key);
   }
   if (expiry_listener_ && *expiry_listener_) (*expiry_listener_)(index_, key);
 }
@@ -133,14 +135,27 @@ KeyEntry* Database::Insert(std::string_view key, Value value) {
 KeyEntry* Database::Set(std::string_view key, Value value, bool keep_ttl) {
   KeyEntry* e = keys_.Find(key);
   if (!e) return Insert(key, std::move(value));
-  e->value = std::move(value);
+  Overwrite(e, std::move(value), keep_ttl);
   TouchEntry(e);
-  if (!keep_ttl && e->has_expire) RemoveExpire(e);
   NotifyKeyAdded(e, false);
   return e;
 }
 
+void Database::Overwrite(KeyEntry* e, Value value, bool keep_ttl) {
+  if (LazyFree::Global().settings().server_del) {
+    LazyFree::Global().FreeValue(std::exchange(e->value, std::move(value)));
+  } else {
+    e->value = std::move(value);
+  }
+  if (!keep_ttl && e->has_expire) RemoveExpire(e);
+}
+
 bool Database::Delete(std::string_view key) {
+  if (LazyFree::Global().settings().server_del) return DeleteLazily(key);
+  return DeleteNow(key);
+}
+
+bool Database::DeleteNow(std::string_view key) {
   KeyEntry* e = Detach(key);
   if (!e) return false;
   FreeEntry(e);

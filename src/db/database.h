@@ -106,9 +106,17 @@ class Database {
 
   // Inserts a new key. REQUIRES: the key is absent (FindRaw returned null).
   KeyEntry* Insert(std::string_view key, Value value);
-  // Sets key to value: overwrites (and drops the TTL unless keep_ttl) or inserts.
+  // Sets key to value: overwrites (and drops the TTL unless keep_ttl) or inserts. The old value
+  // is freed in the background when lazyfree-lazy-server-del says so (db/lazy_free.h).
   KeyEntry* Set(std::string_view key, Value value, bool keep_ttl = false);
+  // Replaces an existing entry's value (Redis's dbOverwrite); the TTL goes unless `keep_ttl`.
+  // The old value is freed as Set frees it.
+  void Overwrite(KeyEntry* e, Value value, bool keep_ttl);
+  // A deletion the server makes as a side effect of a command (RENAME's destination, an emptied
+  // aggregate, RESTORE REPLACE): lazy when lazyfree-lazy-server-del says so, as Redis's dbDelete.
   bool Delete(std::string_view key);
+  // Frees the value here and now (DEL without lazyfree-lazy-user-del).
+  bool DeleteNow(std::string_view key);
   // Delete, freeing an expensive value in the background (UNLINK; db/lazy_free.h).
   bool DeleteLazily(std::string_view key);
   // Unlinks an entry without freeing it (RENAME/MOVE re-home it). Its expiry is dropped.

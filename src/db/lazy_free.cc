@@ -1,5 +1,7 @@
 #include "db/lazy_free.h"
 
+#include <memory>
+
 #include "db/database.h"
 
 namespace ember {
@@ -18,8 +20,7 @@ LazyFree::~LazyFree() {
   if (thread_.joinable()) thread_.join();
 }
 
-size_t FreeEffort(const KeyEntry* e) {
-  const Value& v = e->value;
+size_t FreeEffort(const Value& v) {
   if (!v.is_object()) return 1;
   switch (v.object()->encoding()) {
     case ObjectEncoding::kListpack:
@@ -29,8 +30,15 @@ size_t FreeEffort(const KeyEntry* e) {
 }
 
 void LazyFree::FreeEntry(KeyEntry* e) {
-  if (FreeEffort(e) <= kLazyFreeThreshold) return Database::FreeEntry(e);
+  if (FreeEffort(e->value) <= kLazyFreeThreshold) return Database::FreeEntry(e);
   Submit([e] { Database::FreeEntry(e); }, 1);
+}
+
+void LazyFree::FreeValue(Value value) {
+  if (FreeEffort(value) <= kLazyFreeThreshold) return;  // freed here, on return
+  // std::function needs a copyable callable: the value travels in a shared holder.
+  auto holder = std::make_shared<Value>(std::move(value));
+  Submit([holder]() mutable { holder.reset(); }, 1);
 }
 
 void LazyFree::Submit(std::function<void()> job, size_t objects) {

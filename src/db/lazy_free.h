@@ -20,6 +20,7 @@
 namespace ember {
 
 struct KeyEntry;
+class Value;
 
 // Which deletions are lazy (the lazyfree-lazy-* directives), kept by the server's config.
 struct LazyFreeSettings {
@@ -41,6 +42,8 @@ class LazyFree {
 
   // Frees a detached entry: in the background when its value is expensive to free.
   void FreeEntry(KeyEntry* e);
+  // Frees a value replaced by an overwrite (SET, *STORE, ...): the same, for the value alone.
+  void FreeValue(Value value);
   // Runs `job` (freeing memory only) in the background, counting `objects` freed.
   void Submit(std::function<void()> job, size_t objects);
 
@@ -71,6 +74,6 @@ class LazyFree {
 };
 
 // The cost of freeing a value, as Redis's lazyfreeGetFreeEffort.
-size_t FreeEffort(const KeyEntry* e);
+size_t FreeEffort(const Value& v);
 
 }  // namespace ember

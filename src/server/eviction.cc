@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "common/memory.h"
+#include "db/lazy_free.h"
 #include "server/server.h"
 
 namespace ember {
@@ -87,7 +88,12 @@ bool Evictor::PerformEvictions() {
     std::string key;
     if (!PickVictim(policy, &db, &key)) return false;  // nothing left to evict
     const size_t before = UsedMemory();
-    server_.keyspace().db(db).Delete(key);
+    Database& in = server_.keyspace().db(db);
+    if (LazyFree::Global().settings().eviction) {
+      in.DeleteLazily(key);
+    } else {
+      in.DeleteNow(key);
+    }
     server_.SignalModifiedKey(db, key, false, 0);
     freed += before - std::min(before, UsedMemory());
     ++evicted_keys_;

@@ -206,7 +206,8 @@ bool Replication::LoadSnapshotFromMaster(RdbReader& reader, const std::string& m
     }
     return true;
   }
-  server_.keyspace().FlushAll();
+  // replica-lazy-flush: the old data set is freed in the background.
+  server_.keyspace().FlushAll(server_.config_table().GetValue("replica-lazy-flush") == "yes");
   if (!snap.Load(reader, server_.keyspace(), 0, /*serve_clients=*/false, /*merge=*/false, err)) {
     server_.keyspace().FlushAll();  // never serve a half-loaded data set
     return false;

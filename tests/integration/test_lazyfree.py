@@ -83,3 +83,49 @@ def test_flush_async(srv):
     wait_lazyfreed(c, 600)
     assert c.call("CONFIG", "RESETSTAT").kind == "simple"
     assert lazyfreed(c) == 0
+
+
+def test_server_del_frees_overwritten_values_lazily(srv):
+    c = srv.raw()
+    big_list(c, "a")
+    assert c.call("SET", "a", "v").kind == "simple"  # overwrite, freed in place
+    assert lazyfreed(c) == 0
+    c.call("CONFIG", "SET", "lazyfree-lazy-server-del", "yes")
+    big_list(c, "b")
+    assert c.call("SET", "b", "v").kind == "simple"
+    wait_lazyfreed(c, 1)
+    big_list(c, "c")
+    assert c.call("RENAME", "a", "c").kind == "simple"  # the old destination
+    wait_lazyfreed(c, 2)
+    # DEL follows lazyfree-lazy-user-del, not server-del.
+    big_list(c, "d")
+    assert c.call("DEL", "d") == I(1)
+    assert lazyfreed(c) == 2
+
+
+def test_eviction_frees_lazily(srv):
+    c = srv.raw()
+    c.call("CONFIG", "SET", "lazyfree-lazy-eviction", "yes")
+    c.call("CONFIG", "SET", "maxmemory-policy", "allkeys-random")
+    for key in ("e1", "e2", "e3"):
+        big_list(c, key)
+    used = memory_info(c)["used_memory"]
+    c.call("CONFIG", "SET", "maxmemory", str(used - 500_000))
+    c.call("SET", "trigger", "1")
+    c.call("CONFIG", "SET", "maxmemory", "0")
+    poll(lambda: (lazyfreed(c) >= 1 and memory_info(c)["lazyfree_pending_objects"] == 0,
+                  lazyfreed(c)), 10, "an evicted big list freed in the background")
+
+
+def test_replica_lazy_flush(ember_factory, ref_factory):
+    from harness.replication import REPL_ARGS, make_replica, wait_in_sync
+    for factory in (ember_factory, ref_factory):
+        master = factory(args=REPL_ARGS)
+        replica = factory(args=REPL_ARGS + ["--replica-lazy-flush", "yes",
+                                            "--repl-diskless-load", "disabled"])
+        c = replica.raw()
+        c.send_pipeline([("SET", f"k{i}", "v") for i in range(300)])
+        c.read_replies(300)
+        make_replica(replica, master)
+        wait_in_sync(master, replica)
+        wait_lazyfreed(replica.raw(), 300)
