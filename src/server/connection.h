@@ -74,6 +74,8 @@ class Connection : public ClientState, public IoHandler {
   // Since when the output buffer has been above the soft limit (0: it is not).
   int64_t obuf_soft_limit_since_ms = 0;
   bool monitor = false;
+  // The detached client a script's redis.call commands run on (never blocks).
+  bool script_client = false;
   uint64_t total_net_input = 0;
   uint64_t total_net_output = 0;
   uint64_t commands_processed = 0;

@@ -640,6 +640,10 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     return reject(errors::kMisconf);
   }
   if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
+  if (ScriptTimedOut() && !spec->is(cmd_flags::kAllowBusy)) {
+    return reject(
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  }
   if (is_replica()) {
     if (config_.replica_read_only && spec->is(cmd_flags::kWrite)) {
       return reject(errors::kReadOnly);
@@ -705,7 +709,7 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
 
   CommandContext ctx(args, &spec, reply, *keyspace_, conn, *this, cached_now_ms_);
   // A master's stream never blocks (it carries the served effects, not blocking commands).
-  ctx.set_may_block(!conn.is_master_link);
+  ctx.set_may_block(!conn.is_master_link && !conn.script_client);
   int64_t start = MonotonicUs();
   spec.handler(ctx);
   int64_t duration = MonotonicUs() - start;
@@ -788,7 +792,7 @@ void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>
   // The single choke point for the replication stream (and later the AOF), in execution order.
   // A replica forwards its master's bytes instead (OnMasterCommandApplied); its own writes
   // (replica-read-only no) stay local, as in Redis.
-  if (is_replica()) return;
+  if (is_replica() || script_no_propagate_) return;
   if (atomic_depth_ == 0) return replication_->FeedEffects(db_index, effects, original);
   if (effects.empty()) {
     atomic_commands_.push_back({db_index, {original.begin(), original.end()}});

@@ -27,6 +27,9 @@
 
 namespace ember {
 
+class LuaScripting;
+struct ScriptRun;
+
 struct ServerStats {
   uint64_t total_connections_received = 0;
   uint64_t total_commands_processed = 0;
@@ -183,6 +186,19 @@ class Server : public ServerServices {
   bool active_expire_enabled() const { return config_.active_expire_enabled; }
   bool protected_mode_active() const;
 
+  // Scripting (script_calls.cc): the Lua engine, a script run for a client (its reply goes to
+  // the caller), each redis.call's checks and execution, and the busy-script state.
+  LuaScripting& scripting();
+  void RunScript(Connection& caller, const std::string& sha, uint32_t flags, bool ro,
+                 std::span<const std::string_view> keys, std::span<const std::string_view> args);
+  void ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp, int repl_flags,
+                  std::string* reply, std::string* err);
+  bool ScriptInterrupt(ScriptRun& run);
+  // A script passed busy-reply-threshold: other clients get -BUSY.
+  bool ScriptTimedOut() const;
+  // SCRIPT KILL: empty on success, else the error to reply.
+  std::string KillScript();
+
  private:
   bool OpenListeners();
   // Opens TCP listeners for config_.bind x config_.port into tcp_listeners_.
@@ -268,6 +284,9 @@ class Server : public ServerServices {
   int64_t last_repl_cron_ms_ = 0;
   int atomic_depth_ = 0;
   std::vector<PropagatedCommand> atomic_commands_;  // held until EndAtomicPropagation
+  std::unique_ptr<LuaScripting, void (*)(LuaScripting*)> scripting_{nullptr, nullptr};
+  ScriptRun* script_run_ = nullptr;
+  bool script_no_propagate_ = false;  // redis.set_repl(redis.REPL_NONE) in the running script
 };
 
 // Registers the server-level command families (server/ *_family.cc).

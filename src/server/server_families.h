@@ -22,5 +22,6 @@ void RegisterDebugFamily(CommandTable& table);       // debug_family.cc (DEBUG)
 void RegisterAclFamily(CommandTable& table);         // acl_family.cc (ACL)
 void RegisterPersistenceFamily(CommandTable& table);  // persistence_family.cc (SAVE, DUMP, ...)
 void RegisterReplicationFamily(CommandTable& table);  // replication_family.cc (REPLICAOF, ...)
+void RegisterScriptingFamily(CommandTable& table);    // scripting_family.cc (EVAL, SCRIPT)
 
 }  // namespace ember

@@ -164,6 +164,7 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterAclFamily(table);
   RegisterPersistenceFamily(table);
   RegisterReplicationFamily(table);
+  RegisterScriptingFamily(table);
 }
 
 }  // namespace ember

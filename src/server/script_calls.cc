@@ -1,0 +1,207 @@
+// The server side of scripting (Redis 7.0's script.c): running a script for a client, the checks
+// on each redis.call (scriptCall), and the busy-script mode that serves other clients while a
+// slow script runs.
+#include <fmt/format.h>
+#include <sys/epoll.h>
+
+#include "common/clock.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "server/script_lua.h"
+#include "server/server.h"
+
+namespace ember {
+
+// One script invocation: the caller, the detached client its commands run on, and its state.
+struct ScriptRun : ScriptHost {
+  ScriptRun(Server& s, Connection& c) : server(s), caller(c), client(&s, -1, "", "", false) {}
+
+  void Call(std::vector<std::string>& argv, int resp, int repl_flags, std::string* reply,
+            std::string* err) override {
+    server.ScriptCall(*this, argv, resp, repl_flags, reply, err);
+  }
+  void Log(int level, std::string_view message) override {
+    LogRaw(static_cast<LogLevel>(level), message);
+  }
+  bool Interrupt() override { return server.ScriptInterrupt(*this); }
+  bool WantsInterrupts() const override { return server.config().busy_reply_threshold > 0; }
+
+  Server& server;
+  Connection& caller;
+  Connection client;  // fd -1: never registered, never read from
+  uint32_t flags = 0;
+  bool read_only = false;
+  bool oom_at_start = false;
+  bool write_dirty = false;  // a write command ran: SCRIPT KILL no longer allowed
+  bool timed_out = false;    // past busy-reply-threshold: other clients get -BUSY
+  bool killed = false;
+  int64_t start_ms = 0;       // monotonic
+  int64_t snapshot_ms = 0;    // wall clock: time is frozen at this for the script's commands
+};
+
+namespace {
+void DeleteScripting(LuaScripting* s) { delete s; }
+}  // namespace
+
+LuaScripting& Server::scripting() {
+  if (!scripting_) scripting_ = {new LuaScripting(), DeleteScripting};
+  return *scripting_;
+}
+
+bool Server::ScriptTimedOut() const { return script_run_ && script_run_->timed_out; }
+
+std::string Server::KillScript() {
+  if (!script_run_) return "NOTBUSY No scripts in execution right now.";
+  if (script_run_->write_dirty) {
+    return "UNKILLABLE Sorry the script already executed write commands against the dataset. You "
+           "can either wait the script termination or kill the server in a hard way using the "
+           "SHUTDOWN NOSAVE command.";
+  }
+  script_run_->killed = true;
+  scripting().RequestKill();
+  return {};
+}
+
+void Server::RunScript(Connection& caller, const std::string& sha, uint32_t flags, bool ro,
+                       std::span<const std::string_view> keys,
+                       std::span<const std::string_view> args) {
+  ReplyBuilder& out = caller.reply();
+  const bool stale = is_replica() && !replication_->link_up() && !config_.replica_serve_stale_data;
+  const bool oom = config_.maxmemory > 0 && !evictor_.PerformEvictions();
+  if (!(flags & script_flags::kEvalCompat)) {
+    if (stale && !(flags & script_flags::kAllowStale)) {
+      return out.Error(
+          "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and "
+          "'allow-stale' flag is not set on the script.");
+    }
+    if (!(flags & script_flags::kNoWrites)) {
+      if (is_replica() && config_.replica_read_only) {
+        return out.Error("READONLY Can not run script with write flag on readonly replica");
+      }
+      if (snapshots_.WritesDenied()) {
+        return out.Error(
+            "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+            "persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only "
+            "scripts.");
+      }
+      if (ro) return out.Error("ERR Can not execute a script with write flag using *_ro command.");
+      if (!is_replica() && config_.min_replicas_to_write > 0 &&
+          replication_->GoodReplicas() < config_.min_replicas_to_write) {
+        return out.Error(errors::kNoReplicas);
+      }
+    }
+    if (oom && !(flags & (script_flags::kAllowOom | script_flags::kNoWrites))) {
+      return out.Error(
+          "OOM allow-oom flag is not set on the script, can not run it when used memory > "
+          "'maxmemory'");
+    }
+  } else if (stale) {
+    return out.Error(errors::kMasterDown);
+  }
+
+  ScriptRun run(*this, caller);
+  run.client.db_index = caller.db_index;
+  run.client.user = caller.user;
+  run.client.authenticated = true;
+  run.client.script_client = true;
+  run.flags = flags;
+  run.read_only = ro || (!(flags & script_flags::kEvalCompat) && (flags & script_flags::kNoWrites));
+  run.oom_at_start = oom;
+  run.start_ms = MonotonicMs();
+  run.snapshot_ms = cached_now_ms_;
+  script_run_ = &run;
+  // The script's writes reach replicas as one MULTI/EXEC block.
+  BeginAtomicPropagation();
+  scripting().Run(sha, keys, args, run, out);
+  EndAtomicPropagation();
+  script_run_ = nullptr;
+  script_no_propagate_ = false;
+  if (run.timed_out) {
+    // Back to normal: the caller reads again, other clients are served as usual.
+    if (!caller.closed()) loop_.Add(caller.fd(), EPOLLIN, &caller);
+    MarkPendingWrite(&caller);
+  }
+  cached_now_ms_ = WallClockMs();
+}
+
+void Server::ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp, int repl_flags,
+                        std::string* reply, std::string* err) {
+  std::vector<std::string_view> args(argv.begin(), argv.end());
+  const CommandSpec* spec = CommandTable::Global().Resolve(args);
+  auto refuse = [&](std::string text) {
+    *err = std::move(text);
+    CountError(err->size() > 1 && (*err)[0] == '-' ? std::string_view(*err).substr(1, err->find(' ') - 1)
+                                                   : std::string_view("ERR"));
+    if (spec) ++spec->rejected_calls;
+  };
+  if (!spec) return refuse("Unknown Redis command called from script");
+  if (!spec->AcceptsArgc(args.size())) {
+    return refuse("Wrong number of args calling Redis command from script");
+  }
+  if (spec->is(cmd_flags::kNoScript)) return refuse("This Redis command is not allowed from script");
+  if (is_replica() && !replication_->link_up() && !config_.replica_serve_stale_data &&
+      !spec->is(cmd_flags::kStale)) {
+    return refuse("Can not execute the command on a stale replica");
+  }
+  if (!acl_.all_unrestricted()) {
+    int key_index = 0;
+    switch (acl_.Check(run.caller.user, *spec, args, &key_index)) {
+      case Acl::Verdict::kOk:
+        break;
+      case Acl::Verdict::kDeniedCommand:
+        return refuse("The user executing the script can't run this command or subcommand");
+      case Acl::Verdict::kDeniedKey:
+        return refuse(
+            "The user executing the script no permissions to access one of the keys used as "
+            "arguments");
+    }
+  }
+  const bool write = spec->is(cmd_flags::kWrite);
+  if (run.read_only && (write || spec->is(cmd_flags::kMayReplicate))) {
+    return refuse("Write commands are not allowed from read-only scripts.");
+  }
+  if (write && !run.write_dirty) {
+    if (is_replica() && config_.replica_read_only) return refuse("-" + std::string(errors::kReadOnly));
+    if (snapshots_.WritesDenied()) return refuse("-" + std::string(errors::kMisconf));
+    if (!is_replica() && config_.min_replicas_to_write > 0 &&
+        replication_->GoodReplicas() < config_.min_replicas_to_write) {
+      return refuse("-" + std::string(errors::kNoReplicas));
+    }
+  }
+  const bool allow_oom =
+      !(run.flags & script_flags::kEvalCompat) && (run.flags & script_flags::kAllowOom);
+  if (!allow_oom && config_.maxmemory > 0 && !run.write_dirty && run.oom_at_start &&
+      spec->is(cmd_flags::kDenyOom)) {
+    return refuse("-" + std::string(errors::kOom));
+  }
+  if (write) run.write_dirty = true;
+
+  Connection& c = run.client;
+  c.resp = resp;
+  c.reply().set_output(reply);
+  // Time is frozen for the whole script (serving other clients while busy moves the clock).
+  cached_now_ms_ = run.snapshot_ms;
+  script_no_propagate_ = (repl_flags & script_repl::kReplica) == 0;
+  CallCommand(c, *spec, args);
+  script_no_propagate_ = false;
+  // SELECT inside a script changes the script's database only.
+}
+
+bool Server::ScriptInterrupt(ScriptRun& run) {
+  if (!run.timed_out) {
+    int64_t elapsed = MonotonicMs() - run.start_ms;
+    if (elapsed < config_.busy_reply_threshold) return false;
+    EMBER_LOG_WARNING(
+        "Slow script detected: still in execution after {} milliseconds. You can try killing the "
+        "script using the SCRIPT KILL command. Script name is: {}.",
+        elapsed, "script");
+    run.timed_out = true;
+    // The caller must not run its next request (nor be closed) while its script runs.
+    if (run.caller.fd() >= 0) loop_.Remove(run.caller.fd());
+  }
+  ProcessEventsWhileLoading();
+  if (shutdown_requested_) run.killed = true;
+  return run.killed;
+}
+
+}  // namespace ember

@@ -1,0 +1,913 @@
+// The Lua engine: state set-up and sandbox, redis.* functions, RESP <-> Lua conversions.
+#include "server/script_lua.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "common/sha1.h"
+#include "common/strings.h"
+#include "common/version.h"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+int luaopen_cjson(lua_State* L);
+int luaopen_bit(lua_State* L);
+}
+
+namespace ember {
+
+namespace {
+
+constexpr const char* kSelfKey = "__ember_scripting";
+constexpr const char* kErrHandlerKey = "__ember_err_handler";
+
+// Redis 7.0 reports the version as a number 0x00MMmmpp.
+int VersionNum() {
+  int parts[3] = {0, 0, 0};
+  const char* v = kRedisCompatVersion;
+  int i = 0;
+  for (; *v && i < 3; ++v) {
+    if (*v == '.') {
+      ++i;
+    } else {
+      parts[i] = parts[i] * 10 + (*v - '0');
+    }
+  }
+  return (parts[0] << 16) | (parts[1] << 8) | parts[2];
+}
+
+// An error table {err="CODE msg"} as Redis's luaPushErrorBuff: a leading '-' carries its own
+// code, otherwise ERR is prepended; trailing CR/LF are trimmed.
+void PushError(lua_State* L, std::string_view text) {
+  std::string code = "ERR", msg;
+  if (!text.empty() && text[0] == '-') {
+    size_t sp = text.find(' ');
+    if (sp == std::string_view::npos) {
+      msg = std::string(text.substr(1));
+    } else {
+      code = std::string(text.substr(1, sp - 1));
+      msg = std::string(text.substr(sp + 1));
+    }
+  } else {
+    msg = std::string(text);
+  }
+  while (!msg.empty() && (msg.back() == '\r' || msg.back() == '\n')) msg.pop_back();
+  size_t start = msg.find_first_not_of("\r\n");
+  msg = start == std::string::npos ? std::string() : msg.substr(start);
+  std::string full = code + " " + msg;
+  lua_newtable(L);
+  lua_pushstring(L, "err");
+  lua_pushlstring(L, full.data(), full.size());
+  lua_settable(L, -3);
+}
+
+// Raises a Redis error table (the script stops unless it is inside pcall).
+int Raise(lua_State* L, std::string_view text) {
+  PushError(L, text);
+  return lua_error(L);
+}
+
+// Raised by the protected tables (globals and libraries).
+int ReadonlyError(lua_State* L) { return luaL_error(L, "Attempt to modify a readonly table"); }
+
+int MissingGlobal(lua_State* L) {
+  const char* name = lua_tostring(L, 2);
+  return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
+                    name ? name : "?");
+}
+
+// Wraps the table on top of the stack in an empty read-only proxy: reads go to the table, writes
+// raise. (Redis patches its Lua for read-only tables; stock Lua 5.1 needs proxies.)
+void MakeReadonlyProxy(lua_State* L) {
+  lua_newtable(L);           // proxy
+  lua_newtable(L);           // metatable
+  lua_pushvalue(L, -3);      // the real table
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, ReadonlyError);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  lua_remove(L, -2);  // leaves the proxy
+}
+
+// Number -> argument as Redis: "%.17g" (Lua's own conversion loses precision).
+bool ArgFromLua(lua_State* L, int idx, std::string* out) {
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    char buf[64];
+    int n = std::snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(lua_tonumber(L, idx)));
+    out->assign(buf, static_cast<size_t>(n));
+    return true;
+  }
+  size_t len = 0;
+  const char* s = lua_tolstring(L, idx, &len);
+  if (!s) return false;
+  out->assign(s, len);
+  return true;
+}
+
+bool ReadLine(std::string_view data, size_t* pos, std::string_view* line) {
+  size_t end = data.find("\r\n", *pos);
+  if (end == std::string_view::npos) return false;
+  *line = data.substr(*pos, end - *pos);
+  *pos = end + 2;
+  return true;
+}
+
+bool ReadBlob(std::string_view data, size_t* pos, int64_t len, std::string_view* out) {
+  if (len < 0 || *pos + static_cast<size_t>(len) + 2 > data.size()) return false;
+  *out = data.substr(*pos, static_cast<size_t>(len));
+  *pos += static_cast<size_t>(len) + 2;
+  return true;
+}
+
+// Skips one RESP value (attributes).
+bool SkipReply(std::string_view data, size_t* pos);
+
+}  // namespace
+
+// --- Shebang ----------------------------------------------------------------------------------
+
+bool ParseShebang(std::string_view body, uint32_t* flags, std::string* err) {
+  if (body.substr(0, 2) != "#!") {
+    *flags = script_flags::kEvalCompat;
+    return true;
+  }
+  size_t eol = body.find('\n');
+  std::string_view line = body.substr(0, eol);
+  std::vector<std::string_view> parts;
+  for (size_t i = 0; i < line.size();) {
+    size_t j = line.find(' ', i);
+    if (j == std::string_view::npos) j = line.size();
+    if (j > i) parts.push_back(line.substr(i, j - i));
+    i = j + 1;
+  }
+  if (parts.empty() || parts[0] != "#!lua") {
+    *err = fmt::format("ERR Unexpected engine in script shebang: {}",
+                       parts.empty() ? line : parts[0]);
+    return false;
+  }
+  *flags = 0;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].substr(0, 6) != "flags=") {
+      *err = fmt::format("ERR Unknown lua shebang option: {}", parts[i]);
+      return false;
+    }
+    std::string_view list = parts[i].substr(6);
+    for (size_t a = 0; a < list.size();) {
+      size_t b = list.find(',', a);
+      if (b == std::string_view::npos) b = list.size();
+      std::string_view f = list.substr(a, b - a);
+      a = b + 1;
+      if (f.empty()) continue;
+      if (f == "no-writes") {
+        *flags |= script_flags::kNoWrites;
+      } else if (f == "allow-oom") {
+        *flags |= script_flags::kAllowOom;
+      } else if (f == "allow-stale") {
+        *flags |= script_flags::kAllowStale;
+      } else if (f == "no-cluster") {
+        *flags |= script_flags::kNoCluster;
+      } else if (f == "allow-cross-slot-keys") {
+        *flags |= script_flags::kAllowCrossSlot;
+      } else {
+        *err = fmt::format("ERR Unexpected flag in script shebang: {}", f);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// --- State ------------------------------------------------------------------------------------
+
+LuaScripting::LuaScripting() { InitState(); }
+
+LuaScripting::~LuaScripting() {
+  if (lua_) lua_close(lua_);
+}
+
+LuaScripting* LuaScripting::Self(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kSelfKey);
+  auto* self = static_cast<LuaScripting*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return self;
+}
+
+void LuaScripting::InitState() {
+  lua_State* L = luaL_newstate();
+  lua_ = L;
+  lua_pushlightuserdata(L, this);
+  lua_setfield(L, LUA_REGISTRYINDEX, kSelfKey);
+
+  auto open = [&](const char* name, lua_CFunction fn) {
+    lua_pushcfunction(L, fn);
+    lua_pushstring(L, name);
+    lua_call(L, 1, 0);
+  };
+  open("", luaopen_base);
+  open(LUA_TABLIBNAME, luaopen_table);
+  open(LUA_STRLIBNAME, luaopen_string);
+  open(LUA_MATHLIBNAME, luaopen_math);
+  open(LUA_DBLIBNAME, luaopen_debug);
+  lua_pushcfunction(L, luaopen_cjson);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "cjson");
+  lua_pushcfunction(L, luaopen_bit);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "bit");
+  // Not in Redis's sandbox.
+  for (const char* name : {"dofile", "loadfile", "print"}) {
+    lua_pushnil(L);
+    lua_setglobal(L, name);
+  }
+  lua_pushcfunction(L, LuaPCall);
+  lua_setglobal(L, "pcall");
+
+  // The redis table.
+  lua_newtable(L);
+  auto fn = [&](const char* name, lua_CFunction f) {
+    lua_pushcfunction(L, f);
+    lua_setfield(L, -2, name);
+  };
+  auto num = [&](const char* name, double v) {
+    lua_pushnumber(L, v);
+    lua_setfield(L, -2, name);
+  };
+  fn("call", LuaCall);
+  fn("pcall", [](lua_State* L) { return GenericCall(L, false); });
+  fn("log", LuaLog);
+  num("LOG_DEBUG", 0);
+  num("LOG_VERBOSE", 1);
+  num("LOG_NOTICE", 2);
+  num("LOG_WARNING", 3);
+  lua_pushstring(L, kRedisCompatVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  num("REDIS_VERSION_NUM", VersionNum());
+  fn("setresp", LuaSetResp);
+  fn("sha1hex", [](lua_State* L) {
+    if (lua_gettop(L) != 1) {
+      return Raise(L, "wrong number of arguments");
+    }
+    size_t len = 0;
+    const char* s = lua_tolstring(L, 1, &len);
+    std::string hex = Sha1::Hex(Sha1::Hash(s ? std::string_view(s, len) : std::string_view()));
+    lua_pushstring(L, hex.c_str());
+    return 1;
+  });
+  fn("error_reply", [](lua_State* L) {
+    if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+      PushError(L, "wrong number or type of arguments");
+      return 1;
+    }
+    std::string e = lua_tostring(L, -1);
+    if (e.empty() || e[0] != '-') e = "-" + e;
+    PushError(L, e);
+    return 1;
+  });
+  fn("status_reply", [](lua_State* L) {
+    if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+      PushError(L, "wrong number or type of arguments");
+      return 1;
+    }
+    lua_newtable(L);
+    lua_pushstring(L, "ok");
+    lua_pushvalue(L, -3);
+    lua_settable(L, -3);
+    return 1;
+  });
+  fn("set_repl", LuaSetRepl);
+  num("REPL_NONE", script_repl::kNone);
+  num("REPL_AOF", script_repl::kAof);
+  num("REPL_SLAVE", script_repl::kReplica);
+  num("REPL_REPLICA", script_repl::kReplica);
+  num("REPL_ALL", script_repl::kAll);
+  // Script effects replication is the only mode in 7.0: these remain for old scripts.
+  fn("replicate_commands", [](lua_State* L) {
+    lua_pushboolean(L, 1);
+    return 1;
+  });
+  fn("breakpoint", [](lua_State* L) {
+    lua_pushboolean(L, 0);  // no debugger session
+    return 1;
+  });
+  fn("debug", [](lua_State*) { return 0; });
+  MakeReadonlyProxy(L);
+  lua_setglobal(L, "redis");
+
+  // The error handler adds where the error happened (the caller when it was raised by a C
+  // function such as redis.call), as Redis's __redis__err__handler.
+  const char* handler =
+      "local dbg = debug\n"
+      "return function(err)\n"
+      "  local i = dbg.getinfo(2,'nSl')\n"
+      "  if i and i.what == 'C' then i = dbg.getinfo(3,'nSl') end\n"
+      "  if type(err) ~= 'table' then err = {err='ERR ' .. tostring(err)} end\n"
+      "  if i then err['source'] = i.source; err['line'] = i.currentline end\n"
+      "  return err\n"
+      "end\n";
+  luaL_loadbuffer(L, handler, std::strlen(handler), "@err_handler");
+  lua_call(L, 0, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
+  lua_pushnil(L);
+  lua_setglobal(L, "debug");
+
+  // Library tables become read-only proxies.
+  for (const char* lib : {"string", "math", "table", "cjson", "bit", "coroutine"}) {
+    lua_getglobal(L, lib);
+    if (lua_istable(L, -1)) {
+      MakeReadonlyProxy(L);
+      lua_setglobal(L, lib);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+
+  // Globals: the real table errors on unknown names and on new ones; scripts run with a proxy
+  // as their globals so that existing names cannot be reassigned either.
+  lua_pushvalue(L, LUA_GLOBALSINDEX);  // G
+  lua_newtable(L);
+  lua_pushcfunction(L, MissingGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, ReadonlyError);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -1);
+  MakeReadonlyProxy(L);  // G, P
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "_G");  // rawset: G has no _G key lookups through the metatable here
+  lua_replace(L, LUA_GLOBALSINDEX);
+  lua_pop(L, 1);
+}
+
+bool LuaScripting::Load(std::string_view body, std::string* sha, std::string* err) {
+  *sha = Sha1::Hex(Sha1::Hash(body));
+  if (scripts_.count(*sha)) return true;
+  uint32_t flags = 0;
+  if (!ParseShebang(body, &flags, err)) return false;
+  // The shebang line is dropped but its line feed kept, so line numbers stay the user's.
+  std::string_view code = body;
+  std::string stripped;
+  if (!(flags & script_flags::kEvalCompat)) {
+    size_t eol = body.find('\n');
+    code = eol == std::string_view::npos ? std::string_view() : body.substr(eol);
+  }
+  lua_State* L = lua_;
+  if (luaL_loadbuffer(L, code.data(), code.size(), "@user_script")) {
+    *err = fmt::format("ERR Error compiling script (new function): {}", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return false;
+  }
+  lua_setfield(L, LUA_REGISTRYINDEX, ("f_" + *sha).c_str());
+  scripts_.emplace(*sha, Script{std::string(body), flags});
+  return true;
+}
+
+const LuaScripting::Script* LuaScripting::Find(std::string_view sha) const {
+  if (sha.size() != 40) return nullptr;
+  auto it = scripts_.find(ToLower(sha));
+  return it == scripts_.end() ? nullptr : &it->second;
+}
+
+void LuaScripting::Flush() {
+  // A new state drops every compiled function (as Redis's SCRIPT FLUSH resets Lua).
+  lua_close(lua_);
+  lua_ = nullptr;
+  scripts_.clear();
+  InitState();
+}
+
+size_t LuaScripting::scripts_memory() const {
+  size_t n = 0;
+  for (const auto& [sha, s] : scripts_) n += sha.size() + s.body.size() + 64;
+  return n;
+}
+
+size_t LuaScripting::lua_memory() const {
+  return static_cast<size_t>(lua_gc(lua_, LUA_GCCOUNT, 0)) * 1024 +
+         static_cast<size_t>(lua_gc(lua_, LUA_GCCOUNTB, 0));
+}
+
+// --- Running ----------------------------------------------------------------------------------
+
+void LuaScripting::Run(const std::string& sha, std::span<const std::string_view> keys,
+                       std::span<const std::string_view> args, ScriptHost& host,
+                       ReplyBuilder& out) {
+  lua_State* L = lua_;
+  host_ = &host;
+  resp_ = 2;
+  repl_flags_ = script_repl::kAll;
+  kill_requested_ = false;
+  if (host.WantsInterrupts()) lua_sethook(L, CountHook, LUA_MASKCOUNT, 100000);
+
+  lua_getfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
+  lua_getfield(L, LUA_REGISTRYINDEX, ("f_" + sha).c_str());
+  // KEYS and ARGV are set in the real globals table, behind the read-only proxy.
+  lua_getmetatable(L, LUA_GLOBALSINDEX);
+  lua_getfield(L, -1, "__index");  // G
+  auto set_array = [&](const char* name, std::span<const std::string_view> items) {
+    lua_newtable(L);
+    for (size_t i = 0; i < items.size(); ++i) {
+      lua_pushlstring(L, items[i].data(), items[i].size());
+      lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+    lua_pushstring(L, name);
+    lua_insert(L, -2);
+    lua_rawset(L, -3);
+  };
+  set_array("KEYS", keys);
+  set_array("ARGV", args);
+  lua_pop(L, 2);
+
+  int err = lua_pcall(L, 0, 1, -2);
+  if (err) {
+    if (!lua_istable(L, -1)) {
+      const char* msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
+      out.Error(fmt::format("ERR Error running script {}, {:.100}", sha, msg));
+    } else {
+      std::string msg, source, line;
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "source");
+      if (lua_isstring(L, -1)) source = lua_tostring(L, -1);
+      bool has_source = lua_isstring(L, -1);
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "line");
+      bool has_line = lua_isstring(L, -1);
+      if (has_line) line = lua_tostring(L, -1);
+      lua_pop(L, 1);
+      if (has_source && has_line) {
+        msg += fmt::format(" script: {}, on {}:{}.", sha, source, line);
+      }
+      out.Error(msg);
+    }
+    lua_pop(L, 1);
+  } else {
+    WriteReply(L, out, resp_);
+  }
+  lua_pop(L, 1);  // the error handler
+  lua_sethook(L, nullptr, 0, 0);
+  host_ = nullptr;
+  // A little garbage collection per run instead of a full cycle later (as Redis).
+  lua_gc(L, LUA_GCSTEP, 1);
+}
+
+void LuaScripting::CountHook(lua_State* L, lua_Debug*) {
+  LuaScripting* self = Self(L);
+  if (!self->host_) return;
+  if (self->kill_requested_ || self->host_->Interrupt()) {
+    // Every line raises from now on, so pcall cannot catch it and go on.
+    lua_sethook(L, CountHook, LUA_MASKLINE, 0);
+    self->kill_requested_ = true;
+    PushError(L, "Script killed by user with SCRIPT KILL...");
+    lua_error(L);
+  }
+}
+
+int LuaScripting::LuaCall(lua_State* L) { return GenericCall(L, true); }
+
+int LuaScripting::GenericCall(lua_State* L, bool raise) {
+  // Lua errors longjmp: every C++ object of the call is gone before lua_error runs.
+  bool failed = CallCommand(L);
+  return failed && raise ? lua_error(L) : 1;
+}
+
+bool LuaScripting::CallCommand(lua_State* L) {
+  LuaScripting* self = Self(L);
+  if (!self->host_) {
+    PushError(L, "redis.call/pcall can only be called inside a script invocation");
+    return true;
+  }
+  int argc = lua_gettop(L);
+  if (argc == 0) {
+    PushError(L, "Please specify at least one argument for this redis lib call");
+    return true;
+  }
+  std::vector<std::string> argv(static_cast<size_t>(argc));
+  for (int i = 0; i < argc; ++i) {
+    if (!ArgFromLua(L, i + 1, &argv[static_cast<size_t>(i)])) {
+      lua_pop(L, argc);
+      PushError(L, "Lua redis lib command arguments must be strings or integers");
+      return true;
+    }
+  }
+  lua_pop(L, argc);
+  if (self->in_call_) {
+    PushError(L, "luaRedisGenericCommand() recursive call detected. Are you doing funny stuff "
+                 "with Lua debug hooks?");
+    return false;
+  }
+  std::string reply, err;
+  self->in_call_ = true;
+  self->host_->Call(argv, self->resp_, self->repl_flags_, &reply, &err);
+  self->in_call_ = false;
+  if (!err.empty()) {
+    PushError(L, err);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "ignore_error_stats_update");
+    return true;
+  }
+  size_t pos = 0;
+  if (!PushReply(L, reply, &pos)) {
+    PushError(L, "malformed reply from the command");
+    return true;
+  }
+  return !reply.empty() && reply[0] == '-';
+}
+
+// pcall that hands back the message of Redis's error tables (Lua errors in 7.0 are tables).
+int LuaScripting::LuaPCall(lua_State* L) {
+  int argc = lua_gettop(L);
+  luaL_checkany(L, 1);
+  lua_pushboolean(L, 1);
+  lua_insert(L, 1);
+  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0)) {
+    lua_remove(L, 1);
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) {
+        lua_replace(L, -2);
+      } else {
+        lua_pop(L, 1);
+      }
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, 1);
+  }
+  return lua_gettop(L);
+}
+
+int LuaScripting::LuaSetResp(lua_State* L) {
+  LuaScripting* self = Self(L);
+  if (!self->host_) {
+    return Raise(L, "redis.setresp can only be called inside a script invocation");
+  }
+  if (lua_gettop(L) != 1) {
+    return Raise(L, "redis.setresp() requires one argument.");
+  }
+  int resp = static_cast<int>(lua_tonumber(L, -1));
+  if (resp != 2 && resp != 3) {
+    return Raise(L, "RESP version must be 2 or 3.");
+  }
+  self->resp_ = resp;
+  return 0;
+}
+
+int LuaScripting::LuaSetRepl(lua_State* L) {
+  LuaScripting* self = Self(L);
+  if (!self->host_) {
+    return Raise(L, "redis.set_repl can only be called inside a script invocation");
+  }
+  if (lua_gettop(L) != 1) {
+    return Raise(L, "redis.set_repl() requires two arguments.");
+  }
+  int flags = static_cast<int>(lua_tonumber(L, -1));
+  if ((flags & ~script_repl::kAll) != 0) {
+    return Raise(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+  }
+  self->repl_flags_ = flags;
+  return 0;
+}
+
+int LuaScripting::LuaLog(lua_State* L) {
+  int argc = lua_gettop(L);
+  if (argc < 2) {
+    return Raise(L, "redis.log() requires two arguments or more.");
+  }
+  if (!lua_isnumber(L, -argc)) {
+    return Raise(L, "First argument must be a number (log level).");
+  }
+  int level = static_cast<int>(lua_tonumber(L, -argc));
+  if (level < 0 || level > 3) {
+    return Raise(L, "Invalid debug level.");
+  }
+  std::string msg;
+  for (int j = 1; j < argc; ++j) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, -argc + j, &len);
+    if (s) {
+      if (j != 1) msg.push_back(' ');
+      msg.append(s, len);
+    }
+  }
+  LuaScripting* self = Self(L);
+  if (self->host_) self->host_->Log(level, msg);
+  return 0;
+}
+
+// --- RESP -> Lua ------------------------------------------------------------------------------
+
+namespace {
+
+bool SkipReply(std::string_view data, size_t* pos) {
+  if (*pos >= data.size()) return false;
+  char type = data[*pos];
+  ++*pos;
+  std::string_view line;
+  if (!ReadLine(data, pos, &line)) return false;
+  int64_t n = 0;
+  switch (type) {
+    case '$': case '!': case '=':
+      if (!ParseInt64(line, &n)) return false;
+      if (n < 0) return true;
+      return ReadBlob(data, pos, n, &line);
+    case '*': case '~': case '>': case '%': case '|':
+      if (!ParseInt64(line, &n)) return false;
+      if (type == '%' || type == '|') n *= 2;
+      for (int64_t i = 0; i < n; ++i) {
+        if (!SkipReply(data, pos)) return false;
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+bool LuaScripting::PushReply(lua_State* L, std::string_view data, size_t* pos) {
+  if (*pos >= data.size()) return false;
+  if (!lua_checkstack(L, 5)) return false;
+  char type = data[*pos];
+  ++*pos;
+  std::string_view line;
+  if (!ReadLine(data, pos, &line)) return false;
+  int64_t n = 0;
+  switch (type) {
+    case ':':
+      if (!ParseInt64(line, &n)) return false;
+      lua_pushnumber(L, static_cast<lua_Number>(n));
+      return true;
+    case '+':
+      lua_newtable(L);
+      lua_pushstring(L, "ok");
+      lua_pushlstring(L, line.data(), line.size());
+      lua_settable(L, -3);
+      return true;
+    case '-':
+      PushError(L, "-" + std::string(line));
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, "ignore_error_stats_update");
+      return true;
+    case '$': {
+      if (!ParseInt64(line, &n)) return false;
+      if (n < 0) {
+        lua_pushboolean(L, 0);
+        return true;
+      }
+      std::string_view blob;
+      if (!ReadBlob(data, pos, n, &blob)) return false;
+      lua_pushlstring(L, blob.data(), blob.size());
+      return true;
+    }
+    case '*': case '>': {
+      if (!ParseInt64(line, &n)) return false;
+      if (n < 0) {
+        lua_pushboolean(L, 0);
+        return true;
+      }
+      lua_newtable(L);
+      for (int64_t i = 0; i < n; ++i) {
+        lua_pushnumber(L, static_cast<lua_Number>(i + 1));
+        if (!PushReply(L, data, pos)) {
+          lua_pop(L, 2);
+          return false;
+        }
+        lua_settable(L, -3);
+      }
+      return true;
+    }
+    case '%': case '~': {
+      if (!ParseInt64(line, &n)) return false;
+      lua_newtable(L);
+      lua_pushstring(L, type == '%' ? "map" : "set");
+      lua_newtable(L);
+      for (int64_t i = 0; i < n; ++i) {
+        if (!PushReply(L, data, pos)) {
+          lua_pop(L, 3);
+          return false;
+        }
+        if (type == '%') {
+          if (!PushReply(L, data, pos)) {
+            lua_pop(L, 4);
+            return false;
+          }
+        } else {
+          lua_pushboolean(L, 1);
+        }
+        lua_settable(L, -3);
+      }
+      lua_settable(L, -3);
+      return true;
+    }
+    case '_':
+      lua_pushnil(L);
+      return true;
+    case '#':
+      lua_pushboolean(L, line == "t");
+      return true;
+    case ',': {
+      double d = 0;
+      if (line == "inf") {
+        d = HUGE_VAL;
+      } else if (line == "-inf") {
+        d = -HUGE_VAL;
+      } else if (line == "nan") {
+        d = std::nan("");
+      } else {
+        d = std::strtod(std::string(line).c_str(), nullptr);
+      }
+      lua_newtable(L);
+      lua_pushstring(L, "double");
+      lua_pushnumber(L, d);
+      lua_settable(L, -3);
+      return true;
+    }
+    case '(':
+      lua_newtable(L);
+      lua_pushstring(L, "big_number");
+      lua_pushlstring(L, line.data(), line.size());
+      lua_settable(L, -3);
+      return true;
+    case '=': {
+      if (!ParseInt64(line, &n)) return false;
+      std::string_view blob;
+      if (!ReadBlob(data, pos, n, &blob) || blob.size() < 4) return false;
+      lua_newtable(L);
+      lua_pushstring(L, "verbatim_string");
+      lua_newtable(L);
+      lua_pushstring(L, "string");
+      lua_pushlstring(L, blob.data() + 4, blob.size() - 4);
+      lua_settable(L, -3);
+      lua_pushstring(L, "format");
+      lua_pushlstring(L, blob.data(), 3);
+      lua_settable(L, -3);
+      lua_settable(L, -3);
+      return true;
+    }
+    case '|': {
+      // Attributes are not shown to scripts: skip them, then the value itself.
+      if (!ParseInt64(line, &n)) return false;
+      for (int64_t i = 0; i < 2 * n; ++i) {
+        if (!SkipReply(data, pos)) return false;
+      }
+      return PushReply(L, data, pos);
+    }
+    default:
+      return false;
+  }
+}
+
+// --- Lua -> RESP ------------------------------------------------------------------------------
+
+void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) {
+  if (!lua_checkstack(L, 4)) {
+    out.Error("ERR reached lua stack limit");
+    lua_pop(L, 1);
+    return;
+  }
+  switch (lua_type(L, -1)) {
+    case LUA_TSTRING: {
+      size_t len = 0;
+      const char* s = lua_tolstring(L, -1, &len);
+      out.Bulk(std::string_view(s, len));
+      break;
+    }
+    case LUA_TBOOLEAN:
+      if (script_resp == 2) {
+        if (lua_toboolean(L, -1)) {
+          out.Integer(1);
+        } else {
+          out.Null();
+        }
+      } else {
+        out.Bool(lua_toboolean(L, -1));
+      }
+      break;
+    case LUA_TNUMBER:
+      out.Integer(static_cast<int64_t>(lua_tonumber(L, -1)));
+      break;
+    case LUA_TTABLE: {
+      // Single-field tables are errors, statuses and the RESP3 types; the rest are arrays.
+      lua_getfield(L, -1, "err");
+      if (lua_type(L, -1) == LUA_TSTRING) {
+        std::string msg = lua_tostring(L, -1);
+        lua_pop(L, 2);
+        out.Error(msg);
+        return;
+      }
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "ok");
+      if (lua_type(L, -1) == LUA_TSTRING) {
+        std::string ok = lua_tostring(L, -1);
+        for (char& c : ok) {
+          if (c == '\r' || c == '\n') c = ' ';
+        }
+        lua_pop(L, 2);
+        out.SimpleString(ok);
+        return;
+      }
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "double");
+      if (lua_type(L, -1) == LUA_TNUMBER) {
+        double d = lua_tonumber(L, -1);
+        lua_pop(L, 2);
+        out.Double(d);
+        return;
+      }
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "big_number");
+      if (lua_type(L, -1) == LUA_TSTRING) {
+        size_t len = 0;
+        const char* s = lua_tolstring(L, -1, &len);
+        std::string big(s, len);
+        for (char& c : big) {
+          if (c == '\r' || c == '\n') c = ' ';
+        }
+        lua_pop(L, 2);
+        if (out.resp3()) {
+          out.Raw("(" + big + "\r\n");
+        } else {
+          out.Bulk(big);
+        }
+        return;
+      }
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "verbatim_string");
+      if (lua_type(L, -1) == LUA_TTABLE) {
+        lua_getfield(L, -1, "format");
+        lua_getfield(L, -2, "string");
+        if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+          size_t flen = 0, slen = 0;
+          const char* f = lua_tolstring(L, -2, &flen);
+          const char* s = lua_tolstring(L, -1, &slen);
+          out.Verbatim(std::string_view(s, slen), std::string_view(f, std::min<size_t>(flen, 3)));
+          lua_pop(L, 4);
+          return;
+        }
+        lua_pop(L, 2);
+      }
+      lua_pop(L, 1);
+      for (const char* kind : {"map", "set"}) {
+        lua_getfield(L, -1, kind);
+        if (lua_type(L, -1) == LUA_TTABLE) {
+          bool map = kind[0] == 'm';
+          size_t count = 0;
+          lua_pushnil(L);
+          while (lua_next(L, -2)) {
+            ++count;
+            lua_pop(L, 1);
+          }
+          if (map) {
+            out.MapLen(count);
+          } else {
+            out.SetLen(count);
+          }
+          lua_pushnil(L);
+          while (lua_next(L, -2)) {
+            if (map) {
+              lua_pushvalue(L, -2);
+              WriteReply(L, out, script_resp);  // key
+              WriteReply(L, out, script_resp);  // value
+            } else {
+              lua_pop(L, 1);
+              lua_pushvalue(L, -1);
+              WriteReply(L, out, script_resp);
+            }
+          }
+          lua_pop(L, 2);
+          return;
+        }
+        lua_pop(L, 1);
+      }
+      // An array stops at the first nil.
+      size_t len = 0;
+      for (;;) {
+        lua_rawgeti(L, -1, static_cast<int>(len + 1));
+        bool nil = lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (nil) break;
+        ++len;
+      }
+      out.ArrayLen(len);
+      for (size_t i = 1; i <= len; ++i) {
+        lua_rawgeti(L, -1, static_cast<int>(i));
+        WriteReply(L, out, script_resp);
+      }
+      break;
+    }
+    default:
+      out.Null();
+  }
+  lua_pop(L, 1);
+}
+
+}  // namespace ember
