@@ -545,35 +545,32 @@ int LuaScripting::LuaPCall(lua_State* L) {
   return lua_gettop(L);
 }
 
+// redis.setresp / redis.set_repl: one number, valid only while a script runs. Raises (never
+// returns) when a check fails.
+void LuaScripting::ScriptSetting(lua_State* L, const char* not_running, const char* arity,
+                                 int* value) {
+  if (!Self(L)->host_) Raise(L, not_running);
+  if (lua_gettop(L) != 1) Raise(L, arity);
+  *value = static_cast<int>(lua_tonumber(L, -1));
+}
+
 int LuaScripting::LuaSetResp(lua_State* L) {
-  LuaScripting* self = Self(L);
-  if (!self->host_) {
-    return Raise(L, "redis.setresp can only be called inside a script invocation");
-  }
-  if (lua_gettop(L) != 1) {
-    return Raise(L, "redis.setresp() requires one argument.");
-  }
-  int resp = static_cast<int>(lua_tonumber(L, -1));
-  if (resp != 2 && resp != 3) {
-    return Raise(L, "RESP version must be 2 or 3.");
-  }
-  self->resp_ = resp;
+  int resp = 0;
+  ScriptSetting(L, "redis.setresp can only be called inside a script invocation",
+                "redis.setresp() requires one argument.", &resp);
+  if (resp != 2 && resp != 3) return Raise(L, "RESP version must be 2 or 3.");
+  Self(L)->resp_ = resp;
   return 0;
 }
 
 int LuaScripting::LuaSetRepl(lua_State* L) {
-  LuaScripting* self = Self(L);
-  if (!self->host_) {
-    return Raise(L, "redis.set_repl can only be called inside a script invocation");
-  }
-  if (lua_gettop(L) != 1) {
-    return Raise(L, "redis.set_repl() requires two arguments.");
-  }
-  int flags = static_cast<int>(lua_tonumber(L, -1));
+  int flags = 0;
+  ScriptSetting(L, "redis.set_repl can only be called inside a script invocation",
+                "redis.set_repl() requires two arguments.", &flags);
   if ((flags & ~script_repl::kAll) != 0) {
     return Raise(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
   }
-  self->repl_flags_ = flags;
+  Self(L)->repl_flags_ = flags;
   return 0;
 }
 

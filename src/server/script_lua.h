@@ -104,6 +104,7 @@ class LuaScripting {
   static int GenericCall(lua_State* L, bool raise);
   // redis.call's work: pushes the reply (or an error table) and returns whether it is an error.
   static bool CallCommand(lua_State* L);
+  static void ScriptSetting(lua_State* L, const char* not_running, const char* arity, int* value);
   static int LuaSetResp(lua_State* L);
   static int LuaSetRepl(lua_State* L);
   static int LuaLog(lua_State* L);
