@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "server/script_lua.h"
 #include "server/server.h"
 
@@ -49,6 +50,20 @@ LuaScripting& Server::scripting() {
 }
 
 bool Server::ScriptTimedOut() const { return script_run_ && script_run_->timed_out; }
+
+bool Server::ScriptBusyRefuses(const CommandSpec& spec,
+                               std::span<const std::string_view> args) const {
+  if (!ScriptTimedOut()) return false;
+  if (!spec.is(cmd_flags::kAllowBusy)) return true;
+  // Saving now would store a data set the script is half way through.
+  if (spec.name == "shutdown") {
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (EqualsIgnoreCase(args[i], "nosave")) return false;
+    }
+    return true;
+  }
+  return false;
+}
 
 std::string Server::KillScript() {
   if (!script_run_) return "NOTBUSY No scripts in execution right now.";

@@ -640,7 +640,7 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     return reject(errors::kMisconf);
   }
   if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
-  if (ScriptTimedOut() && !spec->is(cmd_flags::kAllowBusy)) {
+  if (ScriptBusyRefuses(*spec, args)) {
     return reject(
         "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
   }

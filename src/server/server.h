@@ -194,8 +194,10 @@ class Server : public ServerServices {
   void ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp, int repl_flags,
                   std::string* reply, std::string* err);
   bool ScriptInterrupt(ScriptRun& run);
-  // A script passed busy-reply-threshold: other clients get -BUSY.
+  // A script passed busy-reply-threshold: other clients get -BUSY, except for allow-busy
+  // commands (SHUTDOWN only with NOSAVE).
   bool ScriptTimedOut() const;
+  bool ScriptBusyRefuses(const CommandSpec& spec, std::span<const std::string_view> args) const;
   // SCRIPT KILL: empty on success, else the error to reply.
   std::string KillScript();
 

@@ -58,7 +58,8 @@ def test_busy_script_that_wrote_is_unkillable(srv):
     c, other = start_busy(srv, body)
     r = other.call("SCRIPT", "KILL")
     assert r.kind == "error" and r.value.startswith("UNKILLABLE Sorry the script already"), r
-    # SHUTDOWN NOSAVE is the only way out.
+    # SHUTDOWN NOSAVE is the only way out (a SHUTDOWN that saves is refused).
+    assert other.call("SHUTDOWN") == E(BUSY)
     other.send_command("SHUTDOWN", "NOSAVE")
     poll(lambda: (not srv.alive(), None), 10, "the server to exit")
 
@@ -92,6 +93,19 @@ def test_blocking_commands_are_refused(srv):
                  "return redis.pcall('brpoplpush', 'a', 'b', 0)"):
         r = c.call("EVAL", body, "0")
         assert r.kind == "error" and "This Redis command is not allowed from script" in r.value, r
+
+
+def test_info_counts_cached_scripts(srv):
+    c = srv.raw()
+    c.call("SCRIPT", "FLUSH")
+    for i in range(3):
+        c.call("SCRIPT", "LOAD", f"return {i}")
+    c.call("EVAL", "return 'x'", "0")
+    info = c.call("INFO", "memory").value.decode()
+    assert "number_of_cached_scripts:4\r\n" in info, info
+    c.call("SCRIPT", "FLUSH")
+    info = c.call("INFO", "memory").value.decode()
+    assert "number_of_cached_scripts:0\r\n" in info, info
 
 
 def test_script_errors_count_in_errorstats(srv):
