@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <sys/epoll.h>
 
+#include <functional>
+
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
@@ -30,6 +32,9 @@ struct ScriptRun : ScriptHost {
   Server& server;
   Connection& caller;
   Connection client;  // fd -1: never registered, never read from
+  LuaScripting* engine = nullptr;
+  bool is_eval = true;
+  std::vector<std::string> command;  // the EVAL/FCALL argv (FUNCTION STATS)
   uint32_t flags = 0;
   bool read_only = false;
   bool oom_at_start = false;
@@ -49,37 +54,83 @@ LuaScripting& Server::scripting() {
   return *scripting_;
 }
 
+LuaScripting& Server::functions() {
+  if (!functions_) {
+    functions_ = {new LuaScripting(true), DeleteScripting};
+    functions_generation_ = 0;
+  }
+  if (functions_generation_ != snapshots_.functions_generation()) {
+    // A snapshot was loaded (start-up, full sync, DEBUG RELOAD): its libraries replace ours.
+    functions_generation_ = snapshots_.functions_generation();
+    functions_->FlushLibraries();
+    for (const std::string& code : snapshots_.functions()) {
+      std::string name, err;
+      if (!functions_->LoadLibrary(code, true, &name, &err)) {
+        EMBER_LOG_WARNING("Failed loading a function library from the snapshot: {}", err);
+      }
+    }
+  }
+  return *functions_;
+}
+
+void Server::SaveFunctionsToSnapshot() {
+  std::vector<std::string>& out = snapshots_.functions();
+  out.clear();
+  for (const auto& [name, lib] : functions().libraries()) out.push_back(lib.code);
+}
+
+bool Server::RunningScript(std::string* name, std::vector<std::string>* command,
+                           int64_t* ms) const {
+  if (!script_run_) return false;
+  *name = script_run_->engine->running_name();
+  *command = script_run_->command;
+  *ms = MonotonicMs() - script_run_->start_ms;
+  return true;
+}
+
 bool Server::ScriptTimedOut() const { return script_run_ && script_run_->timed_out; }
 
-bool Server::ScriptBusyRefuses(const CommandSpec& spec,
-                               std::span<const std::string_view> args) const {
-  if (!ScriptTimedOut()) return false;
-  if (!spec.is(cmd_flags::kAllowBusy)) return true;
+std::string_view Server::ScriptBusyError(const CommandSpec& spec,
+                                         std::span<const std::string_view> args) const {
+  if (!ScriptTimedOut()) return {};
+  std::string_view error =
+      script_run_->is_eval
+          ? "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
+            "NOSAVE."
+          : "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN "
+            "NOSAVE.";
+  if (!spec.is(cmd_flags::kAllowBusy)) return error;
   // Saving now would store a data set the script is half way through.
   if (spec.name == "shutdown") {
     for (size_t i = 1; i < args.size(); ++i) {
-      if (EqualsIgnoreCase(args[i], "nosave")) return false;
+      if (EqualsIgnoreCase(args[i], "nosave")) return {};
     }
-    return true;
+    return error;
   }
-  return false;
+  return {};
 }
 
-std::string Server::KillScript() {
+std::string Server::KillScript(bool is_eval) {
   if (!script_run_) return "NOTBUSY No scripts in execution right now.";
   if (script_run_->write_dirty) {
     return "UNKILLABLE Sorry the script already executed write commands against the dataset. You "
            "can either wait the script termination or kill the server in a hard way using the "
            "SHUTDOWN NOSAVE command.";
   }
+  if (is_eval != script_run_->is_eval) {
+    return is_eval ? "BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
+                     "SHUTDOWN NOSAVE."
+                   : "BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+                     "SHUTDOWN NOSAVE.";
+  }
   script_run_->killed = true;
-  scripting().RequestKill();
+  script_run_->engine->RequestKill();
   return {};
 }
 
-void Server::RunScript(Connection& caller, const std::string& sha, uint32_t flags, bool ro,
-                       std::span<const std::string_view> keys,
-                       std::span<const std::string_view> args) {
+void Server::RunScript(Connection& caller, std::span<const std::string_view> command,
+                       bool is_eval, uint32_t flags, bool ro,
+                       const std::function<void(ScriptHost&, ReplyBuilder&)>& body) {
   ReplyBuilder& out = caller.reply();
   const bool stale = is_replica() && !replication_->link_up() && !config_.replica_serve_stale_data;
   const bool oom = config_.maxmemory > 0 && !evictor_.PerformEvictions();
@@ -115,6 +166,9 @@ void Server::RunScript(Connection& caller, const std::string& sha, uint32_t flag
   }
 
   ScriptRun run(*this, caller);
+  run.engine = is_eval ? &scripting() : &functions();
+  run.is_eval = is_eval;
+  run.command.assign(command.begin(), command.end());
   run.client.db_index = caller.db_index;
   run.client.user = caller.user;
   run.client.authenticated = true;
@@ -127,7 +181,7 @@ void Server::RunScript(Connection& caller, const std::string& sha, uint32_t flag
   script_run_ = &run;
   // The script's writes reach replicas as one MULTI/EXEC block.
   BeginAtomicPropagation();
-  scripting().Run(sha, keys, args, run, out);
+  body(run, out);
   EndAtomicPropagation();
   script_run_ = nullptr;
   script_no_propagate_ = false;
@@ -208,8 +262,8 @@ bool Server::ScriptInterrupt(ScriptRun& run) {
     if (elapsed < config_.busy_reply_threshold) return false;
     EMBER_LOG_WARNING(
         "Slow script detected: still in execution after {} milliseconds. You can try killing the "
-        "script using the SCRIPT KILL command. Script name is: {}.",
-        elapsed, "script");
+        "script using the {} command. Script name is: {}.",
+        elapsed, run.is_eval ? "SCRIPT KILL" : "FUNCTION KILL", run.engine->running_name());
     run.timed_out = true;
     // The caller must not run its next request (nor be closed) while its script runs.
     if (run.caller.fd() >= 0) loop_.Remove(run.caller.fd());

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -81,6 +82,18 @@ int MissingGlobal(lua_State* L) {
                     name ? name : "?");
 }
 
+// Sets a metatable raising on unknown names and on writes on the table on top of the stack.
+void ProtectStrict(lua_State* L) {
+  lua_newtable(L);
+  lua_pushcfunction(L, MissingGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, ReadonlyError);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+}
+
 // Wraps the table on top of the stack in an empty read-only proxy: reads go to the table, writes
 // raise. (Redis patches its Lua for read-only tables; stock Lua 5.1 needs proxies.)
 void MakeReadonlyProxy(lua_State* L) {
@@ -126,12 +139,45 @@ bool ReadBlob(std::string_view data, size_t* pos, int64_t len, std::string_view*
   return true;
 }
 
+void PushArray(lua_State* L, std::span<const std::string_view> items) {
+  lua_newtable(L);
+  for (size_t i = 0; i < items.size(); ++i) {
+    lua_pushlstring(L, items[i].data(), items[i].size());
+    lua_rawseti(L, -2, static_cast<int>(i + 1));
+  }
+}
+
 // Skips one RESP value (attributes).
 bool SkipReply(std::string_view data, size_t* pos);
 
 }  // namespace
 
 // --- Shebang ----------------------------------------------------------------------------------
+
+namespace {
+constexpr std::pair<std::string_view, uint32_t> kScriptFlags[] = {
+    {"no-writes", script_flags::kNoWrites},
+    {"allow-oom", script_flags::kAllowOom},
+    {"allow-stale", script_flags::kAllowStale},
+    {"no-cluster", script_flags::kNoCluster},
+    {"allow-cross-slot-keys", script_flags::kAllowCrossSlot},
+};
+}  // namespace
+
+uint32_t ScriptFlagByName(std::string_view name) {
+  for (const auto& [n, f] : kScriptFlags) {
+    if (n == name) return f;
+  }
+  return 0;
+}
+
+std::vector<std::string_view> ScriptFlagNames(uint32_t flags) {
+  std::vector<std::string_view> out;
+  for (const auto& [n, f] : kScriptFlags) {
+    if (flags & f) out.push_back(n);
+  }
+  return out;
+}
 
 bool ParseShebang(std::string_view body, uint32_t* flags, std::string* err) {
   if (body.substr(0, 2) != "#!") {
@@ -165,20 +211,12 @@ bool ParseShebang(std::string_view body, uint32_t* flags, std::string* err) {
       std::string_view f = list.substr(a, b - a);
       a = b + 1;
       if (f.empty()) continue;
-      if (f == "no-writes") {
-        *flags |= script_flags::kNoWrites;
-      } else if (f == "allow-oom") {
-        *flags |= script_flags::kAllowOom;
-      } else if (f == "allow-stale") {
-        *flags |= script_flags::kAllowStale;
-      } else if (f == "no-cluster") {
-        *flags |= script_flags::kNoCluster;
-      } else if (f == "allow-cross-slot-keys") {
-        *flags |= script_flags::kAllowCrossSlot;
-      } else {
+      uint32_t flag = ScriptFlagByName(f);
+      if (!flag) {
         *err = fmt::format("ERR Unexpected flag in script shebang: {}", f);
         return false;
       }
+      *flags |= flag;
     }
   }
   return true;
@@ -186,7 +224,9 @@ bool ParseShebang(std::string_view body, uint32_t* flags, std::string* err) {
 
 // --- State ------------------------------------------------------------------------------------
 
-LuaScripting::LuaScripting() { InitState(); }
+LuaScripting::LuaScripting(bool functions_mode) : functions_mode_(functions_mode) {
+  InitState();
+}
 
 LuaScripting::~LuaScripting() {
   if (lua_) lua_close(lua_);
@@ -331,20 +371,16 @@ void LuaScripting::InitState() {
   // Globals: the real table errors on unknown names and on new ones; scripts run with a proxy
   // as their globals so that existing names cannot be reassigned either.
   lua_pushvalue(L, LUA_GLOBALSINDEX);  // G
-  lua_newtable(L);
-  lua_pushcfunction(L, MissingGlobal);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, ReadonlyError);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);
+  ProtectStrict(L);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "__ember_globals");
   lua_pushvalue(L, -1);
   MakeReadonlyProxy(L);  // G, P
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "_G");  // rawset: G has no _G key lookups through the metatable here
   lua_replace(L, LUA_GLOBALSINDEX);
   lua_pop(L, 1);
+  if (functions_mode_) InitLoadEnv();
 }
 
 bool LuaScripting::Load(std::string_view body, std::string* sha, std::string* err) {
@@ -387,6 +423,8 @@ void LuaScripting::Flush() {
 size_t LuaScripting::scripts_memory() const {
   size_t n = 0;
   for (const auto& [sha, s] : scripts_) n += sha.size() + s.body.size() + 64;
+  for (const auto& [name, lib] : libraries_) n += name.size() + lib.code.size() + 64;
+  for (const auto& [name, f] : functions_) n += name.size() + 96;
   return n;
 }
 
@@ -401,36 +439,36 @@ void LuaScripting::Run(const std::string& sha, std::span<const std::string_view>
                        std::span<const std::string_view> args, ScriptHost& host,
                        ReplyBuilder& out) {
   lua_State* L = lua_;
-  host_ = &host;
-  resp_ = 2;
-  repl_flags_ = script_repl::kAll;
-  kill_requested_ = false;
-  if (host.WantsInterrupts()) lua_sethook(L, CountHook, LUA_MASKCOUNT, 100000);
-
   lua_getfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
   lua_getfield(L, LUA_REGISTRYINDEX, ("f_" + sha).c_str());
   // KEYS and ARGV are set in the real globals table, behind the read-only proxy.
   lua_getmetatable(L, LUA_GLOBALSINDEX);
   lua_getfield(L, -1, "__index");  // G
-  auto set_array = [&](const char* name, std::span<const std::string_view> items) {
-    lua_newtable(L);
-    for (size_t i = 0; i < items.size(); ++i) {
-      lua_pushlstring(L, items[i].data(), items[i].size());
-      lua_rawseti(L, -2, static_cast<int>(i + 1));
-    }
-    lua_pushstring(L, name);
-    lua_insert(L, -2);
-    lua_rawset(L, -3);
-  };
-  set_array("KEYS", keys);
-  set_array("ARGV", args);
+  // Raw sets: the globals' metatable refuses new names.
+  lua_pushstring(L, "KEYS");
+  PushArray(L, keys);
+  lua_rawset(L, -3);
+  lua_pushstring(L, "ARGV");
+  PushArray(L, args);
+  lua_rawset(L, -3);
   lua_pop(L, 2);
+  Execute(sha, 0, host, out);
+}
 
-  int err = lua_pcall(L, 0, 1, -2);
+void LuaScripting::Execute(const std::string& name, int nargs, ScriptHost& host,
+                           ReplyBuilder& out) {
+  lua_State* L = lua_;
+  host_ = &host;
+  resp_ = 2;
+  repl_flags_ = script_repl::kAll;
+  kill_requested_ = false;
+  running_name_ = name;
+  if (host.WantsInterrupts()) lua_sethook(L, CountHook, LUA_MASKCOUNT, 100000);
+  int err = lua_pcall(L, nargs, 1, -(nargs + 2));
   if (err) {
     if (!lua_istable(L, -1)) {
       const char* msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-      out.Error(fmt::format("ERR Error running script {}, {:.100}", sha, msg));
+      out.Error(fmt::format("ERR Error running script {}, {:.100}", name, msg));
     } else {
       std::string msg, source, line;
       lua_getfield(L, -1, "err");
@@ -445,7 +483,7 @@ void LuaScripting::Run(const std::string& sha, std::span<const std::string_view>
       if (has_line) line = lua_tostring(L, -1);
       lua_pop(L, 1);
       if (has_source && has_line) {
-        msg += fmt::format(" script: {}, on {}:{}.", sha, source, line);
+        msg += fmt::format(" script: {}, on {}:{}.", name, source, line);
       }
       out.Error(msg);
     }
@@ -456,6 +494,7 @@ void LuaScripting::Run(const std::string& sha, std::span<const std::string_view>
   lua_pop(L, 1);  // the error handler
   lua_sethook(L, nullptr, 0, 0);
   host_ = nullptr;
+  running_name_.clear();
   // A little garbage collection per run instead of a full cycle later (as Redis).
   lua_gc(L, LUA_GCSTEP, 1);
 }
@@ -905,6 +944,284 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
       out.Null();
   }
   lua_pop(L, 1);
+}
+
+// --- FUNCTION libraries -----------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kLoadEnvKey = "__ember_load_env";
+constexpr const char* kNameError =
+    "Library names can only contain letters, numbers, or underscores(_) and must be at least one "
+    "character long";
+
+bool ValidName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void LuaScripting::InitLoadEnv() {
+  // While a library's code runs, its globals are only `redis` with register_function, log and
+  // the version (Redis 7.0's library API); other names raise.
+  lua_State* L = lua_;
+  lua_newtable(L);  // env
+  lua_newtable(L);  // redis
+  lua_pushcfunction(L, LuaRegisterFunction);
+  lua_setfield(L, -2, "register_function");
+  lua_pushcfunction(L, LuaLog);
+  lua_setfield(L, -2, "log");
+  const char* levels[] = {"LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING"};
+  for (int i = 0; i < 4; ++i) {
+    lua_pushnumber(L, i);
+    lua_setfield(L, -2, levels[i]);
+  }
+  lua_pushstring(L, kRedisCompatVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  lua_pushnumber(L, VersionNum());
+  lua_setfield(L, -2, "REDIS_VERSION_NUM");
+  ProtectStrict(L);
+  lua_setfield(L, -2, "redis");
+  ProtectStrict(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLoadEnvKey);
+}
+
+const char* LuaScripting::ParseRegistration(lua_State* L, Function* f) {
+  int argc = lua_gettop(L);
+  if (argc == 1) {
+    if (!lua_istable(L, 1)) {
+      return "calling redis.register_function with a single argument is only applicable to Lua "
+             "table (representing named arguments).";
+    }
+    bool has_callback = false;
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+      // key at -2, value at -1
+      const char* key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+      std::string_view k = key;
+      if (k == "function_name") {
+        if (!lua_isstring(L, -1)) return "function_name argument given to redis.register_function must be a string";
+        f->name = lua_tostring(L, -1);
+      } else if (k == "description") {
+        if (!lua_isstring(L, -1)) return "description argument given to redis.register_function must be a string";
+        f->description = lua_tostring(L, -1);
+      } else if (k == "callback") {
+        if (!lua_isfunction(L, -1)) return "callback argument given to redis.register_function must be a function";
+        if (has_callback) luaL_unref(L, LUA_REGISTRYINDEX, f->ref);
+        lua_pushvalue(L, -1);
+        f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        has_callback = true;
+      } else if (k == "flags") {
+        if (!lua_istable(L, -1)) return "flags argument to redis.register_function must be a table representing function flags";
+        for (int i = 1;; ++i) {
+          lua_rawgeti(L, -1, i);
+          if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            break;
+          }
+          uint32_t flag = lua_isstring(L, -1) ? ScriptFlagByName(lua_tostring(L, -1)) : 0;
+          lua_pop(L, 1);
+          if (!flag) return "unknown flag given";
+          f->flags |= flag;
+        }
+      } else {
+        return "unknown argument given to redis.register_function";
+      }
+      lua_pop(L, 1);
+    }
+    if (f->name.empty()) return "redis.register_function must get a function name argument";
+    if (!has_callback) return "redis.register_function must get a callback argument";
+    return nullptr;
+  }
+  if (argc != 2) return "wrong number of arguments to redis.register_function";
+  if (!lua_isstring(L, 1)) return "first argument to redis.register_function must be a string";
+  if (!lua_isfunction(L, 2)) return "second argument to redis.register_function must be a function";
+  f->name = lua_tostring(L, 1);
+  lua_pushvalue(L, 2);
+  f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return nullptr;
+}
+
+int LuaScripting::LuaRegisterFunction(lua_State* L) {
+  LuaScripting* self = Self(L);
+  const char* err = nullptr;
+  {
+    if (!self->registering_) {
+      err = "redis.register_function can only be called on FUNCTION LOAD command";
+    } else {
+      Function f;
+      err = self->ParseRegistration(L, &f);
+      if (!err && !ValidName(f.name)) err = kNameError;
+      if (!err) {
+        for (const Function& other : *self->registering_) {
+          if (other.name == f.name) err = "Function already exists in the library";
+        }
+      }
+      if (err) {
+        if (f.ref) luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
+      } else {
+        self->registering_->push_back(std::move(f));
+      }
+    }
+  }
+  if (err) return Raise(L, err);
+  return 0;
+}
+
+bool LuaScripting::LoadLibrary(std::string_view code, bool replace, std::string* name,
+                               std::string* err) {
+  if (code.substr(0, 2) != "#!") {
+    *err = "ERR Missing library metadata";
+    return false;
+  }
+  size_t eol = code.find('\n');
+  if (eol == std::string_view::npos) {
+    *err = "ERR Invalid library metadata";
+    return false;
+  }
+  std::string_view line = code.substr(2, eol - 2);
+  std::string_view engine = line.substr(0, line.find(' '));
+  name->clear();
+  bool has_name = false;
+  for (size_t i = engine.size(); i < line.size();) {
+    size_t j = line.find(' ', i);
+    if (j == std::string_view::npos) j = line.size();
+    std::string_view part = line.substr(i, j - i);
+    i = j + 1;
+    if (part.empty()) continue;
+    if (part.substr(0, 5) != "name=") {
+      *err = fmt::format("ERR Invalid metadata value given: {}", part);
+      return false;
+    }
+    if (has_name) {
+      *err = "ERR Invalid metadata value, name argument was given multiple times";
+      return false;
+    }
+    *name = std::string(part.substr(5));
+    has_name = true;
+  }
+  if (!has_name) {
+    *err = "ERR Library name was not given";
+    return false;
+  }
+  if (!EqualsIgnoreCase(engine, "lua")) {
+    *err = fmt::format("ERR Engine '{}' not found", engine);
+    return false;
+  }
+  if (!ValidName(*name)) {
+    *err = std::string("ERR ") + kNameError;
+    return false;
+  }
+  auto old = libraries_.find(*name);
+  if (old != libraries_.end() && !replace) {
+    *err = fmt::format("ERR Library '{}' already exists", *name);
+    return false;
+  }
+  lua_State* L = lua_;
+  // The shebang line is dropped but its line feed kept (line numbers stay the user's).
+  std::string_view body = code.substr(eol);
+  if (luaL_loadbuffer(L, body.data(), body.size(), "@user_function")) {
+    *err = fmt::format("ERR Error compiling function: {}", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return false;
+  }
+  // Run it with the library API as its globals: the proxy's reads go to the load env.
+  lua_getmetatable(L, LUA_GLOBALSINDEX);
+  lua_getfield(L, LUA_REGISTRYINDEX, kLoadEnvKey);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  std::vector<Function> registered;
+  registering_ = &registered;
+  int failed = lua_pcall(L, 0, 0, 0);
+  registering_ = nullptr;
+  lua_getmetatable(L, LUA_GLOBALSINDEX);  // back to the real globals
+  lua_getfield(L, LUA_REGISTRYINDEX, "__ember_globals");
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  auto drop = [&] {
+    for (const Function& f : registered) luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
+  };
+  if (failed) {
+    std::string msg;
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "ERR unknown error";
+      lua_pop(L, 1);
+    } else {
+      msg = std::string("ERR ") + (lua_isstring(L, -1) ? lua_tostring(L, -1) : "unknown error");
+    }
+    lua_pop(L, 1);
+    drop();
+    *err = "ERR Error registering functions: " + msg;
+    return false;
+  }
+  if (registered.empty()) {
+    *err = "ERR No functions registered";
+    return false;
+  }
+  for (const Function& f : registered) {
+    auto it = functions_.find(f.name);
+    if (it != functions_.end() && it->second.library != *name) {
+      *err = fmt::format("ERR Function {} already exists", f.name);
+      drop();
+      return false;
+    }
+  }
+  if (old != libraries_.end()) {
+    DropFunctions(old->second);
+    libraries_.erase(old);
+  }
+  Library lib{*name, std::string(code), {}};
+  for (Function& f : registered) {
+    f.library = *name;
+    lib.functions.push_back(f.name);
+    functions_.emplace(f.name, std::move(f));
+  }
+  libraries_.emplace(*name, std::move(lib));
+  return true;
+}
+
+void LuaScripting::DropFunctions(const Library& lib) {
+  for (const std::string& fn : lib.functions) {
+    auto it = functions_.find(fn);
+    if (it == functions_.end()) continue;
+    luaL_unref(lua_, LUA_REGISTRYINDEX, it->second.ref);
+    functions_.erase(it);
+  }
+}
+
+bool LuaScripting::DeleteLibrary(std::string_view name) {
+  auto it = libraries_.find(name);
+  if (it == libraries_.end()) return false;
+  DropFunctions(it->second);
+  libraries_.erase(it);
+  return true;
+}
+
+void LuaScripting::FlushLibraries() {
+  libraries_.clear();
+  functions_.clear();
+  Flush();  // a new state drops every callback and whatever the libraries kept in upvalues
+}
+
+const LuaScripting::Function* LuaScripting::FindFunction(std::string_view name) const {
+  auto it = functions_.find(name);
+  return it == functions_.end() ? nullptr : &it->second;
+}
+
+void LuaScripting::CallFunction(const Function& f, std::span<const std::string_view> keys,
+                                std::span<const std::string_view> args, ScriptHost& host,
+                                ReplyBuilder& out) {
+  lua_State* L = lua_;
+  lua_getfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, f.ref);
+  PushArray(L, keys);
+  PushArray(L, args);
+  Execute(f.name, 2, host, out);
 }
 
 }  // namespace ember

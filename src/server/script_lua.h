@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,6 +39,10 @@ namespace script_repl {
 enum : int { kNone = 0, kAof = 1, kReplica = 2, kAll = 3 };
 }
 
+// Shebang / register_function flag names, in Redis's order; 0 when unknown.
+uint32_t ScriptFlagByName(std::string_view name);
+std::vector<std::string_view> ScriptFlagNames(uint32_t flags);
+
 // Splits a body's shebang: on success sets *flags and returns true (no shebang: kEvalCompat).
 // On error sets *err to the reply text ("ERR Unexpected flag in script shebang: x").
 bool ParseShebang(std::string_view body, uint32_t* flags, std::string* err);
@@ -65,7 +70,21 @@ class LuaScripting {
     uint32_t flags = 0;
   };
 
-  LuaScripting();
+  // FUNCTION libraries (functions mode: a separate engine, as Redis keeps two Lua states).
+  struct Function {
+    std::string name;
+    std::string library;
+    std::optional<std::string> description;
+    uint32_t flags = 0;
+    int ref = 0;  // the callback, in the Lua registry
+  };
+  struct Library {
+    std::string name;
+    std::string code;
+    std::vector<std::string> functions;  // in registration order
+  };
+
+  explicit LuaScripting(bool functions_mode = false);
   ~LuaScripting();
   LuaScripting(const LuaScripting&) = delete;
   LuaScripting& operator=(const LuaScripting&) = delete;
@@ -85,6 +104,19 @@ class LuaScripting {
   void Run(const std::string& sha, std::span<const std::string_view> keys,
            std::span<const std::string_view> args, ScriptHost& host, ReplyBuilder& out);
   bool running() const { return host_ != nullptr; }
+  const std::string& running_name() const { return running_name_; }
+
+  // FUNCTION LOAD: runs the library's code, which must register at least one function. On
+  // success *name is the library's; on error *err is the reply text.
+  bool LoadLibrary(std::string_view code, bool replace, std::string* name, std::string* err);
+  bool DeleteLibrary(std::string_view name);
+  void FlushLibraries();
+  const std::map<std::string, Library, std::less<>>& libraries() const { return libraries_; }
+  size_t function_count() const { return functions_.size(); }
+  const Function* FindFunction(std::string_view name) const;
+  // FCALL: the callback gets the KEYS and ARGV tables as its two arguments.
+  void CallFunction(const Function& f, std::span<const std::string_view> keys,
+                    std::span<const std::string_view> args, ScriptHost& host, ReplyBuilder& out);
   // SCRIPT KILL: the count hook raises an error at its next call.
   void RequestKill() { kill_requested_ = true; }
 
@@ -99,6 +131,14 @@ class LuaScripting {
 
  private:
   void InitState();
+  void InitLoadEnv();
+  // Runs the function below `nargs` arguments on the stack (the error handler below it); the
+  // reply or the error (naming `name`) goes to `out`.
+  void Execute(const std::string& name, int nargs, ScriptHost& host, ReplyBuilder& out);
+  static int LuaRegisterFunction(lua_State* L);
+  // register_function's argument parsing; returns the error text or null.
+  const char* ParseRegistration(lua_State* L, Function* f);
+  void DropFunctions(const Library& lib);
   static int LuaCall(lua_State* L);
   static int LuaPCall(lua_State* L);
   static int GenericCall(lua_State* L, bool raise);
@@ -120,6 +160,11 @@ class LuaScripting {
   int repl_flags_ = script_repl::kAll;
   bool kill_requested_ = false;
   bool in_call_ = false;
+  std::string running_name_;
+  const bool functions_mode_;
+  std::map<std::string, Library, std::less<>> libraries_;
+  std::map<std::string, Function, std::less<>> functions_;
+  std::vector<Function>* registering_ = nullptr;  // during LoadLibrary
 };
 
 }  // namespace ember

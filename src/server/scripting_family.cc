@@ -36,7 +36,10 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro) {
   ctx.PreventPropagation();
   auto keys = ctx.args().subspan(3, static_cast<size_t>(numkeys));
   auto args = ctx.args().subspan(3 + static_cast<size_t>(numkeys));
-  server.RunScript(ConnOf(ctx), sha, script->flags, ro, keys, args);
+  server.RunScript(ConnOf(ctx), ctx.args(), true, script->flags, ro,
+                   [&](ScriptHost& host, ReplyBuilder& out) {
+                     server.scripting().Run(sha, keys, args, host, out);
+                   });
 }
 
 void CmdEval(CommandContext& ctx) { EvalGeneric(ctx, false, false); }
@@ -68,7 +71,7 @@ void CmdScriptFlush(CommandContext& ctx) {
 }
 
 void CmdScriptKill(CommandContext& ctx) {
-  std::string err = ServerOf(ctx).KillScript();
+  std::string err = ServerOf(ctx).KillScript(true);
   if (!err.empty()) return ctx.reply().Error(err);
   ctx.reply().Ok();
 }

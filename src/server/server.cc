@@ -640,10 +640,7 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     return reject(errors::kMisconf);
   }
   if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
-  if (ScriptBusyRefuses(*spec, args)) {
-    return reject(
-        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
-  }
+  if (std::string_view busy = ScriptBusyError(*spec, args); !busy.empty()) return reject(busy);
   if (is_replica()) {
     if (config_.replica_read_only && spec->is(cmd_flags::kWrite)) {
       return reject(errors::kReadOnly);

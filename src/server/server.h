@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -28,6 +29,7 @@
 namespace ember {
 
 class LuaScripting;
+class ScriptHost;
 struct ScriptRun;
 
 struct ServerStats {
@@ -189,17 +191,28 @@ class Server : public ServerServices {
   // Scripting (script_calls.cc): the Lua engine, a script run for a client (its reply goes to
   // the caller), each redis.call's checks and execution, and the busy-script state.
   LuaScripting& scripting();
-  void RunScript(Connection& caller, const std::string& sha, uint32_t flags, bool ro,
-                 std::span<const std::string_view> keys, std::span<const std::string_view> args);
+  // The FUNCTION libraries' engine, reloaded from the snapshot's libraries after a load.
+  LuaScripting& functions();
+  // After FUNCTION LOAD/DELETE/FLUSH/RESTORE: the libraries snapshots write.
+  void SaveFunctionsToSnapshot();
+  // Runs a script (EVAL) or a function (FCALL, `is_eval` false) for `caller`, after Redis's
+  // pre-run checks for its flags; `run` executes it on the engine.
+  void RunScript(Connection& caller, std::span<const std::string_view> command, bool is_eval,
+                 uint32_t flags, bool ro,
+                 const std::function<void(ScriptHost&, ReplyBuilder&)>& run);
+  // FUNCTION STATS: the running script's name, its command and for how long (ms).
+  bool RunningScript(std::string* name, std::vector<std::string>* command, int64_t* ms) const;
   void ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp, int repl_flags,
                   std::string* reply, std::string* err);
   bool ScriptInterrupt(ScriptRun& run);
   // A script passed busy-reply-threshold: other clients get -BUSY, except for allow-busy
   // commands (SHUTDOWN only with NOSAVE).
   bool ScriptTimedOut() const;
-  bool ScriptBusyRefuses(const CommandSpec& spec, std::span<const std::string_view> args) const;
-  // SCRIPT KILL: empty on success, else the error to reply.
-  std::string KillScript();
+  // The -BUSY error for a command during a busy script, or empty when it may run.
+  std::string_view ScriptBusyError(const CommandSpec& spec,
+                                   std::span<const std::string_view> args) const;
+  // SCRIPT KILL / FUNCTION KILL: empty on success, else the error to reply.
+  std::string KillScript(bool is_eval);
 
  private:
   bool OpenListeners();
@@ -287,6 +300,8 @@ class Server : public ServerServices {
   int atomic_depth_ = 0;
   std::vector<PropagatedCommand> atomic_commands_;  // held until EndAtomicPropagation
   std::unique_ptr<LuaScripting, void (*)(LuaScripting*)> scripting_{nullptr, nullptr};
+  std::unique_ptr<LuaScripting, void (*)(LuaScripting*)> functions_{nullptr, nullptr};
+  uint64_t functions_generation_ = 0;  // the snapshot load the libraries came from
   ScriptRun* script_run_ = nullptr;
   bool script_no_propagate_ = false;  // redis.set_repl(redis.REPL_NONE) in the running script
 };

@@ -23,5 +23,6 @@ void RegisterAclFamily(CommandTable& table);         // acl_family.cc (ACL)
 void RegisterPersistenceFamily(CommandTable& table);  // persistence_family.cc (SAVE, DUMP, ...)
 void RegisterReplicationFamily(CommandTable& table);  // replication_family.cc (REPLICAOF, ...)
 void RegisterScriptingFamily(CommandTable& table);    // scripting_family.cc (EVAL, SCRIPT)
+void RegisterFunctionFamily(CommandTable& table);     // function_family.cc (FCALL, FUNCTION)
 
 }  // namespace ember

@@ -165,6 +165,7 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterPersistenceFamily(table);
   RegisterReplicationFamily(table);
   RegisterScriptingFamily(table);
+  RegisterFunctionFamily(table);
 }
 
 }  // namespace ember
