@@ -11,6 +11,7 @@
 #include "common/sha1.h"
 #include "common/strings.h"
 #include "common/version.h"
+#include "server/script_libs.h"
 
 extern "C" {
 #include <lauxlib.h>
@@ -92,6 +93,25 @@ void ProtectStrict(lua_State* L) {
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
+}
+
+// rawset refuses the protected tables too (Redis's read-only tables refuse it in the VM).
+int GuardedRawset(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  luaL_checkany(L, 3);
+  if (lua_getmetatable(L, 1)) {
+    lua_getfield(L, -1, "__newindex");
+    bool readonly = lua_tocfunction(L, -1) == ReadonlyError;
+    lua_pop(L, 2);
+    if (readonly) {
+      lua_pushstring(L, "Attempt to modify a readonly table");
+      return lua_error(L);
+    }
+  }
+  lua_settop(L, 3);
+  lua_rawset(L, 1);
+  return 1;
 }
 
 // Wraps the table on top of the stack in an empty read-only proxy: reads go to the table, writes
@@ -255,12 +275,17 @@ void LuaScripting::InitState() {
   open(LUA_STRLIBNAME, luaopen_string);
   open(LUA_MATHLIBNAME, luaopen_math);
   open(LUA_DBLIBNAME, luaopen_debug);
-  lua_pushcfunction(L, luaopen_cjson);
-  lua_call(L, 0, 1);
-  lua_setglobal(L, "cjson");
-  lua_pushcfunction(L, luaopen_bit);
-  lua_call(L, 0, 1);
-  lua_setglobal(L, "bit");
+  // The libraries Redis bundles, each as a global table.
+  const luaL_Reg bundled[] = {
+      {"cjson", luaopen_cjson}, {"bit", luaopen_bit}, {"cmsgpack", OpenCmsgpack},
+      {"struct", OpenStruct}};
+  for (const luaL_Reg& lib : bundled) {
+    lua_pushcfunction(L, lib.func);
+    lua_call(L, 0, 1);
+    lua_setglobal(L, lib.name);
+  }
+  lua_pushcfunction(L, GuardedRawset);
+  lua_setglobal(L, "rawset");
   // Not in Redis's sandbox.
   for (const char* name : {"dofile", "loadfile", "print"}) {
     lua_pushnil(L);
@@ -358,7 +383,8 @@ void LuaScripting::InitState() {
   lua_setglobal(L, "debug");
 
   // Library tables become read-only proxies.
-  for (const char* lib : {"string", "math", "table", "cjson", "bit", "coroutine"}) {
+  for (const char* lib :
+       {"string", "math", "table", "cjson", "bit", "cmsgpack", "struct", "coroutine"}) {
     lua_getglobal(L, lib);
     if (lua_istable(L, -1)) {
       MakeReadonlyProxy(L);

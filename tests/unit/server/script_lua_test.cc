@@ -141,7 +141,14 @@ TEST_F(ScriptLuaTest, SandboxErrors) {
                            "cjson.x = 1", "_G.z = 1"}) {
     EXPECT_NE(Eval(body).find("Attempt to modify a readonly table"), std::string::npos) << body;
   }
+  EXPECT_NE(Eval("rawset(_G, 'x', 1)").find("-ERR Attempt to modify a readonly table"),
+            std::string::npos);
   EXPECT_EQ(Eval("return cjson.encode({1,2})"), "$5\r\n[1,2]\r\n");
+  EXPECT_EQ(Eval("return cmsgpack.pack({1, 'a'}, 300)"),
+            std::string("$7\r\n\x92\x01\xa1") + "a\xcd\x01\x2c\r\n");
+  EXPECT_EQ(Eval("return {cmsgpack.unpack(cmsgpack.pack(-5, 'x'))}"), "*2\r\n:-5\r\n$1\r\nx\r\n");
+  EXPECT_EQ(Eval("return struct.pack('>I2', 258)"), "$2\r\n\x01\x02\r\n");
+  EXPECT_EQ(Eval("return {struct.unpack('<h', struct.pack('<h', -3))}"), "*2\r\n:-3\r\n:3\r\n");
   EXPECT_EQ(Eval("return bit.band(7, 3)"), ":3\r\n");
   EXPECT_EQ(Eval("local t = {} t.x = 1 return t.x"), ":1\r\n");  // locals are free
 }
