@@ -19,6 +19,8 @@ namespace {
 
 void FcallGeneric(CommandContext& ctx, bool ro) {
   Server& server = ServerOf(ctx);
+  // skip_monitor: MONITOR gets the FCALL before the commands it runs (as Redis 7.0).
+  if (server.monitor_count() > 0) server.FeedMonitors(ConnOf(ctx), ctx.args());
   const LuaScripting::Function* found = server.functions().FindFunction(ctx.arg(1));
   if (!found) return ctx.reply().Error("ERR Function not found");
   int64_t numkeys = 0;

@@ -17,7 +17,8 @@ namespace ember {
 
 // One script invocation: the caller, the detached client its commands run on, and its state.
 struct ScriptRun : ScriptHost {
-  ScriptRun(Server& s, Connection& c) : server(s), caller(c), client(&s, -1, "", "", false) {}
+  // MONITOR shows the script's commands as coming from "lua", as Redis.
+  ScriptRun(Server& s, Connection& c) : server(s), caller(c), client(&s, -1, "lua", "", false) {}
 
   void Call(std::vector<std::string>& argv, int resp, int repl_flags, std::string* reply,
             std::string* err) override {
@@ -221,8 +222,8 @@ void Server::ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp
         return refuse("The user executing the script can't run this command or subcommand");
       case Acl::Verdict::kDeniedKey:
         return refuse(
-            "The user executing the script no permissions to access one of the keys used as "
-            "arguments");
+            "The user executing the script can't access at least one of the keys mentioned in "
+            "the command arguments");
     }
   }
   const bool write = spec->is(cmd_flags::kWrite);

@@ -12,6 +12,8 @@ namespace {
 
 void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro) {
   Server& server = ServerOf(ctx);
+  // skip_monitor: MONITOR gets the EVAL before the commands it runs (as Redis 7.0).
+  if (server.monitor_count() > 0) server.FeedMonitors(ConnOf(ctx), ctx.args());
   int64_t numkeys = 0;
   if (!ParseInt64(ctx.arg(2), &numkeys)) {
     return ctx.reply().Error("ERR value is not an integer or out of range");

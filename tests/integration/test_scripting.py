@@ -151,3 +151,30 @@ def test_script_effects_replicate(ember_factory, ref_factory, pairing):
     assert r.call("SELECT", "2") == OK
     assert r.call("SCARD", "s") == I(40)
     assert r.call("EXISTS", "local") == I(0)
+
+
+def test_monitor_shows_the_script_and_its_commands(srv):
+    m = srv.raw()
+    assert m.call("MONITOR") == OK
+    c = srv.raw()
+    c.call("EVAL", "redis.call('set', 'mk', 'v'); return redis.call('get', 'mk')", "0")
+    c.call("PING")
+    lines = [m.read_reply(timeout=5).value.split(" ", 1)[1] for _ in range(4)]
+    assert lines[0].endswith('"EVAL" "redis.call(\'set\', \'mk\', \'v\'); return '
+                             'redis.call(\'get\', \'mk\')" "0"'), lines
+    assert lines[1:3] == ['[0 lua] "set" "mk" "v"', '[0 lua] "get" "mk"'], lines
+    assert lines[3].endswith('"PING"'), lines
+
+
+def test_acl_of_the_caller_applies(srv):
+    c = srv.raw()
+    assert c.call("ACL", "SETUSER", "lim", "on", "nopass", "~k*", "+eval", "+get") == OK
+    u = srv.raw()
+    assert u.call("AUTH", "lim", "x") == OK
+    assert u.call("EVAL", "return redis.call('get', 'k1')", "0") == Reply("nullbulk", None)
+    r = u.call("EVAL", "return redis.call('get', 'other')", "0")
+    assert r.kind == "error" and r.value.startswith(
+        "ERR The user executing the script can't access at least one of the keys mentioned in "
+        "the command arguments script: "), r
+    assert u.call("EVAL", "return redis.pcall('del', 'k1')", "0") == E(
+        "ERR The user executing the script can't run this command or subcommand")
