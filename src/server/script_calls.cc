@@ -42,6 +42,7 @@ struct ScriptRun : ScriptHost {
   bool write_dirty = false;  // a write command ran: SCRIPT KILL no longer allowed
   bool timed_out = false;    // past busy-reply-threshold: other clients get -BUSY
   bool killed = false;
+  std::vector<Connection*> paused;  // taken off the event loop while the script is busy
   int64_t start_ms = 0;       // monotonic
   int64_t snapshot_ms = 0;    // wall clock: time is frozen at this for the script's commands
 };
@@ -186,10 +187,10 @@ void Server::RunScript(Connection& caller, std::span<const std::string_view> com
   EndAtomicPropagation();
   script_run_ = nullptr;
   script_no_propagate_ = false;
-  if (run.timed_out) {
-    // Back to normal: the caller reads again, other clients are served as usual.
-    if (!caller.closed()) loop_.Add(caller.fd(), EPOLLIN, &caller);
-    MarkPendingWrite(&caller);
+  // Back to normal: the caller and our master's link are read again.
+  for (Connection* conn : run.paused) {
+    if (!conn->closed()) loop_.Add(conn->fd(), EPOLLIN, conn);
+    MarkPendingWrite(conn);
   }
   cached_now_ms_ = WallClockMs();
 }
@@ -266,8 +267,16 @@ bool Server::ScriptInterrupt(ScriptRun& run) {
         "script using the {} command. Script name is: {}.",
         elapsed, run.is_eval ? "SCRIPT KILL" : "FUNCTION KILL", run.engine->running_name());
     run.timed_out = true;
-    // The caller must not run its next request (nor be closed) while its script runs.
-    if (run.caller.fd() >= 0) loop_.Remove(run.caller.fd());
+    // The caller must not run its next request (nor be closed) while its script runs, and a
+    // replica leaves its master's stream in the socket until the script ends (Redis neither
+    // applies it nor answers it -BUSY).
+    run.paused.push_back(&run.caller);
+    for (const auto& [id, conn] : clients_) {
+      if (conn->is_master_link && conn != &run.caller) run.paused.push_back(conn);
+    }
+    for (Connection* conn : run.paused) {
+      if (conn->fd() >= 0) loop_.Remove(conn->fd());
+    }
   }
   ProcessEventsWhileLoading();
   if (shutdown_requested_) run.killed = true;

@@ -178,3 +178,22 @@ def test_acl_of_the_caller_applies(srv):
         "the command arguments script: "), r
     assert u.call("EVAL", "return redis.pcall('del', 'k1')", "0") == E(
         "ERR The user executing the script can't run this command or subcommand")
+
+
+@pytest.mark.parametrize("pairing", PAIRINGS)
+def test_busy_script_on_a_replica_holds_the_stream(ember_factory, ref_factory, pairing):
+    from harness.replication import REPL_ARGS
+    master, replica = start_pairing(pairing, ember_factory, ref_factory,
+                                    args=REPL_ARGS + ["--busy-reply-threshold", "100"],
+                                    needs=("EVAL",))
+    make_replica(replica, master)
+    wait_in_sync(master, replica)
+    c, other = start_busy(replica, "#!lua flags=no-writes\nwhile true do end")
+    m = master.raw()
+    for i in range(20):
+        m.call("INCR", "n")
+    assert other.call("SCRIPT", "KILL") == OK
+    r = c.read_reply(timeout=10)
+    assert r.kind == "error" and "Script killed" in r.value, r
+    wait_in_sync(master, replica)
+    assert replica.raw().call("GET", "n") == B("20")
