@@ -36,7 +36,7 @@ void FcallGeneric(CommandContext& ctx, bool ro) {
   ctx.PreventPropagation();
   auto keys = ctx.args().subspan(3, static_cast<size_t>(numkeys));
   auto args = ctx.args().subspan(3 + static_cast<size_t>(numkeys));
-  server.RunScript(ConnOf(ctx), ctx.args(), false, f.flags, ro,
+  server.RunScript(ctx, false, f.flags, ro,
                    [&](ScriptHost& host, ReplyBuilder& out) {
                      server.functions().CallFunction(f, keys, args, host, out);
                    });

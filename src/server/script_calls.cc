@@ -130,9 +130,10 @@ std::string Server::KillScript(bool is_eval) {
   return {};
 }
 
-void Server::RunScript(Connection& caller, std::span<const std::string_view> command,
-                       bool is_eval, uint32_t flags, bool ro,
+void Server::RunScript(CommandContext& ctx, bool is_eval, uint32_t flags, bool ro,
                        const std::function<void(ScriptHost&, ReplyBuilder&)>& body) {
+  auto& caller = static_cast<Connection&>(ctx.client());
+  std::span<const std::string_view> command = ctx.args();
   ReplyBuilder& out = caller.reply();
   const bool stale = is_replica() && !replication_->link_up() && !config_.replica_serve_stale_data;
   const bool oom = config_.maxmemory > 0 && !evictor_.PerformEvictions();
@@ -182,9 +183,13 @@ void Server::RunScript(Connection& caller, std::span<const std::string_view> com
   run.snapshot_ms = cached_now_ms_;
   script_run_ = &run;
   // The script's writes reach replicas as one MULTI/EXEC block.
+  const uint64_t uncounted_before = LuaScripting::uncounted_errors();
   BeginAtomicPropagation();
   body(run, out);
   EndAtomicPropagation();
+  // An error passed on from a command is not counted again, but the EVAL still failed (Redis's
+  // ERR_REPLY_FLAG_NO_STATS_UPDATE); CallCommand counts the other errors.
+  ctx.spec().failed_calls += LuaScripting::uncounted_errors() - uncounted_before;
   script_run_ = nullptr;
   script_no_propagate_ = false;
   // Back to normal: the caller and our master's link are read again.

@@ -167,6 +167,23 @@ void PushArray(lua_State* L, std::span<const std::string_view> items) {
   }
 }
 
+// Replies an error table's message (the table on top of the stack). An error a command already
+// replied to the script was counted then (INFO errorstats, failed_calls): written raw, it is
+// not counted again, as Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE.
+uint64_t g_uncounted_errors = 0;
+
+void ReplyScriptError(lua_State* L, ReplyBuilder& out, std::string msg) {
+  lua_getfield(L, -1, "ignore_error_stats_update");
+  bool counted = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (!counted) return out.Error(msg);
+  ++g_uncounted_errors;
+  for (char& c : msg) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  out.Raw("-" + msg + "\r\n");
+}
+
 // Skips one RESP value (attributes).
 bool SkipReply(std::string_view data, size_t* pos);
 
@@ -446,6 +463,8 @@ void LuaScripting::Flush() {
   InitState();
 }
 
+uint64_t LuaScripting::uncounted_errors() { return g_uncounted_errors; }
+
 size_t LuaScripting::scripts_memory() const {
   size_t n = 0;
   for (const auto& [sha, s] : scripts_) n += sha.size() + s.body.size() + 64;
@@ -511,7 +530,7 @@ void LuaScripting::Execute(const std::string& name, int nargs, ScriptHost& host,
       if (has_source && has_line) {
         msg += fmt::format(" script: {}, on {}:{}.", name, source, line);
       }
-      out.Error(msg);
+      ReplyScriptError(L, out, msg);
     }
     lua_pop(L, 1);
   } else {
@@ -862,8 +881,9 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
       lua_getfield(L, -1, "err");
       if (lua_type(L, -1) == LUA_TSTRING) {
         std::string msg = lua_tostring(L, -1);
-        lua_pop(L, 2);
-        out.Error(msg);
+        lua_pop(L, 1);
+        ReplyScriptError(L, out, msg);
+        lua_pop(L, 1);
         return;
       }
       lua_pop(L, 1);

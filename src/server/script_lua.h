@@ -98,6 +98,9 @@ class LuaScripting {
   size_t script_count() const { return scripts_.size(); }
   size_t scripts_memory() const;
   size_t lua_memory() const;
+  // Errors replied without counting them (a command's error passed on): the EVAL still counts as
+  // failed once per such error, as Redis.
+  static uint64_t uncounted_errors();
 
   // Runs a cached script with KEYS and ARGV; its reply (or error) goes to `out`, written for the
   // caller's protocol (out.resp3()).

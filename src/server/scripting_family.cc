@@ -38,7 +38,7 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro) {
   ctx.PreventPropagation();
   auto keys = ctx.args().subspan(3, static_cast<size_t>(numkeys));
   auto args = ctx.args().subspan(3 + static_cast<size_t>(numkeys));
-  server.RunScript(ConnOf(ctx), ctx.args(), true, script->flags, ro,
+  server.RunScript(ctx, true, script->flags, ro,
                    [&](ScriptHost& host, ReplyBuilder& out) {
                      server.scripting().Run(sha, keys, args, host, out);
                    });

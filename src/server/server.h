@@ -197,8 +197,7 @@ class Server : public ServerServices {
   void SaveFunctionsToSnapshot();
   // Runs a script (EVAL) or a function (FCALL, `is_eval` false) for `caller`, after Redis's
   // pre-run checks for its flags; `run` executes it on the engine.
-  void RunScript(Connection& caller, std::span<const std::string_view> command, bool is_eval,
-                 uint32_t flags, bool ro,
+  void RunScript(CommandContext& ctx, bool is_eval, uint32_t flags, bool ro,
                  const std::function<void(ScriptHost&, ReplyBuilder&)>& run);
   // FUNCTION STATS: the running script's name, its command and for how long (ms).
   bool RunningScript(std::string* name, std::vector<std::string>* command, int64_t* ms) const;

@@ -7,6 +7,7 @@ The many single-reply cases live in tests/compat/corpus/scripting*.txt.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -108,12 +109,31 @@ def test_info_counts_cached_scripts(srv):
     assert "number_of_cached_scripts:0\r\n" in info, info
 
 
-def test_script_errors_count_in_errorstats(srv):
+STAT_CASES = [
+    "return redis.call('nosuch')", "return redis.pcall('nosuch')",
+    "redis.call('set','h','x'); return redis.call('lpush','h','y')",
+    "return redis.pcall('lpush','h','y')", "redis.pcall('lpush','h','y'); return 1",
+    "error('x')", "return {err='MY x'}", "return redis.error_reply('E2 y')", "return (",
+    "return redis.call('get')", "x = 1", "return {1, redis.pcall('nosuch')}", "return 1",
+]
+
+
+def test_script_errors_count_as_redis(srv):
+    # An error a command replied to the script counts once (not again for the EVAL's reply);
+    # the EVAL counts as failed when its reply holds an error.
     c = srv.raw()
     c.call("CONFIG", "RESETSTAT")
-    c.call("EVAL", "return redis.call('nosuch')", "0")
-    stats = c.call("INFO", "errorstats").value.decode()
-    assert "errorstat_ERR:count=" in stats, stats
+    for body in STAT_CASES:
+        c.call("EVAL", body, "0")
+    errorstats = [line for line in c.call("INFO", "errorstats").value.decode().splitlines()
+                  if line.startswith("errorstat")]
+    assert errorstats == ["errorstat_E2:count=1", "errorstat_ERR:count=7",
+                          "errorstat_MY:count=1", "errorstat_WRONGTYPE:count=3"], errorstats
+    stats = re.sub(r"usec=[^,]*,usec_per_call=[^,]*,", "",
+                   c.call("INFO", "commandstats").value.decode())
+    assert "cmdstat_eval:calls=13,rejected_calls=0,failed_calls=11\r" in stats, stats
+    assert "cmdstat_lpush:calls=3,rejected_calls=0,failed_calls=3\r" in stats, stats
+    assert "cmdstat_get:calls=0,rejected_calls=1,failed_calls=0\r" in stats, stats
 
 
 SCRIPT_LOAD = [
