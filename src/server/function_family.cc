@@ -199,12 +199,18 @@ void CmdFunctionRestore(CommandContext& ctx) {
 void CmdFunctionStats(CommandContext& ctx) {
   Server& server = ServerOf(ctx);
   ReplyBuilder& r = ctx.reply();
-  r.MapLen(2);
-  r.Bulk("running_script");
   std::string name;
   std::vector<std::string> command;
   int64_t ms = 0;
-  if (server.RunningScript(&name, &command, &ms)) {
+  bool is_eval = false;
+  const bool running = server.RunningScript(&name, &command, &ms, &is_eval);
+  if (running && is_eval) {
+    return r.Error(
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  }
+  r.MapLen(2);
+  r.Bulk("running_script");
+  if (running) {
     r.MapLen(3);
     r.Bulk("name");
     r.Bulk(name);

@@ -81,9 +81,10 @@ void Server::SaveFunctionsToSnapshot() {
   for (const auto& [name, lib] : functions().libraries()) out.push_back(lib.code);
 }
 
-bool Server::RunningScript(std::string* name, std::vector<std::string>* command,
-                           int64_t* ms) const {
+bool Server::RunningScript(std::string* name, std::vector<std::string>* command, int64_t* ms,
+                           bool* is_eval) const {
   if (!script_run_) return false;
+  *is_eval = script_run_->is_eval;
   *name = script_run_->engine->running_name();
   *command = script_run_->command;
   *ms = MonotonicMs() - script_run_->start_ms;

@@ -199,8 +199,10 @@ class Server : public ServerServices {
   // pre-run checks for its flags; `run` executes it on the engine.
   void RunScript(CommandContext& ctx, bool is_eval, uint32_t flags, bool ro,
                  const std::function<void(ScriptHost&, ReplyBuilder&)>& run);
-  // FUNCTION STATS: the running script's name, its command and for how long (ms).
-  bool RunningScript(std::string* name, std::vector<std::string>* command, int64_t* ms) const;
+  // FUNCTION STATS: the running script's name, its command and for how long (ms); whether it
+  // is an EVAL (FUNCTION STATS then answers -BUSY).
+  bool RunningScript(std::string* name, std::vector<std::string>* command, int64_t* ms,
+                     bool* is_eval) const;
   void ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp, int repl_flags,
                   std::string* reply, std::string* err);
   bool ScriptInterrupt(ScriptRun& run);

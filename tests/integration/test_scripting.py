@@ -45,6 +45,9 @@ def start_busy(srv, body: str):
 def test_busy_script_then_kill(srv):
     c, other = start_busy(srv, "while true do end")
     assert other.call("GET", "x") == E(BUSY)
+    assert other.call("FUNCTION", "STATS") == E(BUSY)
+    assert other.call("FUNCTION", "KILL") == E(BUSY)
+    assert other.call("HELLO", "2").kind == "array"  # allow-busy
     assert other.call("SCRIPT", "KILL") == OK
     r = c.read_reply(timeout=10)
     assert r.kind == "error" and r.value.startswith("ERR Script killed by user with SCRIPT KILL"), r
