@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/clock.h"
 #include "common/sha1.h"
 #include "common/strings.h"
 #include "common/version.h"
@@ -1182,7 +1183,10 @@ bool LuaScripting::LoadLibrary(std::string_view code, bool replace, std::string*
   lua_pop(L, 1);
   std::vector<Function> registered;
   registering_ = &registered;
+  load_deadline_ms_ = MonotonicMs() + kLoadTimeoutMs;
+  lua_sethook(L, LoadHook, LUA_MASKCOUNT, 100000);
   int failed = lua_pcall(L, 0, 0, 0);
+  lua_sethook(L, nullptr, 0, 0);
   registering_ = nullptr;
   lua_getmetatable(L, LUA_GLOBALSINDEX);  // back to the real globals
   lua_getfield(L, LUA_REGISTRYINDEX, "__ember_globals");
@@ -1229,6 +1233,14 @@ bool LuaScripting::LoadLibrary(std::string_view code, bool replace, std::string*
   }
   libraries_.emplace(*name, std::move(lib));
   return true;
+}
+
+void LuaScripting::LoadHook(lua_State* L, lua_Debug*) {
+  // A library's code must return quickly: it runs inside FUNCTION LOAD (and snapshot loads).
+  if (MonotonicMs() > Self(L)->load_deadline_ms_) {
+    lua_sethook(L, LoadHook, LUA_MASKLINE, 0);  // raise again if the code catches it
+    Raise(L, "FUNCTION LOAD timeout");
+  }
 }
 
 void LuaScripting::DropFunctions(const Library& lib) {

@@ -139,6 +139,8 @@ class LuaScripting {
   // reply or the error (naming `name`) goes to `out`.
   void Execute(const std::string& name, int nargs, ScriptHost& host, ReplyBuilder& out);
   static int LuaRegisterFunction(lua_State* L);
+  static void LoadHook(lua_State* L, ::lua_Debug* ar);
+  static constexpr int64_t kLoadTimeoutMs = 500;  // as Redis's LOAD_TIMEOUT_MS
   // register_function's argument parsing; returns the error text or null.
   const char* ParseRegistration(lua_State* L, Function* f);
   void DropFunctions(const Library& lib);
@@ -168,6 +170,7 @@ class LuaScripting {
   std::map<std::string, Library, std::less<>> libraries_;
   std::map<std::string, Function, std::less<>> functions_;
   std::vector<Function>* registering_ = nullptr;  // during LoadLibrary
+  int64_t load_deadline_ms_ = 0;
 };
 
 }  // namespace ember

@@ -201,5 +201,55 @@ TEST_F(ScriptLuaTest, CacheAndFlush) {
   EXPECT_EQ(Eval("return 2"), ":2\r\n");
 }
 
+TEST(ScriptFunctionsTest, LoadCallDeleteAndErrors) {
+  LuaScripting fn(true);
+  FakeHost host;
+  std::string name, err;
+  ASSERT_TRUE(fn.LoadLibrary("#!lua name=lib\n"
+                             "local function twice(x) return x * 2 end\n"
+                             "redis.register_function('dbl', function(keys, args)\n"
+                             "  return {keys[1], twice(tonumber(args[1]))} end)\n"
+                             "redis.register_function{function_name='ro', callback=function() "
+                             "return 1 end, flags={'no-writes', 'allow-oom'}, description='d'}",
+                             false, &name, &err))
+      << err;
+  EXPECT_EQ(name, "lib");
+  EXPECT_EQ(fn.function_count(), 2u);
+  const LuaScripting::Function* ro = fn.FindFunction("ro");
+  ASSERT_NE(ro, nullptr);
+  EXPECT_EQ(ro->flags, script_flags::kNoWrites | script_flags::kAllowOom);
+  EXPECT_EQ(ro->description, "d");
+  std::string out;
+  ReplyBuilder rb(&out);
+  std::vector<std::string_view> keys{"k"}, args{"21"};
+  fn.CallFunction(*fn.FindFunction("dbl"), keys, args, host, rb);
+  EXPECT_EQ(out, "*2\r\n$1\r\nk\r\n:42\r\n");
+
+  EXPECT_FALSE(fn.LoadLibrary("#!lua name=lib\nredis.register_function('x', function() end)",
+                              false, &name, &err));
+  EXPECT_EQ(err, "ERR Library 'lib' already exists");
+  EXPECT_FALSE(fn.LoadLibrary("#!lua name=other\nredis.register_function('dbl', function() end)",
+                              false, &name, &err));
+  EXPECT_EQ(err, "ERR Function dbl already exists");
+  EXPECT_FALSE(fn.LoadLibrary("#!lua name=other\nredis.call('ping')", false, &name, &err));
+  EXPECT_EQ(err,
+            "ERR Error registering functions: ERR user_function:2: Script attempted to access "
+            "nonexistent global variable 'call'");
+  EXPECT_FALSE(fn.LoadLibrary("#!lua name=inf\nwhile true do end", false, &name, &err));
+  EXPECT_EQ(err, "ERR Error registering functions: ERR FUNCTION LOAD timeout");
+  // REPLACE swaps the library's functions.
+  ASSERT_TRUE(fn.LoadLibrary("#!lua name=lib\nredis.register_function('only', function() "
+                             "return 7 end)",
+                             true, &name, &err))
+      << err;
+  EXPECT_EQ(fn.FindFunction("dbl"), nullptr);
+  out.clear();
+  fn.CallFunction(*fn.FindFunction("only"), {}, {}, host, rb);
+  EXPECT_EQ(out, ":7\r\n");
+  EXPECT_TRUE(fn.DeleteLibrary("lib"));
+  EXPECT_FALSE(fn.DeleteLibrary("lib"));
+  EXPECT_EQ(fn.function_count(), 0u);
+}
+
 }  // namespace
 }  // namespace ember
