@@ -304,8 +304,8 @@ void LuaScripting::InitState() {
   }
   lua_pushcfunction(L, GuardedRawset);
   lua_setglobal(L, "rawset");
-  // Not in Redis's sandbox.
-  for (const char* name : {"dofile", "loadfile", "print"}) {
+  // Not in Redis's sandbox (7.0.15 also dropped the environment functions and newproxy).
+  for (const char* name : {"dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy"}) {
     lua_pushnil(L);
     lua_setglobal(L, name);
   }
@@ -396,6 +396,8 @@ void LuaScripting::InitState() {
       "end\n";
   luaL_loadbuffer(L, handler, std::strlen(handler), "@err_handler");
   lua_call(L, 0, 1);
+  lua_pushvalue(L, -1);
+  lua_setglobal(L, "__redis__err__handler");  // a global in Redis too
   lua_setfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
   lua_pushnil(L);
   lua_setglobal(L, "debug");
@@ -874,9 +876,14 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
         out.Bool(lua_toboolean(L, -1));
       }
       break;
-    case LUA_TNUMBER:
-      out.Integer(static_cast<int64_t>(lua_tonumber(L, -1)));
+    case LUA_TNUMBER: {
+      // Redis casts to long long; out of range (and NaN) gives x86's INT64_MIN.
+      double d = lua_tonumber(L, -1);
+      out.Integer(d >= -9223372036854775808.0 && d < 9223372036854775808.0
+                      ? static_cast<int64_t>(d)
+                      : INT64_MIN);
       break;
+    }
     case LUA_TTABLE: {
       // Single-field tables are errors, statuses and the RESP3 types; the rest are arrays.
       lua_getfield(L, -1, "err");
