@@ -28,6 +28,13 @@ struct ScriptRun : ScriptHost {
     LogRaw(static_cast<LogLevel>(level), message);
   }
   bool Interrupt() override { return server.ScriptInterrupt(*this); }
+  std::optional<bool> AclAllows(std::vector<std::string>& argv) override {
+    std::vector<std::string_view> args(argv.begin(), argv.end());
+    const CommandSpec* spec = CommandTable::Global().Resolve(args);
+    if (!spec) return std::nullopt;
+    int key_index = 0;
+    return server.acl().Check(caller.user, *spec, args, &key_index) == Acl::Verdict::kOk;
+  }
   bool WantsInterrupts() const override { return server.config().busy_reply_threshold > 0; }
 
   Server& server;

@@ -115,6 +115,40 @@ int GuardedRawset(lua_State* L) {
   return 1;
 }
 
+// A read-only proxy's table (the proxy itself when `idx` is not one), so pairs and next see the
+// library's contents as with Redis's read-only tables.
+void UnwrapProxy(lua_State* L, int idx) {
+  if (!lua_getmetatable(L, idx)) return;
+  lua_getfield(L, -1, "__newindex");
+  const bool proxy = lua_tocfunction(L, -1) == ReadonlyError;
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "__index");
+  if (proxy && lua_istable(L, -1)) {
+    lua_replace(L, idx);
+    lua_pop(L, 1);
+  } else {
+    lua_pop(L, 2);
+  }
+}
+
+int ProxyNext(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  UnwrapProxy(L, 1);
+  lua_settop(L, 2);
+  if (lua_next(L, 1)) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+int ProxyPairs(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  UnwrapProxy(L, 1);
+  lua_pushcfunction(L, ProxyNext);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
 // Wraps the table on top of the stack in an empty read-only proxy: reads go to the table, writes
 // raise. (Redis patches its Lua for read-only tables; stock Lua 5.1 needs proxies.)
 void MakeReadonlyProxy(lua_State* L) {
@@ -304,6 +338,10 @@ void LuaScripting::InitState() {
   }
   lua_pushcfunction(L, GuardedRawset);
   lua_setglobal(L, "rawset");
+  lua_pushcfunction(L, ProxyNext);
+  lua_setglobal(L, "next");
+  lua_pushcfunction(L, ProxyPairs);
+  lua_setglobal(L, "pairs");
   // Not in Redis's sandbox (7.0.15 also dropped the environment functions and newproxy).
   for (const char* name : {"dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy"}) {
     lua_pushnil(L);
@@ -365,6 +403,7 @@ void LuaScripting::InitState() {
     return 1;
   });
   fn("set_repl", LuaSetRepl);
+  fn("acl_check_cmd", LuaAclCheck);
   num("REPL_NONE", script_repl::kNone);
   num("REPL_AOF", script_repl::kAof);
   num("REPL_SLAVE", script_repl::kReplica);
@@ -573,20 +612,8 @@ bool LuaScripting::CallCommand(lua_State* L) {
     PushError(L, "redis.call/pcall can only be called inside a script invocation");
     return true;
   }
-  int argc = lua_gettop(L);
-  if (argc == 0) {
-    PushError(L, "Please specify at least one argument for this redis lib call");
-    return true;
-  }
-  std::vector<std::string> argv(static_cast<size_t>(argc));
-  for (int i = 0; i < argc; ++i) {
-    if (!ArgFromLua(L, i + 1, &argv[static_cast<size_t>(i)])) {
-      lua_pop(L, argc);
-      PushError(L, "Lua redis lib command arguments must be strings or integers");
-      return true;
-    }
-  }
-  lua_pop(L, argc);
+  std::vector<std::string> argv;
+  if (!ArgsFromLua(L, &argv)) return true;
   if (self->in_call_) {
     PushError(L, "luaRedisGenericCommand() recursive call detected. Are you doing funny stuff "
                  "with Lua debug hooks?");
@@ -608,6 +635,45 @@ bool LuaScripting::CallCommand(lua_State* L) {
     return true;
   }
   return !reply.empty() && reply[0] == '-';
+}
+
+bool LuaScripting::ArgsFromLua(lua_State* L, std::vector<std::string>* argv) {
+  int argc = lua_gettop(L);
+  if (argc == 0) {
+    PushError(L, "Please specify at least one argument for this redis lib call");
+    return false;
+  }
+  argv->resize(static_cast<size_t>(argc));
+  for (int i = 0; i < argc; ++i) {
+    if (!ArgFromLua(L, i + 1, &(*argv)[static_cast<size_t>(i)])) {
+      lua_pop(L, argc);
+      PushError(L, "Lua redis lib command arguments must be strings or integers");
+      return false;
+    }
+  }
+  lua_pop(L, argc);
+  return true;
+}
+
+int LuaScripting::LuaAclCheck(lua_State* L) {
+  LuaScripting* self = Self(L);
+  int verdict = 0;  // -1 error pushed, -2 unknown command, 0 denied, 1 allowed
+  {
+    std::vector<std::string> argv;
+    if (!self->host_) {
+      PushError(L, "redis.acl_check_cmd can only be called inside a script invocation");
+      verdict = -1;
+    } else if (!ArgsFromLua(L, &argv)) {
+      verdict = -1;
+    } else {
+      std::optional<bool> allowed = self->host_->AclAllows(argv);
+      verdict = !allowed ? -2 : *allowed ? 1 : 0;
+    }
+  }
+  if (verdict == -1) return lua_error(L);
+  if (verdict == -2) return Raise(L, "Invalid command passed to redis.acl_check_cmd()");
+  lua_pushboolean(L, verdict);
+  return 1;
 }
 
 // pcall that hands back the message of Redis's error tables (Lua errors in 7.0 are tables).

@@ -56,6 +56,8 @@ class ScriptHost {
   virtual void Call(std::vector<std::string>& argv, int resp, int repl_flags, std::string* reply,
                     std::string* err) = 0;
   virtual void Log(int level, std::string_view message) = 0;
+  // redis.acl_check_cmd: whether the caller's user may run argv; nullopt for an unknown command.
+  virtual std::optional<bool> AclAllows(std::vector<std::string>& argv) = 0;
   // Called from the instruction-count hook while a script runs: serves other clients once the
   // script is slow. Returns true when the script must be killed (SCRIPT KILL).
   virtual bool Interrupt() = 0;
@@ -153,6 +155,10 @@ class LuaScripting {
   static int LuaSetResp(lua_State* L);
   static int LuaSetRepl(lua_State* L);
   static int LuaLog(lua_State* L);
+  static int LuaAclCheck(lua_State* L);
+  // Converts the arguments of a redis lib call; false (with an error table pushed) when one is
+  // neither a string nor a number, or there are none.
+  static bool ArgsFromLua(lua_State* L, std::vector<std::string>* argv);
   static int LuaHook(lua_State* L);
   static void CountHook(lua_State* L, ::lua_Debug* ar);
   static LuaScripting* Self(lua_State* L);

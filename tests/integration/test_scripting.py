@@ -201,6 +201,9 @@ def test_acl_of_the_caller_applies(srv):
         "the command arguments script: "), r
     assert u.call("EVAL", "return redis.pcall('del', 'k1')", "0") == E(
         "ERR The user executing the script can't run this command or subcommand")
+    check = "return {redis.acl_check_cmd('get', 'k1'), redis.acl_check_cmd('get', 'x'), " \
+            "redis.acl_check_cmd('del', 'k1')}"
+    assert u.call("EVAL", check, "0") == A(I(1), Reply("nullbulk", None), Reply("nullbulk", None))
 
 
 @pytest.mark.parametrize("pairing", PAIRINGS)

@@ -29,6 +29,10 @@ class FakeHost : public ScriptHost {
     logs.push_back(std::to_string(level) + ":" + std::string(message));
   }
   bool Interrupt() override { return ++interrupts > kill_after; }
+  std::optional<bool> AclAllows(std::vector<std::string>& argv) override {
+    if (argv[0] == "nosuch") return std::nullopt;
+    return argv[0] != "denied";
+  }
   bool WantsInterrupts() const override { return kill_after >= 0; }
 
   std::string canned = "+OK\r\n";
