@@ -69,6 +69,13 @@ void PushError(lua_State* L, std::string_view text) {
   lua_settable(L, -3);
 }
 
+// Pushes t[name] for the table on top of the stack without metamethods: a script's reply is
+// read raw (as Redis 7.0.15), so a metatable cannot raise outside the protected call.
+void RawField(lua_State* L, const char* name) {
+  lua_pushstring(L, name);
+  lua_rawget(L, -2);
+}
+
 // Raises a Redis error table (the script stops unless it is inside pcall).
 int Raise(lua_State* L, std::string_view text) {
   PushError(L, text);
@@ -208,7 +215,7 @@ void PushArray(lua_State* L, std::span<const std::string_view> items) {
 uint64_t g_uncounted_errors = 0;
 
 void ReplyScriptError(lua_State* L, ReplyBuilder& out, std::string msg) {
-  lua_getfield(L, -1, "ignore_error_stats_update");
+  RawField(L, "ignore_error_stats_update");
   bool counted = lua_toboolean(L, -1);
   lua_pop(L, 1);
   if (!counted) return out.Error(msg);
@@ -558,14 +565,14 @@ void LuaScripting::Execute(const std::string& name, int nargs, ScriptHost& host,
       out.Error(fmt::format("ERR Error running script {}, {:.100}", name, msg));
     } else {
       std::string msg, source, line;
-      lua_getfield(L, -1, "err");
+      RawField(L, "err");
       if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
       lua_pop(L, 1);
-      lua_getfield(L, -1, "source");
+      RawField(L, "source");
       if (lua_isstring(L, -1)) source = lua_tostring(L, -1);
       bool has_source = lua_isstring(L, -1);
       lua_pop(L, 1);
-      lua_getfield(L, -1, "line");
+      RawField(L, "line");
       bool has_line = lua_isstring(L, -1);
       if (has_line) line = lua_tostring(L, -1);
       lua_pop(L, 1);
@@ -952,7 +959,7 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
     }
     case LUA_TTABLE: {
       // Single-field tables are errors, statuses and the RESP3 types; the rest are arrays.
-      lua_getfield(L, -1, "err");
+      RawField(L, "err");
       if (lua_type(L, -1) == LUA_TSTRING) {
         std::string msg = lua_tostring(L, -1);
         lua_pop(L, 1);
@@ -961,7 +968,7 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
         return;
       }
       lua_pop(L, 1);
-      lua_getfield(L, -1, "ok");
+      RawField(L, "ok");
       if (lua_type(L, -1) == LUA_TSTRING) {
         std::string ok = lua_tostring(L, -1);
         for (char& c : ok) {
@@ -972,7 +979,7 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
         return;
       }
       lua_pop(L, 1);
-      lua_getfield(L, -1, "double");
+      RawField(L, "double");
       if (lua_type(L, -1) == LUA_TNUMBER) {
         double d = lua_tonumber(L, -1);
         lua_pop(L, 2);
@@ -980,7 +987,7 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
         return;
       }
       lua_pop(L, 1);
-      lua_getfield(L, -1, "big_number");
+      RawField(L, "big_number");
       if (lua_type(L, -1) == LUA_TSTRING) {
         size_t len = 0;
         const char* s = lua_tolstring(L, -1, &len);
@@ -997,10 +1004,11 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
         return;
       }
       lua_pop(L, 1);
-      lua_getfield(L, -1, "verbatim_string");
+      RawField(L, "verbatim_string");
       if (lua_type(L, -1) == LUA_TTABLE) {
-        lua_getfield(L, -1, "format");
-        lua_getfield(L, -2, "string");
+        RawField(L, "format");
+        lua_pushstring(L, "string");
+        lua_rawget(L, -3);
         if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
           size_t flen = 0, slen = 0;
           const char* f = lua_tolstring(L, -2, &flen);
@@ -1013,7 +1021,7 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
       }
       lua_pop(L, 1);
       for (const char* kind : {"map", "set"}) {
-        lua_getfield(L, -1, kind);
+        RawField(L, kind);
         if (lua_type(L, -1) == LUA_TTABLE) {
           bool map = kind[0] == 'm';
           size_t count = 0;
@@ -1271,7 +1279,7 @@ bool LuaScripting::LoadLibrary(std::string_view code, bool replace, std::string*
   if (failed) {
     std::string msg;
     if (lua_istable(L, -1)) {
-      lua_getfield(L, -1, "err");
+      RawField(L, "err");
       msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "ERR unknown error";
       lua_pop(L, 1);
     } else {

@@ -157,6 +157,17 @@ TEST_F(ScriptLuaTest, SandboxErrors) {
   EXPECT_EQ(Eval("local t = {} t.x = 1 return t.x"), ":1\r\n");  // locals are free
 }
 
+TEST_F(ScriptLuaTest, MetatablesCannotRaiseOutsideTheScript) {
+  // Redis 7.0.15 panics on the error object; Ember reads replies and errors raw.
+  std::string out = Eval("error(setmetatable({}, {__index=function() error('boom') end}))");
+  EXPECT_EQ(out.substr(0, 1), "-") << out;
+  out = Eval("return setmetatable({}, {__index=function() error('boom') end})");
+  EXPECT_EQ(out, "*0\r\n");
+  out = Eval("error(setmetatable({}, {__tostring=function() error('x') end}))");
+  EXPECT_EQ(out.substr(0, 1), "-") << out;
+  EXPECT_EQ(Eval("return 1"), ":1\r\n");
+}
+
 TEST_F(ScriptLuaTest, CompileErrorsAndShebang) {
   EXPECT_EQ(Eval("return ("),
             "compile:ERR Error compiling script (new function): user_script:1: unexpected "
