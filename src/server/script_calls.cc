@@ -68,7 +68,8 @@ LuaScripting& Server::functions() {
     functions_ = {new LuaScripting(true), DeleteScripting};
     functions_generation_ = 0;
   }
-  if (functions_generation_ != snapshots_.functions_generation()) {
+  // Never under a running script (its Lua state must live on): the reload waits for the end.
+  if (functions_generation_ != snapshots_.functions_generation() && !script_run_) {
     // A snapshot was loaded (start-up, full sync, DEBUG RELOAD): its libraries replace ours.
     functions_generation_ = snapshots_.functions_generation();
     functions_->FlushLibraries();
