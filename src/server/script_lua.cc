@@ -460,6 +460,16 @@ void LuaScripting::InitState() {
     }
   }
 
+  // The strings' metatable (reachable with getmetatable('')) refuses new fields; its __index
+  // must stay a raw field for the VM, so it can still be replaced.
+  lua_pushstring(L, "");
+  lua_getmetatable(L, -1);
+  lua_newtable(L);
+  lua_pushcfunction(L, ReadonlyError);
+  lua_setfield(L, -2, "__newindex");
+  lua_setmetatable(L, -2);
+  lua_pop(L, 2);
+
   // Globals: the real table errors on unknown names and on new ones; scripts run with a proxy
   // as their globals so that existing names cannot be reassigned either.
   lua_pushvalue(L, LUA_GLOBALSINDEX);  // G
