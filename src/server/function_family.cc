@@ -36,10 +36,9 @@ void FcallGeneric(CommandContext& ctx, bool ro) {
   ctx.PreventPropagation();
   auto keys = ctx.args().subspan(3, static_cast<size_t>(numkeys));
   auto args = ctx.args().subspan(3 + static_cast<size_t>(numkeys));
-  server.RunScript(ctx, false, f.flags, ro,
-                   [&](ScriptHost& host, ReplyBuilder& out) {
-                     server.functions().CallFunction(f, keys, args, host, out);
-                   });
+  server.RunScript(ctx, false, f.flags, ro, [&](ScriptHost& host, ReplyBuilder& out) {
+    server.functions().CallFunction(f, keys, args, host, out);
+  });
 }
 
 void CmdFcall(CommandContext& ctx) { FcallGeneric(ctx, false); }
@@ -292,20 +291,19 @@ void CmdFunctionHelp(CommandContext& ctx) {
 
 void RegisterFunctionFamily(CommandTable& table) {
   using namespace cmd_flags;
-  constexpr uint32_t kFcallFlags = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys |
-                                   kMovableKeys;
+  constexpr uint32_t kFcallFlags =
+      kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys;
   constexpr uint32_t kCat = acl_cat::kScripting;
   table.Add(MakeCommand("fcall", -3, kFcallFlags, kNoKeys, CmdFcall, "scripting", kCat,
                         "Invoke a function", "7.0.0"));
-  table.Add(MakeCommand("fcall_ro", -3, kFcallFlags | kReadOnly, kNoKeys, CmdFcallRo,
-                        "scripting", kCat, "Invoke a read-only function", "7.0.0"));
+  table.Add(MakeCommand("fcall_ro", -3, kFcallFlags | kReadOnly, kNoKeys, CmdFcallRo, "scripting",
+                        kCat, "Invoke a read-only function", "7.0.0"));
   table.Add(MakeCommand("function", -2, 0, kNoKeys, nullptr, "scripting", 0,
                         "A container for function commands", "7.0.0"));
   auto sub = [&](const char* name, int arity, uint32_t flags, CommandHandler fn,
                  const char* summary) {
-    table.AddSubcommand("function",
-                        MakeCommand(name, arity, flags, kNoKeys, fn, "scripting", kCat, summary,
-                                    "7.0.0"));
+    table.AddSubcommand("function", MakeCommand(name, arity, flags, kNoKeys, fn, "scripting", kCat,
+                                                summary, "7.0.0"));
   };
   sub("load", -3, kWrite | kDenyOom | kNoScript, CmdFunctionLoad, "Create a function library");
   sub("delete", 3, kWrite | kNoScript, CmdFunctionDelete, "Delete a function by name");

@@ -50,8 +50,8 @@ struct ScriptRun : ScriptHost {
   bool timed_out = false;    // past busy-reply-threshold: other clients get -BUSY
   bool killed = false;
   std::vector<Connection*> paused;  // taken off the event loop while the script is busy
-  int64_t start_ms = 0;       // monotonic
-  int64_t snapshot_ms = 0;    // wall clock: time is frozen at this for the script's commands
+  int64_t start_ms = 0;             // monotonic
+  int64_t snapshot_ms = 0;          // wall clock: time is frozen at this for the script's commands
 };
 
 namespace {
@@ -215,15 +215,17 @@ void Server::ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp
   const CommandSpec* spec = CommandTable::Global().Resolve(args);
   auto refuse = [&](std::string text) {
     *err = std::move(text);
-    CountError(err->size() > 1 && (*err)[0] == '-' ? std::string_view(*err).substr(1, err->find(' ') - 1)
-                                                   : std::string_view("ERR"));
+    CountError(err->size() > 1 && (*err)[0] == '-'
+                   ? std::string_view(*err).substr(1, err->find(' ') - 1)
+                   : std::string_view("ERR"));
     if (spec) ++spec->rejected_calls;
   };
   if (!spec) return refuse("Unknown Redis command called from script");
   if (!spec->AcceptsArgc(args.size())) {
     return refuse("Wrong number of args calling Redis command from script");
   }
-  if (spec->is(cmd_flags::kNoScript)) return refuse("This Redis command is not allowed from script");
+  if (spec->is(cmd_flags::kNoScript))
+    return refuse("This Redis command is not allowed from script");
   if (is_replica() && !replication_->link_up() && !config_.replica_serve_stale_data &&
       !spec->is(cmd_flags::kStale)) {
     return refuse("Can not execute the command on a stale replica");
@@ -246,7 +248,8 @@ void Server::ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp
     return refuse("Write commands are not allowed from read-only scripts.");
   }
   if (write && !run.write_dirty) {
-    if (is_replica() && config_.replica_read_only) return refuse("-" + std::string(errors::kReadOnly));
+    if (is_replica() && config_.replica_read_only)
+      return refuse("-" + std::string(errors::kReadOnly));
     if (snapshots_.WritesDenied()) return refuse("-" + std::string(errors::kMisconf));
     if (!is_replica() && config_.min_replicas_to_write > 0 &&
         replication_->GoodReplicas() < config_.min_replicas_to_write) {

@@ -174,7 +174,8 @@ void Encode(lua_State* L, std::string* out, int level) {
 int MsgpackPack(lua_State* L) {
   int argc = lua_gettop(L);
   if (argc == 0) return luaL_argerror(L, 0, "MessagePack pack needs input.");
-  if (!lua_checkstack(L, argc + 4)) return luaL_error(L, "Too many arguments for MessagePack pack.");
+  if (!lua_checkstack(L, argc + 4))
+    return luaL_error(L, "Too many arguments for MessagePack pack.");
   {
     std::string out;
     for (int i = 1; i <= argc; ++i) {
@@ -258,10 +259,16 @@ void Decode(lua_State* L, Cursor* c) {
   if ((t & 0xf0) == 0x90) return DecodeArray(L, c, t & 0x0f);
   if ((t & 0xf0) == 0x80) return DecodeMap(L, c, t & 0x0f);
   switch (t) {
-    case 0xc0: return lua_pushnil(L);
-    case 0xc2: return lua_pushboolean(L, 0);
-    case 0xc3: return lua_pushboolean(L, 1);
-    case 0xcc: case 0xcd: case 0xce: case 0xcf:
+    case 0xc0:
+      return lua_pushnil(L);
+    case 0xc2:
+      return lua_pushboolean(L, 0);
+    case 0xc3:
+      return lua_pushboolean(L, 1);
+    case 0xcc:
+    case 0xcd:
+    case 0xce:
+    case 0xcf:
       if (need_be(1 << (t - 0xcc), &v)) lua_pushnumber(L, static_cast<lua_Number>(v));
       return;
     case 0xd0:
@@ -291,13 +298,16 @@ void Decode(lua_State* L, Cursor* c) {
         lua_pushnumber(L, d);
       }
       return;
-    case 0xd9: case 0xc4:
+    case 0xd9:
+    case 0xc4:
       if (need_be(1, &v)) DecodeString(L, c, v);
       return;
-    case 0xda: case 0xc5:
+    case 0xda:
+    case 0xc5:
       if (need_be(2, &v)) DecodeString(L, c, v);
       return;
-    case 0xdb: case 0xc6:
+    case 0xdb:
+    case 0xc6:
       if (need_be(4, &v)) DecodeString(L, c, v);
       return;
     case 0xdc:
@@ -386,20 +396,34 @@ int GetNum(const char** fmt, int df) {
 
 size_t OptSize(lua_State* L, char opt, const char** fmt) {
   switch (opt) {
-    case 'B': case 'b': return 1;
-    case 'H': case 'h': return 2;
-    case 'L': case 'l': return 8;
-    case 'T': return sizeof(size_t);
-    case 'f': return sizeof(float);
-    case 'd': return sizeof(double);
-    case 'x': return 1;
-    case 'c': return static_cast<size_t>(GetNum(fmt, 1));
-    case 'i': case 'I': {
+    case 'B':
+    case 'b':
+      return 1;
+    case 'H':
+    case 'h':
+      return 2;
+    case 'L':
+    case 'l':
+      return 8;
+    case 'T':
+      return sizeof(size_t);
+    case 'f':
+      return sizeof(float);
+    case 'd':
+      return sizeof(double);
+    case 'x':
+      return 1;
+    case 'c':
+      return static_cast<size_t>(GetNum(fmt, 1));
+    case 'i':
+    case 'I': {
       int sz = GetNum(fmt, sizeof(int));
-      if (sz > kMaxIntSize) luaL_error(L, "integral size %d is larger than limit of %d", sz, kMaxIntSize);
+      if (sz > kMaxIntSize)
+        luaL_error(L, "integral size %d is larger than limit of %d", sz, kMaxIntSize);
       return static_cast<size_t>(sz);
     }
-    default: return 0;  // other options (s, space, endianness) take no fixed room
+    default:
+      return 0;  // other options (s, space, endianness) take no fixed room
   }
 }
 
@@ -411,16 +435,22 @@ int Gap(const Header& h, size_t len, size_t size) {
 
 void ControlOptions(lua_State* L, int opt, const char** fmt, Header* h) {
   switch (opt) {
-    case ' ': return;
-    case '>': h->little = false; return;
-    case '<': h->little = true; return;
+    case ' ':
+      return;
+    case '>':
+      h->little = false;
+      return;
+    case '<':
+      h->little = true;
+      return;
     case '!': {
       int a = GetNum(fmt, 8);
       if (a & (a - 1)) luaL_error(L, "alignment %d is not a power of 2", a);
       h->align = a;
       return;
     }
-    default: luaL_argerror(L, 1, lua_pushfstring(L, "invalid format option '%c'", opt));
+    default:
+      luaL_argerror(L, 1, lua_pushfstring(L, "invalid format option '%c'", opt));
   }
 }
 
@@ -429,8 +459,8 @@ void PutInteger(luaL_Buffer* b, lua_Number n, bool little, int size) {
   auto value = static_cast<uint64_t>(static_cast<int64_t>(n));
   if (n >= 0 && n > 9.2e18) value = static_cast<uint64_t>(n);
   for (int i = 0; i < size; ++i) {
-    buf[little ? i : size - 1 - i] = static_cast<char>(i < 8 ? (value >> (8 * i)) & 0xff
-                                                             : (static_cast<int64_t>(value) < 0 ? 0xff : 0));
+    buf[little ? i : size - 1 - i] = static_cast<char>(
+        i < 8 ? (value >> (8 * i)) & 0xff : (static_cast<int64_t>(value) < 0 ? 0xff : 0));
   }
   luaL_addlstring(b, buf, static_cast<size_t>(size));
 }
@@ -475,7 +505,15 @@ int StructPack(lua_State* L) {
     total += static_cast<size_t>(toalign);
     while (toalign-- > 0) luaL_addchar(&b, '\0');
     switch (opt) {
-      case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I':
+      case 'b':
+      case 'B':
+      case 'h':
+      case 'H':
+      case 'l':
+      case 'L':
+      case 'T':
+      case 'i':
+      case 'I':
         PutInteger(&b, luaL_checknumber(L, arg++), h.little, static_cast<int>(size));
         break;
       case 'x':
@@ -487,7 +525,8 @@ int StructPack(lua_State* L) {
       case 'd':
         AddFloat(&b, static_cast<double>(luaL_checknumber(L, arg++)), h.little);
         break;
-      case 'c': case 's': {
+      case 'c':
+      case 's': {
         size_t l;
         const char* s = luaL_checklstring(L, arg++, &l);
         if (size == 0) size = l;
@@ -537,7 +576,15 @@ int StructUnpack(lua_State* L) {
     luaL_argcheck(L, pos + size <= ld, 2, "data string too short");
     luaL_checkstack(L, 2, "too many results");
     switch (opt) {
-      case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I': {
+      case 'b':
+      case 'B':
+      case 'h':
+      case 'H':
+      case 'l':
+      case 'L':
+      case 'T':
+      case 'i':
+      case 'I': {
         bool is_signed = std::islower(opt);
         lua_pushnumber(L, GetInteger(data + pos, h.little, is_signed, static_cast<int>(size)));
         break;

@@ -159,9 +159,9 @@ int ProxyPairs(lua_State* L) {
 // Wraps the table on top of the stack in an empty read-only proxy: reads go to the table, writes
 // raise. (Redis patches its Lua for read-only tables; stock Lua 5.1 needs proxies.)
 void MakeReadonlyProxy(lua_State* L) {
-  lua_newtable(L);           // proxy
-  lua_newtable(L);           // metatable
-  lua_pushvalue(L, -3);      // the real table
+  lua_newtable(L);       // proxy
+  lua_newtable(L);       // metatable
+  lua_pushvalue(L, -3);  // the real table
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, ReadonlyError);
   lua_setfield(L, -2, "__newindex");
@@ -273,8 +273,8 @@ bool ParseShebang(std::string_view body, uint32_t* flags, std::string* err) {
     i = j + 1;
   }
   if (parts.empty() || parts[0] != "#!lua") {
-    *err = fmt::format("ERR Unexpected engine in script shebang: {}",
-                       parts.empty() ? line : parts[0]);
+    *err =
+        fmt::format("ERR Unexpected engine in script shebang: {}", parts.empty() ? line : parts[0]);
     return false;
   }
   *flags = 0;
@@ -303,9 +303,7 @@ bool ParseShebang(std::string_view body, uint32_t* flags, std::string* err) {
 
 // --- State ------------------------------------------------------------------------------------
 
-LuaScripting::LuaScripting(bool functions_mode) : functions_mode_(functions_mode) {
-  InitState();
-}
+LuaScripting::LuaScripting(bool functions_mode) : functions_mode_(functions_mode) { InitState(); }
 
 LuaScripting::~LuaScripting() {
   if (lua_) lua_close(lua_);
@@ -335,9 +333,10 @@ void LuaScripting::InitState() {
   open(LUA_MATHLIBNAME, luaopen_math);
   open(LUA_DBLIBNAME, luaopen_debug);
   // The libraries Redis bundles, each as a global table.
-  const luaL_Reg bundled[] = {
-      {"cjson", luaopen_cjson}, {"bit", luaopen_bit}, {"cmsgpack", OpenCmsgpack},
-      {"struct", OpenStruct}};
+  const luaL_Reg bundled[] = {{"cjson", luaopen_cjson},
+                              {"bit", luaopen_bit},
+                              {"cmsgpack", OpenCmsgpack},
+                              {"struct", OpenStruct}};
   for (const luaL_Reg& lib : bundled) {
     lua_pushcfunction(L, lib.func);
     lua_call(L, 0, 1);
@@ -632,8 +631,9 @@ bool LuaScripting::CallCommand(lua_State* L) {
   std::vector<std::string> argv;
   if (!ArgsFromLua(L, &argv)) return true;
   if (self->in_call_) {
-    PushError(L, "luaRedisGenericCommand() recursive call detected. Are you doing funny stuff "
-                 "with Lua debug hooks?");
+    PushError(L,
+              "luaRedisGenericCommand() recursive call detected. Are you doing funny stuff "
+              "with Lua debug hooks?");
     return false;
   }
   std::string reply, err;
@@ -738,7 +738,8 @@ int LuaScripting::LuaSetRepl(lua_State* L) {
   ScriptSetting(L, "redis.set_repl can only be called inside a script invocation",
                 "redis.set_repl() requires two arguments.", &flags);
   if ((flags & ~script_repl::kAll) != 0) {
-    return Raise(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+    return Raise(L,
+                 "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
   }
   Self(L)->repl_flags_ = flags;
   return 0;
@@ -782,11 +783,17 @@ bool SkipReply(std::string_view data, size_t* pos) {
   if (!ReadLine(data, pos, &line)) return false;
   int64_t n = 0;
   switch (type) {
-    case '$': case '!': case '=':
+    case '$':
+    case '!':
+    case '=':
       if (!ParseInt64(line, &n)) return false;
       if (n < 0) return true;
       return ReadBlob(data, pos, n, &line);
-    case '*': case '~': case '>': case '%': case '|':
+    case '*':
+    case '~':
+    case '>':
+    case '%':
+    case '|':
       if (!ParseInt64(line, &n)) return false;
       if (type == '%' || type == '|') n *= 2;
       for (int64_t i = 0; i < n; ++i) {
@@ -835,7 +842,8 @@ bool LuaScripting::PushReply(lua_State* L, std::string_view data, size_t* pos) {
       lua_pushlstring(L, blob.data(), blob.size());
       return true;
     }
-    case '*': case '>': {
+    case '*':
+    case '>': {
       if (!ParseInt64(line, &n)) return false;
       if (n < 0) {
         lua_pushboolean(L, 0);
@@ -852,7 +860,8 @@ bool LuaScripting::PushReply(lua_State* L, std::string_view data, size_t* pos) {
       }
       return true;
     }
-    case '%': case '~': {
+    case '%':
+    case '~': {
       if (!ParseInt64(line, &n)) return false;
       lua_newtable(L);
       lua_pushstring(L, type == '%' ? "map" : "set");
@@ -962,9 +971,8 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
     case LUA_TNUMBER: {
       // Redis casts to long long; out of range (and NaN) gives x86's INT64_MIN.
       double d = lua_tonumber(L, -1);
-      out.Integer(d >= -9223372036854775808.0 && d < 9223372036854775808.0
-                      ? static_cast<int64_t>(d)
-                      : INT64_MIN);
+      out.Integer(d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? static_cast<int64_t>(d)
+                                                                           : INT64_MIN);
       break;
     }
     case LUA_TTABLE: {
@@ -1142,19 +1150,24 @@ const char* LuaScripting::ParseRegistration(lua_State* L, Function* f) {
       const char* key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
       std::string_view k = key;
       if (k == "function_name") {
-        if (!lua_isstring(L, -1)) return "function_name argument given to redis.register_function must be a string";
+        if (!lua_isstring(L, -1))
+          return "function_name argument given to redis.register_function must be a string";
         f->name = lua_tostring(L, -1);
       } else if (k == "description") {
-        if (!lua_isstring(L, -1)) return "description argument given to redis.register_function must be a string";
+        if (!lua_isstring(L, -1))
+          return "description argument given to redis.register_function must be a string";
         f->description = lua_tostring(L, -1);
       } else if (k == "callback") {
-        if (!lua_isfunction(L, -1)) return "callback argument given to redis.register_function must be a function";
+        if (!lua_isfunction(L, -1))
+          return "callback argument given to redis.register_function must be a function";
         if (has_callback) luaL_unref(L, LUA_REGISTRYINDEX, f->ref);
         lua_pushvalue(L, -1);
         f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
         has_callback = true;
       } else if (k == "flags") {
-        if (!lua_istable(L, -1)) return "flags argument to redis.register_function must be a table representing function flags";
+        if (!lua_istable(L, -1))
+          return "flags argument to redis.register_function must be a table representing function "
+                 "flags";
         for (int i = 1;; ++i) {
           lua_rawgeti(L, -1, i);
           if (lua_isnil(L, -1)) {

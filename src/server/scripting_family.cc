@@ -38,10 +38,9 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro) {
   ctx.PreventPropagation();
   auto keys = ctx.args().subspan(3, static_cast<size_t>(numkeys));
   auto args = ctx.args().subspan(3 + static_cast<size_t>(numkeys));
-  server.RunScript(ctx, true, script->flags, ro,
-                   [&](ScriptHost& host, ReplyBuilder& out) {
-                     server.scripting().Run(sha, keys, args, host, out);
-                   });
+  server.RunScript(ctx, true, script->flags, ro, [&](ScriptHost& host, ReplyBuilder& out) {
+    server.scripting().Run(sha, keys, args, host, out);
+  });
 }
 
 void CmdEval(CommandContext& ctx) { EvalGeneric(ctx, false, false); }
@@ -108,8 +107,8 @@ void CmdScriptHelp(CommandContext& ctx) {
 
 void RegisterScriptingFamily(CommandTable& table) {
   using namespace cmd_flags;
-  constexpr uint32_t kEvalFlags = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys |
-                                  kMovableKeys;
+  constexpr uint32_t kEvalFlags =
+      kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys;
   constexpr uint32_t kCat = acl_cat::kScripting;
   table.Add(MakeCommand("eval", -3, kEvalFlags, kNoKeys, CmdEval, "scripting", kCat,
                         "Execute a Lua script server side", "2.6.0"));
@@ -122,28 +121,24 @@ void RegisterScriptingFamily(CommandTable& table) {
 
   table.Add(MakeCommand("script", -2, 0, kNoKeys, nullptr, "scripting", 0,
                         "A container for Lua scripts management commands", "2.6.0"));
-  table.AddSubcommand("script", MakeCommand("load", 3, kNoScript | kStale, kNoKeys, CmdScriptLoad,
-                                            "scripting", kCat,
-                                            "Load the specified Lua script into the script cache.",
-                                            "2.6.0"));
+  table.AddSubcommand(
+      "script", MakeCommand("load", 3, kNoScript | kStale, kNoKeys, CmdScriptLoad, "scripting",
+                            kCat, "Load the specified Lua script into the script cache.", "2.6.0"));
+  table.AddSubcommand(
+      "script", MakeCommand("exists", -3, kNoScript, kNoKeys, CmdScriptExists, "scripting", kCat,
+                            "Check existence of scripts in the script cache.", "2.6.0"));
+  table.AddSubcommand(
+      "script", MakeCommand("flush", -2, kNoScript, kNoKeys, CmdScriptFlush, "scripting", kCat,
+                            "Remove all the scripts from the script cache.", "2.6.0"));
+  table.AddSubcommand(
+      "script", MakeCommand("kill", 2, kNoScript | kAllowBusy, kNoKeys, CmdScriptKill, "scripting",
+                            kCat, "Kill the script currently in execution.", "2.6.0"));
   table.AddSubcommand("script",
-                      MakeCommand("exists", -3, kNoScript, kNoKeys, CmdScriptExists, "scripting",
-                                  kCat, "Check existence of scripts in the script cache.",
-                                  "2.6.0"));
-  table.AddSubcommand("script", MakeCommand("flush", -2, kNoScript, kNoKeys, CmdScriptFlush,
-                                            "scripting", kCat,
-                                            "Remove all the scripts from the script cache.",
-                                            "2.6.0"));
-  table.AddSubcommand("script", MakeCommand("kill", 2, kNoScript | kAllowBusy, kNoKeys,
-                                            CmdScriptKill, "scripting", kCat,
-                                            "Kill the script currently in execution.", "2.6.0"));
-  table.AddSubcommand("script", MakeCommand("debug", 3, kNoScript, kNoKeys, CmdScriptDebug,
-                                            "scripting", kCat,
-                                            "Set the debug mode for executed scripts.", "3.2.0"));
-  table.AddSubcommand("script", MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdScriptHelp,
-                                            "scripting", kCat,
-                                            "Show helpful text about the different subcommands",
-                                            "5.0.0"));
+                      MakeCommand("debug", 3, kNoScript, kNoKeys, CmdScriptDebug, "scripting", kCat,
+                                  "Set the debug mode for executed scripts.", "3.2.0"));
+  table.AddSubcommand(
+      "script", MakeCommand("help", 2, kLoading | kStale, kNoKeys, CmdScriptHelp, "scripting", kCat,
+                            "Show helpful text about the different subcommands", "5.0.0"));
 }
 
 }  // namespace ember

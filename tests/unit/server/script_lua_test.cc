@@ -89,8 +89,7 @@ TEST_F(ScriptLuaTest, LuaToResp3) {
   EXPECT_EQ(Eval("return false", true), "_\r\n");  // the script speaks RESP2: null
   EXPECT_EQ(Eval("redis.setresp(3); return false", true), "#f\r\n");
   EXPECT_EQ(Eval("redis.setresp(3); return true", false), ":1\r\n");
-  EXPECT_EQ(Eval("return {big_number='12345678901234567890'}", true),
-            "(12345678901234567890\r\n");
+  EXPECT_EQ(Eval("return {big_number='12345678901234567890'}", true), "(12345678901234567890\r\n");
 }
 
 TEST_F(ScriptLuaTest, RespToLua) {
@@ -118,31 +117,33 @@ TEST_F(ScriptLuaTest, RespToLua) {
 TEST_F(ScriptLuaTest, ArgumentsAsRedis) {
   Eval("redis.call('set', 'k', 1.5, 100, 0.1)");
   ASSERT_EQ(host.calls.size(), 1u);
-  EXPECT_EQ(host.calls[0], (std::vector<std::string>{"set", "k", "1.5", "100",
-                                                     "0.10000000000000001"}));
+  EXPECT_EQ(host.calls[0],
+            (std::vector<std::string>{"set", "k", "1.5", "100", "0.10000000000000001"}));
   std::string sha = Sha("return redis.call({})");
   EXPECT_EQ(Eval("return redis.call({})"),
             "-ERR Lua redis lib command arguments must be strings or integers script: " + sha +
                 ", on @user_script:1.\r\n");
   EXPECT_EQ(Eval("return redis.pcall()"),
             "-ERR Please specify at least one argument for this redis lib call\r\n");
-  EXPECT_EQ(Eval("return redis.pcall('refuse')"), "-ERR Unknown Redis command called from script\r\n");
+  EXPECT_EQ(Eval("return redis.pcall('refuse')"),
+            "-ERR Unknown Redis command called from script\r\n");
 }
 
 TEST_F(ScriptLuaTest, SandboxErrors) {
   std::string sha = Sha("x = 1");
-  EXPECT_EQ(Eval("x = 1"), "-ERR user_script:1: Attempt to modify a readonly table script: " +
-                               sha + ", on @user_script:1.\r\n");
+  EXPECT_EQ(Eval("x = 1"), "-ERR user_script:1: Attempt to modify a readonly table script: " + sha +
+                               ", on @user_script:1.\r\n");
   sha = Sha("return y");
   EXPECT_EQ(Eval("return y"),
             "-ERR user_script:1: Script attempted to access nonexistent global variable 'y' "
-            "script: " + sha + ", on @user_script:1.\r\n");
+            "script: " +
+                sha + ", on @user_script:1.\r\n");
   for (const char* body : {"return os", "return io", "return loadfile", "return dofile",
                            "return print", "return debug"}) {
     EXPECT_NE(Eval(body).find("nonexistent global variable"), std::string::npos) << body;
   }
-  for (const char* body : {"string.x = 1", "redis.call = nil", "KEYS = 1", "math.pi = 3",
-                           "cjson.x = 1", "_G.z = 1"}) {
+  for (const char* body :
+       {"string.x = 1", "redis.call = nil", "KEYS = 1", "math.pi = 3", "cjson.x = 1", "_G.z = 1"}) {
     EXPECT_NE(Eval(body).find("Attempt to modify a readonly table"), std::string::npos) << body;
   }
   EXPECT_NE(Eval("rawset(_G, 'x', 1)").find("-ERR Attempt to modify a readonly table"),
@@ -220,13 +221,14 @@ TEST(ScriptFunctionsTest, LoadCallDeleteAndErrors) {
   LuaScripting fn(true);
   FakeHost host;
   std::string name, err;
-  ASSERT_TRUE(fn.LoadLibrary("#!lua name=lib\n"
-                             "local function twice(x) return x * 2 end\n"
-                             "redis.register_function('dbl', function(keys, args)\n"
-                             "  return {keys[1], twice(tonumber(args[1]))} end)\n"
-                             "redis.register_function{function_name='ro', callback=function() "
-                             "return 1 end, flags={'no-writes', 'allow-oom'}, description='d'}",
-                             false, &name, &err))
+  ASSERT_TRUE(
+      fn.LoadLibrary("#!lua name=lib\n"
+                     "local function twice(x) return x * 2 end\n"
+                     "redis.register_function('dbl', function(keys, args)\n"
+                     "  return {keys[1], twice(tonumber(args[1]))} end)\n"
+                     "redis.register_function{function_name='ro', callback=function() "
+                     "return 1 end, flags={'no-writes', 'allow-oom'}, description='d'}",
+                     false, &name, &err))
       << err;
   EXPECT_EQ(name, "lib");
   EXPECT_EQ(fn.function_count(), 2u);
@@ -240,8 +242,8 @@ TEST(ScriptFunctionsTest, LoadCallDeleteAndErrors) {
   fn.CallFunction(*fn.FindFunction("dbl"), keys, args, host, rb);
   EXPECT_EQ(out, "*2\r\n$1\r\nk\r\n:42\r\n");
 
-  EXPECT_FALSE(fn.LoadLibrary("#!lua name=lib\nredis.register_function('x', function() end)",
-                              false, &name, &err));
+  EXPECT_FALSE(fn.LoadLibrary("#!lua name=lib\nredis.register_function('x', function() end)", false,
+                              &name, &err));
   EXPECT_EQ(err, "ERR Library 'lib' already exists");
   EXPECT_FALSE(fn.LoadLibrary("#!lua name=other\nredis.register_function('dbl', function() end)",
                               false, &name, &err));
@@ -253,9 +255,10 @@ TEST(ScriptFunctionsTest, LoadCallDeleteAndErrors) {
   EXPECT_FALSE(fn.LoadLibrary("#!lua name=inf\nwhile true do end", false, &name, &err));
   EXPECT_EQ(err, "ERR Error registering functions: ERR FUNCTION LOAD timeout");
   // REPLACE swaps the library's functions.
-  ASSERT_TRUE(fn.LoadLibrary("#!lua name=lib\nredis.register_function('only', function() "
-                             "return 7 end)",
-                             true, &name, &err))
+  ASSERT_TRUE(
+      fn.LoadLibrary("#!lua name=lib\nredis.register_function('only', function() "
+                     "return 7 end)",
+                     true, &name, &err))
       << err;
   EXPECT_EQ(fn.FindFunction("dbl"), nullptr);
   out.clear();
