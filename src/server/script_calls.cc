@@ -99,6 +99,10 @@ bool Server::RunningScript(std::string* name, std::vector<std::string>* command,
   return true;
 }
 
+bool Server::ScriptMayWrite(const CommandSpec& spec) {
+  return spec.name == "eval" || spec.name == "evalsha" || spec.name == "fcall";
+}
+
 bool Server::ScriptTimedOut() const { return script_run_ && script_run_->timed_out; }
 
 std::string_view Server::ScriptBusyError(const CommandSpec& spec,

@@ -535,7 +535,8 @@ bool Server::PrepareShutdown(bool nosave, bool save, bool /*now*/, bool force,
 bool Server::ClientPaused(const CommandSpec& spec) const {
   if (pause_until_ms_ == 0 || cached_now_ms_ >= pause_until_ms_) return false;
   if (!pause_writes_only_) return true;
-  return spec.is(cmd_flags::kWrite) || spec.is(cmd_flags::kMayReplicate);
+  return spec.is(cmd_flags::kWrite) || spec.is(cmd_flags::kMayReplicate) ||
+         ScriptMayWrite(spec);
 }
 
 void Server::PauseClients(int64_t until_ms, bool writes_only) {

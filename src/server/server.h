@@ -212,6 +212,8 @@ class Server : public ServerServices {
   // The -BUSY error for a command during a busy script, or empty when it may run.
   std::string_view ScriptBusyError(const CommandSpec& spec,
                                    std::span<const std::string_view> args) const;
+  // EVAL, EVALSHA and FCALL may write: CLIENT PAUSE WRITE holds them (not their _RO forms).
+  static bool ScriptMayWrite(const CommandSpec& spec);
   // SCRIPT KILL / FUNCTION KILL: empty on success, else the error to reply.
   std::string KillScript(bool is_eval);
 

@@ -223,3 +223,13 @@ def test_busy_script_on_a_replica_holds_the_stream(ember_factory, ref_factory, p
     assert r.kind == "error" and "Script killed" in r.value, r
     wait_in_sync(master, replica)
     assert replica.raw().call("GET", "n") == B("20")
+
+
+def test_client_pause_write_holds_scripts(srv):
+    c = srv.raw()
+    assert c.call("CLIENT", "PAUSE", "400", "WRITE") == OK
+    start = time.monotonic()
+    assert c.call("EVAL_RO", "return 1", "0") == I(1)
+    assert time.monotonic() - start < 0.3
+    assert c.call("EVAL", "return redis.call('set', 'p', '1')", "0") == OK
+    assert time.monotonic() - start >= 0.3
