@@ -489,7 +489,8 @@ bool Server::CheckOutputBufferLimits(Connection* conn) {
 
 void Server::BeforeSleep() {
   cached_now_ms_ = WallClockMs();
-  if (g_shutdown_signal) {
+  // Not in the middle of a busy script (it would save half its writes): after it ends.
+  if (g_shutdown_signal && !ScriptTimedOut()) {
     EMBER_LOG_WARNING("Received {} scheduling shutdown...",
                       g_shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM");
     g_shutdown_signal = 0;

@@ -233,3 +233,15 @@ def test_client_pause_write_holds_scripts(srv):
     assert time.monotonic() - start < 0.3
     assert c.call("EVAL", "return redis.call('set', 'p', '1')", "0") == OK
     assert time.monotonic() - start >= 0.3
+
+
+def test_sigterm_waits_for_a_busy_script(srv):
+    import os
+    import signal
+    c, other = start_busy(srv, "while true do end")
+    os.kill(srv.pid, signal.SIGTERM)
+    time.sleep(0.3)
+    assert srv.alive()
+    assert other.call("PING") == E(BUSY)
+    assert other.call("SCRIPT", "KILL") == OK
+    poll(lambda: (not srv.alive(), None), 10, "the server to exit after the script")
