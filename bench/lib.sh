@@ -30,3 +30,18 @@ pong() {
 
 # The median of the numbers on stdin.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# Starts server binary $1 on port $2 (extra arguments after), pinned to core 0, without
+# persistence, its files in $WORK; waits until it answers PING and prints its pid.
+start_server() {
+  local binary=$1 port=$2
+  shift 2
+  taskset -c 0 "$binary" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$WORK" --logfile "$WORK/$port.log" "$@" >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do
+    pong "$port" && break
+    sleep 0.05
+  done
+  echo $pid
+}

@@ -24,21 +24,10 @@ CLK_TCK=$(getconf CLK_TCK)
 WORK=$(mktemp -d)
 trap 'kill $EPID $RPID 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-start() {  # binary port -> pid
-  taskset -c 0 "$1" --port "$2" --bind 127.0.0.1 --save "" --appendonly no --enable-debug-command yes \
-    --dir "$WORK" --logfile "$WORK/$2.log" >/dev/null 2>&1 &
-  local pid=$!
-  for _ in $(seq 100); do
-    redis-cli -p "$2" ping >/dev/null 2>&1 && break
-    sleep 0.05
-  done
-  echo $pid
-}
-
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-EPID=$(start "$EMBER" $EMBER_PORT)
-RPID=$(start "$REDIS" $REDIS_PORT)
+EPID=$(start_server "$EMBER" $EMBER_PORT --enable-debug-command yes)
+RPID=$(start_server "$REDIS" $REDIS_PORT --enable-debug-command yes)
 
 # One measurement: prints "rps cpu_seconds".
 measure() {  # port pid test pipeline size

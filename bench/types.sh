@@ -27,19 +27,8 @@ WORK=$(mktemp -d)
 TIMEOUT=10
 trap 'kill $EPID $RPID 2>/dev/null || true; wait_exit $EPID || true; wait_exit $RPID || true; rm -rf "$WORK"' EXIT
 
-start() {  # binary port -> pid
-  taskset -c 0 "$1" --port "$2" --bind 127.0.0.1 --save "" --appendonly no \
-    --dir "$WORK" --logfile "$WORK/$2.log" >/dev/null 2>&1 &
-  local pid=$!
-  for _ in $(seq 100); do
-    pong "$2" && break
-    sleep 0.05
-  done
-  echo $pid
-}
-
-EPID=$(start "$EMBER" "$EMBER_PORT")
-RPID=$(start "$REDIS" "$REDIS_PORT")
+EPID=$(start_server "$EMBER" "$EMBER_PORT")
+RPID=$(start_server "$REDIS" "$REDIS_PORT")
 
 rps() {  # port test pipeline
   taskset -c 1 "$BENCH" -p "$1" -c 50 -n "$REQUESTS" -P "$3" -t "$2" -q 2>/dev/null |

@@ -8,7 +8,7 @@ packages=(
   libfmt-dev liblzf-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-redis
-  redis-server redis-tools bc
+  redis-server redis-tools redis-sentinel bc
 )
 
 missing=()
@@ -29,12 +29,15 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
-# The redis-server package starts a system service on 6379; the tests start their own servers
-# on free ports, and `make run` wants 6379 for Ember. Stop the packaged service if it runs.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
-  $SUDO systemctl stop redis-server || true
-  $SUDO systemctl disable redis-server || true
-fi
+# The redis-server and redis-sentinel packages start system services on 6379 and 26379; the
+# tests start their own servers on free ports, `make run` wants 6379 for Ember and the Sentinel
+# example 26379. Stop the packaged services if they run.
+for service in redis-server redis-sentinel; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+    $SUDO systemctl stop "$service" || true
+    $SUDO systemctl disable "$service" || true
+  fi
+done
 if pgrep -x redis-server >/dev/null 2>&1 && [ -f /var/run/redis/redis-server.pid ]; then
   $SUDO kill "$(cat /var/run/redis/redis-server.pid)" 2>/dev/null || true
 fi

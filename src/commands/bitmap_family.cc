@@ -138,6 +138,7 @@ void CmdSetBit(CommandContext& ctx) {
   if (grown || old_bit != on) {
     byte = static_cast<uint8_t>(on ? (byte | mask) : (byte & ~mask));
     ctx.MarkDirty();
+    ctx.Notify(notify::kString, "setbit", ctx.arg(1));
   }
   ctx.reply().Integer(old_bit);
 }
@@ -289,11 +290,13 @@ void CmdBitOp(CommandContext& ctx) {
   if (maxlen) {
     // Computed into a fresh value before the destination (maybe also a source) is replaced.
     Value result = BuildRaw(maxlen, [&](uint8_t* p) { bitops::Combine(op, srcs, p, maxlen); });
+    ctx.LookupWrite(dest);  // setKey's lookup: an expired destination goes first
     ctx.db().Set(dest, std::move(result));
     ctx.MarkDirty();
-  } else if (ctx.LookupWrite(dest)) {
-    ctx.db().Delete(dest);
+    ctx.Notify(notify::kString, "set", dest);
+  } else if (ctx.db().Delete(dest)) {  // dbDelete: a stale destination is a "del" too
     ctx.MarkDirty();
+    ctx.Notify(notify::kGeneric, "del", dest);
   }
   ctx.reply().Integer(static_cast<int64_t>(maxlen));
 }
@@ -456,7 +459,10 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only_cmd) {
       if (grown || old_val != new_val) ++changes;
     }
   }
-  if (changes) ctx.MarkDirty(changes);
+  if (changes) {
+    ctx.MarkDirty(changes);
+    ctx.Notify(notify::kString, "setbit", ctx.arg(1));
+  }
 }
 
 void CmdBitfield(CommandContext& ctx) { BitfieldGeneric(ctx, false); }

@@ -193,6 +193,7 @@ KeyEntry* CommandContext::LookupRead(std::string_view key) {
     ++keyspace_.stats().hits;
   } else {
     ++keyspace_.stats().misses;
+    Notify(notify::kKeyMiss, "keymiss", key);  // Redis's lookupKeyRead: where misses count
   }
   return e;
 }

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/notify.h"
 #include "common/status.h"
 #include "db/keyspace.h"
 #include "protocol/reply_builder.h"
@@ -99,12 +100,23 @@ struct LatencyHistogram {
   uint64_t counts[kBuckets] = {};  // per bucket, not cumulative
   uint64_t sum_us = 0;
 
+  // LATENCY HISTOGRAM reports Redis's buckets: its hdr_histogram (nanoseconds, 2 significant
+  // digits, 1 ns .. 1 s) iterated by powers of two from 1024 ns, so bucket k holds durations up
+  // to (1024 + 8) * 2^k - 1 ns, reported as that bound in whole microseconds (1, 2, 4, 8, 16,
+  // 33, 66, ...).
+  static constexpr size_t kLog2Buckets = 21;
+  uint64_t log2_counts[kLog2Buckets] = {};
+  static constexpr int64_t Log2BucketBoundNs(size_t k) { return (1032LL << k) - 1; }
+
   void Record(int64_t us) {
     if (us < 0) us = 0;
     size_t i = 0;
     while (i < kBuckets - 1 && us > kBoundsUs[i]) ++i;
     ++counts[i];
     sum_us += static_cast<uint64_t>(us);
+    size_t k = 0;
+    while (k < kLog2Buckets - 1 && us * 1000 > Log2BucketBoundNs(k)) ++k;
+    ++log2_counts[k];
   }
   uint64_t count() const {
     uint64_t n = 0;
@@ -243,6 +255,18 @@ class ServerServices {
   // After FLUSHALL emptied the keyspace: persistence resets its snapshot (Redis saves an empty
   // RDB when save points are configured).
   virtual void AfterFlushAll() {}
+
+  // Keyspace notifications: the notify-keyspace-events classes (common/notify.h) in force, kept
+  // here so a command tests them with one AND before anything else.
+  int keyspace_events() const { return keyspace_events_; }
+  // Publishes `event` for `key` in `db`. Only called when keyspace_events() has `type`.
+  virtual void NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
+                                   int db) {
+    (void)type, (void)event, (void)key, (void)db;
+  }
+
+ protected:
+  int keyspace_events_ = 0;
 };
 
 // What a blocking command (BLPOP, BZPOPMIN, ...) asks for when it finds nothing to serve: the
@@ -312,6 +336,17 @@ class CommandContext {
     block_ = BlockRequest{std::move(keys), deadline_ms, wanted};
   }
   const std::optional<BlockRequest>& block_request() const { return block_; }
+
+  // Keyspace notification `event` (a notify:: class `type`) for `key` in the client's database,
+  // or in `db` (MOVE, COPY ... DB). Costs one branch when nobody asked for the class.
+  void Notify(int type, std::string_view event, std::string_view key) {
+    if (services_.keyspace_events() & type) {
+      services_.NotifyKeyspaceEvent(type, event, key, client_.db_index);
+    }
+  }
+  void Notify(int type, std::string_view event, std::string_view key, int db) {
+    if (services_.keyspace_events() & type) services_.NotifyKeyspaceEvent(type, event, key, db);
+  }
 
   // Replies for a status from a keyspace operation (WRONGTYPE, not an integer, ...).
   void ReplyStatus(OpStatus status);

@@ -50,8 +50,9 @@ bool ExpireIfNeeded(CommandContext& ctx, Database& db, std::string_view key) {
 }
 
 // A read lookup that counts hits/misses like ctx.LookupRead but leaves the access time alone
-// (Redis's LOOKUP_NOTOUCH): TYPE, EXISTS, TTL and OBJECT must not reset OBJECT IDLETIME.
-KeyEntry* LookupReadNoTouch(CommandContext& ctx, std::string_view key) {
+// (Redis's LOOKUP_NOTOUCH): TYPE, EXISTS, TTL and OBJECT must not reset OBJECT IDLETIME. A miss
+// is reported as "keymiss" unless `notify_miss` is false (OBJECT's LOOKUP_NONOTIFY).
+KeyEntry* LookupReadNoTouch(CommandContext& ctx, std::string_view key, bool notify_miss = true) {
   Database& db = ctx.db();
   KeyEntry* e = db.FindRaw(key);
   if (e && e->has_expire && !ctx.client().is_master_link && db.IsExpired(e, ctx.now_ms())) {
@@ -60,6 +61,7 @@ KeyEntry* LookupReadNoTouch(CommandContext& ctx, std::string_view key) {
   }
   KeyspaceStats& stats = ctx.keyspace().stats();
   ++(e ? stats.hits : stats.misses);
+  if (!e && notify_miss) ctx.Notify(notify::kKeyMiss, "keymiss", key);
   return e;
 }
 
@@ -104,6 +106,7 @@ void DeleteKeys(CommandContext& ctx, bool lazy) {
     if (lazy ? db.DeleteLazily(key) : db.Delete(key)) {
       ++deleted;
       ctx.MarkDirty();
+      ctx.Notify(notify::kGeneric, "del", key);
     }
   }
   ctx.reply().Integer(deleted);
@@ -251,6 +254,8 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   db.Attach(e);
   if (expire != -1) db.SetExpire(e, expire);
   ctx.MarkDirty();
+  ctx.Notify(notify::kGeneric, "rename_from", src);
+  ctx.Notify(notify::kGeneric, "rename_to", dst);
   if (nx) {
     ctx.reply().Integer(1);
   } else {
@@ -311,6 +316,7 @@ void CmdCopy(CommandContext& ctx) {
   KeyEntry* n = dst.Insert(new_key, std::move(copy));
   if (expire != -1) dst.SetExpire(n, expire);
   ctx.MarkDirty();
+  ctx.Notify(notify::kGeneric, "copy_to", new_key, dst_id);
   ctx.reply().Integer(1);
 }
 
@@ -338,6 +344,8 @@ void CmdMove(CommandContext& ctx) {
   dst.Attach(e);
   if (expire != -1) dst.SetExpire(e, expire);
   ctx.MarkDirty();
+  ctx.Notify(notify::kGeneric, "move_from", key);
+  ctx.Notify(notify::kGeneric, "move_to", key, *id);
   ctx.reply().Integer(1);
 }
 
@@ -424,11 +432,13 @@ void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds, bool is_p
     db.Delete(key);
     ctx.MarkDirty();
     ctx.Propagate({"DEL", std::string(key)});
+    ctx.Notify(notify::kGeneric, "del", key);
     ctx.reply().Integer(1);
     return;
   }
   db.SetExpire(e, when);
   ctx.MarkDirty();
+  ctx.Notify(notify::kGeneric, "expire", key);
   if (!is_pexpireat) {
     // Propagate as PEXPIREAT with the absolute time, keeping the options as Redis does.
     std::vector<std::string> argv;
@@ -451,6 +461,7 @@ void CmdPersist(CommandContext& ctx) {
   KeyEntry* e = ctx.LookupWrite(ctx.arg(1));
   if (e && ctx.db().RemoveExpire(e)) {
     ctx.MarkDirty();
+    ctx.Notify(notify::kGeneric, "persist", ctx.arg(1));
     ctx.reply().Integer(1);
   } else {
     ctx.reply().Integer(0);
@@ -512,13 +523,13 @@ void CmdObjectHelp(CommandContext& ctx) {
 }
 
 void CmdObjectEncoding(CommandContext& ctx) {
-  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2), /*notify_miss=*/false);
   if (!e) return ctx.reply().Null();
   ctx.reply().Bulk(e->value.EncodingName());
 }
 
 void CmdObjectRefcount(CommandContext& ctx) {
-  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2), /*notify_miss=*/false);
   if (!e) return ctx.reply().Null();
   const Value& v = e->value;
   bool shared = v.is_int() && v.int_value() >= 0 && v.int_value() < kSharedIntegers;
@@ -526,14 +537,14 @@ void CmdObjectRefcount(CommandContext& ctx) {
 }
 
 void CmdObjectIdletime(CommandContext& ctx) {
-  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2), /*notify_miss=*/false);
   if (!e) return ctx.reply().Null();
   if (Tracking().lfu) return ctx.reply().Error(errors::kLfuSelected);
   ctx.reply().Integer(IdleTimeMs(e) / 1000);
 }
 
 void CmdObjectFreq(CommandContext& ctx) {
-  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2));
+  KeyEntry* e = LookupReadNoTouch(ctx, ctx.arg(2), /*notify_miss=*/false);
   if (!e) return ctx.reply().Null();
   if (!Tracking().lfu) return ctx.reply().Error(errors::kLfuNotSelected);
   ctx.reply().Integer(LfuCounter(e));

@@ -107,6 +107,7 @@ void SetGeneric(CommandContext& ctx, bool reply_count) {
   int64_t created = 0;
   for (size_t j = 2; j < ctx.argc(); j += 2) created += HashSet(*hash, ctx.arg(j), ctx.arg(j + 1));
   ctx.MarkDirty((ctx.argc() - 2) / 2);
+  ctx.Notify(notify::kHash, "hset", ctx.arg(1));
   if (reply_count) {
     ctx.reply().Integer(created);
   } else {
@@ -124,6 +125,7 @@ void CmdHSetNx(CommandContext& ctx) {
   HashConvertIfArgsTooLong(*hash, ctx.args().subspan(2, 2));
   HashSet(*hash, ctx.arg(2), ctx.arg(3));
   ctx.MarkDirty();
+  ctx.Notify(notify::kHash, "hset", ctx.arg(1));
   ctx.reply().Integer(1);
 }
 
@@ -133,17 +135,23 @@ void CmdHDel(CommandContext& ctx) {
   Value* hash = LookupHashWrite(ctx, key, &wrong_type);
   if (wrong_type) return;
   int64_t deleted = 0;
+  bool key_removed = false;
   if (hash) {
     for (size_t j = 2; j < ctx.argc(); ++j) {
       if (!HashDelete(*hash, ctx.arg(j))) continue;
       ++deleted;
       if (hash->object()->size() == 0) {
         ctx.db().Delete(key);
+        key_removed = true;
         break;
       }
     }
   }
-  if (deleted) ctx.MarkDirty(static_cast<uint64_t>(deleted));
+  if (deleted) {
+    ctx.MarkDirty(static_cast<uint64_t>(deleted));
+    ctx.Notify(notify::kHash, "hdel", key);
+    if (key_removed) ctx.Notify(notify::kGeneric, "del", key);
+  }
   ctx.reply().Integer(deleted);
 }
 
@@ -253,6 +261,7 @@ void CmdHIncrBy(CommandContext& ctx) {
   char digits[21];
   HashSet(*hash, field, string_view(digits, FormatInt64(result, digits)));
   ctx.MarkDirty();
+  ctx.Notify(notify::kHash, "hincrby", key);
   ctx.reply().Integer(result);
 }
 
@@ -280,6 +289,7 @@ void CmdHIncrByFloat(CommandContext& ctx) {
   if (!hash) hash = CreateHash(ctx, key);
   HashSet(*hash, field, text);
   ctx.MarkDirty();
+  ctx.Notify(notify::kHash, "hincrbyfloat", key);
   ctx.reply().Bulk(text);
   ctx.Propagate({"HSET", std::string(key), std::string(field), std::move(text)});
 }

@@ -73,9 +73,16 @@ KeyEntry* CreateList(CommandContext& ctx, string_view key) {
   return ctx.db().Insert(key, std::move(v));
 }
 
+// Deletes a list its command emptied, with Redis's "del" event (after the command's own).
 void DeleteIfEmpty(CommandContext& ctx, KeyEntry* e, string_view key) {
-  if (ListOf(e).empty()) ctx.db().Delete(key);
+  if (ListOf(e).empty()) {
+    ctx.db().Delete(key);
+    ctx.Notify(notify::kGeneric, "del", key);
+  }
 }
+
+string_view PopEvent(End end) { return end == End::kHead ? "lpop" : "rpop"; }
+string_view PushEvent(End end) { return end == End::kHead ? "lpush" : "rpush"; }
 
 void ReplyElement(ReplyBuilder& reply, const PackedValue& v) {
   if (v.is_int) {
@@ -154,6 +161,7 @@ int64_t PopRangeReply(CommandContext& ctx, KeyEntry* e, string_view key, End end
     ReplyRange(ctx, ql, -n, -1, /*reverse=*/true);
     ql.DeleteRange(-n, n);
   }
+  ctx.Notify(notify::kList, PopEvent(end), key);
   DeleteIfEmpty(ctx, e, key);
   ctx.MarkDirty(static_cast<uint64_t>(n));
   return n;
@@ -184,6 +192,7 @@ void PushGeneric(CommandContext& ctx, End end, bool existing_only) {
   Quicklist& ql = ListOf(e);
   for (size_t i = 2; i < ctx.argc(); ++i) Push(ql, end, ctx.arg(i));
   ctx.MarkDirty(ctx.argc() - 2);
+  ctx.Notify(notify::kList, PushEvent(end), key);
   ctx.reply().Integer(static_cast<int64_t>(ql.size()));
 }
 
@@ -213,6 +222,7 @@ void PopGeneric(CommandContext& ctx, End end) {
   if (has_count && count == 0) return ctx.reply().EmptyArray();
   if (!has_count) {
     ctx.reply().Bulk(Pop(ListOf(e), end));
+    ctx.Notify(notify::kList, PopEvent(end), key);
     DeleteIfEmpty(ctx, e, key);
     ctx.MarkDirty();
     return;
@@ -388,6 +398,7 @@ void CmdLSet(CommandContext& ctx) {
   if (!ParseIndex(ctx, ctx.arg(2), &index)) return;
   if (!ListOf(e).Replace(index, ctx.arg(3))) return ctx.ReplyStatus(OpStatus::kOutOfRange);
   ctx.MarkDirty();
+  ctx.Notify(notify::kList, "lset", ctx.arg(1));
   ctx.reply().Ok();
 }
 
@@ -424,6 +435,7 @@ void CmdLInsert(CommandContext& ctx) {
   }
   if (!inserted) return ctx.reply().Integer(-1);
   ctx.MarkDirty();
+  ctx.Notify(notify::kList, "linsert", ctx.arg(1));
   ctx.reply().Integer(static_cast<int64_t>(ql.size()));
 }
 
@@ -455,6 +467,7 @@ void CmdLRem(CommandContext& ctx) {
     }
   }
   if (removed) {
+    ctx.Notify(notify::kList, "lrem", key);
     DeleteIfEmpty(ctx, e, key);
     ctx.MarkDirty(removed);
   }
@@ -485,6 +498,7 @@ void CmdLTrim(CommandContext& ctx) {
   }
   ql.DeleteRange(0, ltrim);
   ql.DeleteRange(-rtrim, rtrim);
+  ctx.Notify(notify::kList, "ltrim", key);  // even when nothing was trimmed, as Redis
   DeleteIfEmpty(ctx, e, key);
   if (ltrim + rtrim) ctx.MarkDirty(static_cast<uint64_t>(ltrim + rtrim));
   ctx.reply().Ok();
@@ -512,10 +526,14 @@ bool MoveGeneric(CommandContext& ctx, End from, End to) {
   std::string value = Pop(ListOf(src), from);
   if (!dst) dst = CreateList(ctx, dst_key);
   Push(ListOf(dst), to, value);
+  ctx.Notify(notify::kList, PushEvent(to), dst_key);
   ctx.reply().Bulk(value);
+  // As Redis: the push event, then the pop (and "del" when the source emptied).
+  ctx.Notify(notify::kList, PopEvent(from), src_key);
   // The source may be the destination: look it up again rather than trust `src`.
   if (KeyEntry* again = ctx.db().FindRaw(src_key); again && ListOf(again).empty()) {
     ctx.db().Delete(src_key);
+    ctx.Notify(notify::kGeneric, "del", src_key);
   }
   ctx.MarkDirty();
   return true;
@@ -546,6 +564,7 @@ void BlockingPop(CommandContext& ctx, End end) {
     ctx.reply().ArrayLen(2);
     ctx.reply().Bulk(key);
     ctx.reply().Bulk(Pop(ListOf(e), end));
+    ctx.Notify(notify::kList, PopEvent(end), key);
     DeleteIfEmpty(ctx, e, key);
     ctx.MarkDirty();
     ctx.Propagate({end == End::kHead ? "LPOP" : "RPOP", std::string(key)});

@@ -89,16 +89,21 @@ void ReplyMembers(CommandContext& ctx, const Value& set) {
 }
 
 // Stores the result of a *STORE command as Redis's setKey (replacing the value and its TTL), or
-// deletes the destination when the result is empty. Replies the result's size.
-void StoreResult(CommandContext& ctx, string_view dst, Value result) {
+// deletes the destination when the result is empty. Replies the result's size. `event` is the
+// keyspace notification of a stored result ("sinterstore", ...); a deletion is "del".
+void StoreResult(CommandContext& ctx, string_view dst, Value result, string_view event) {
   Database& db = ctx.db();
-  ctx.LookupWrite(dst);  // an expired destination goes first, reported as Redis does
   const size_t size = SetSize(result);
   if (size > 0) {
+    // As Redis's setKey: an expired destination goes first ("expired"), then the key is new.
+    // An empty result deletes without that check (dbDelete), so a stale key is a "del".
+    ctx.LookupWrite(dst);
     db.Set(dst, std::move(result));
     ctx.MarkDirty();
+    ctx.Notify(notify::kSet, event, dst);
   } else if (db.Delete(dst)) {
     ctx.MarkDirty();
+    ctx.Notify(notify::kGeneric, "del", dst);
   }
   ctx.reply().Integer(static_cast<int64_t>(size));
 }
@@ -117,7 +122,10 @@ void CmdSAdd(CommandContext& ctx) {
   if (!e) e = CreateKey(ctx, key, NewSetFor(ctx.arg(2)));
   int64_t added = 0;
   for (size_t i = 2; i < ctx.argc(); ++i) added += SetAdd(e->value, ctx.arg(i));
-  if (added) ctx.MarkDirty(static_cast<uint64_t>(added));
+  if (added) {
+    ctx.MarkDirty(static_cast<uint64_t>(added));
+    ctx.Notify(notify::kSet, "sadd", key);
+  }
   ctx.reply().Integer(added);
 }
 
@@ -133,15 +141,21 @@ void CmdSRem(CommandContext& ctx) {
     return;
   }
   int64_t removed = 0;
+  bool key_removed = false;
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (!SetRemove(e->value, ctx.arg(i))) continue;
     ++removed;
     if (SetSize(e->value) == 0) {
       ctx.db().Delete(key);
+      key_removed = true;
       break;
     }
   }
-  if (removed) ctx.MarkDirty(static_cast<uint64_t>(removed));
+  if (removed) {
+    ctx.MarkDirty(static_cast<uint64_t>(removed));
+    ctx.Notify(notify::kSet, "srem", key);
+    if (key_removed) ctx.Notify(notify::kGeneric, "del", key);
+  }
   ctx.reply().Integer(removed);
 }
 
@@ -166,10 +180,17 @@ void CmdSMove(CommandContext& ctx) {
     ctx.reply().Integer(0);
     return;
   }
-  if (SetSize(src->value) == 0) ctx.db().Delete(src_key);
+  ctx.Notify(notify::kSet, "srem", src_key);
+  if (SetSize(src->value) == 0) {
+    ctx.db().Delete(src_key);
+    ctx.Notify(notify::kGeneric, "del", src_key);
+  }
   if (!dst) dst = CreateKey(ctx, dst_key, NewSetFor(member));
   ctx.MarkDirty();
-  if (SetAdd(dst->value, member)) ctx.MarkDirty();
+  if (SetAdd(dst->value, member)) {
+    ctx.MarkDirty();
+    ctx.Notify(notify::kSet, "sadd", dst_key);
+  }
   ctx.reply().Integer(1);
 }
 
@@ -223,7 +244,7 @@ void InterGeneric(CommandContext& ctx, std::span<const string_view> keys, InterO
   // Intersecting with a missing (empty) set gives the empty set.
   if (std::find(sets.begin(), sets.end(), nullptr) != sets.end()) {
     switch (output) {
-      case InterOutput::kStore: StoreResult(ctx, dst, NewIntsetSetValue()); break;
+      case InterOutput::kStore: StoreResult(ctx, dst, NewIntsetSetValue(), "sinterstore"); break;
       case InterOutput::kCardinality: ctx.reply().Integer(0); break;
       case InterOutput::kReply: ctx.reply().SetLen(0); break;
     }
@@ -255,7 +276,7 @@ void InterGeneric(CommandContext& ctx, std::span<const string_view> keys, InterO
   });
 
   switch (output) {
-    case InterOutput::kStore: StoreResult(ctx, dst, std::move(stored)); break;
+    case InterOutput::kStore: StoreResult(ctx, dst, std::move(stored), "sinterstore"); break;
     case InterOutput::kCardinality: ctx.reply().Integer(static_cast<int64_t>(cardinality)); break;
     case InterOutput::kReply:
       ctx.reply().SetLen(members.size());
@@ -362,7 +383,8 @@ void UnionDiffReply(CommandContext& ctx, SetOp op) {
 void UnionDiffStore(CommandContext& ctx, SetOp op) {
   Value result;
   if (UnionDiff(ctx, ctx.args().subspan(2), op, &result)) {
-    StoreResult(ctx, ctx.arg(1), std::move(result));
+    StoreResult(ctx, ctx.arg(1), std::move(result),
+                op == SetOp::kUnion ? "sunionstore" : "sdiffstore");
   }
 }
 
@@ -391,6 +413,7 @@ void SPopWithCount(CommandContext& ctx) {
   const uint64_t count = static_cast<uint64_t>(requested);
   const uint64_t size = SetSize(e->value);
   auto& rng = ctx.keyspace().rng();
+  ctx.Notify(notify::kSet, "spop", key);
 
   // Everything: reply as SUNION of the one set would, drop the key, propagate DEL.
   if (count >= size) {
@@ -398,6 +421,7 @@ void SPopWithCount(CommandContext& ctx) {
     SetForEach(e->value, [&](string_view m) { SetAdd(all, m); });
     ReplyMembers(ctx, all);
     ctx.db().Delete(key);
+    ctx.Notify(notify::kGeneric, "del", key);
     ctx.MarkDirty(size);
     ctx.Propagate({"DEL", std::string(key)});
     return;
@@ -531,8 +555,12 @@ void RandomMemberCommand(CommandContext& ctx, bool pop) {
   ctx.reply().Bulk(member);
   if (!pop) return;
   SetRemove(e->value, member);
+  ctx.Notify(notify::kSet, "spop", key);
   ctx.Propagate({"SREM", std::string(key), member});
-  if (SetSize(e->value) == 0) ctx.db().Delete(key);
+  if (SetSize(e->value) == 0) {
+    ctx.db().Delete(key);
+    ctx.Notify(notify::kGeneric, "del", key);
+  }
   ctx.MarkDirty();
 }
 

@@ -194,7 +194,8 @@ bool ParseSortScore(const std::string& s, double* out) {
 void SortGeneric(CommandContext& ctx, bool readonly) {
   SortOptions o;
   if (!ParseSortOptions(ctx, readonly, &o)) return;
-  KeyEntry* e = o.store ? ctx.LookupWrite(ctx.arg(1)) : ctx.LookupRead(ctx.arg(1));
+  // A read lookup even with STORE, as Redis 7.0 (it counts the hit or miss, reports keymiss).
+  KeyEntry* e = ctx.LookupRead(ctx.arg(1));
   if (e && e->value.type() != ValueType::kList && e->value.type() != ValueType::kSet &&
       e->value.type() != ValueType::kZSet) {
     return ctx.reply().Error(errors::kWrongType);
@@ -268,10 +269,13 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
   if (outputlen > 0) {
     auto list = std::make_unique<ListObject>();
     for (const auto& v : output) list->ql().PushTail(v ? string_view(*v) : string_view());
+    ctx.LookupWrite(*o.store);  // setKey's lookup: an expired destination goes first
     db.Set(*o.store, Value::FromObject(ValueType::kList, std::move(list)));
     ctx.MarkDirty(static_cast<uint64_t>(outputlen));
+    ctx.Notify(notify::kList, "sortstore", *o.store);
   } else if (db.Delete(*o.store)) {
     ctx.MarkDirty();
+    ctx.Notify(notify::kGeneric, "del", *o.store);
   }
   ctx.reply().Integer(outputlen);
 }

@@ -243,9 +243,11 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, string_view key, string_vie
     e = AddNew(ctx, key, Value::FromString(val));
   }
   ctx.MarkDirty();
+  ctx.Notify(notify::kString, "set", key);
 
   if (has_expire) {
     db.SetExpire(e, when);
+    ctx.Notify(notify::kGeneric, "expire", key);
     ctx.Propagate({"SET", std::string(key), std::string(val), "PXAT", Int64ToString(when)});
   } else if (flags & kGet) {
     // Replicas must not send a reply, so GET is dropped from what is propagated.
@@ -326,14 +328,17 @@ void CmdGetEx(CommandContext& ctx) {
     db.Delete(key);
     ctx.MarkDirty();
     ctx.Propagate({"DEL", std::string(key)});
+    ctx.Notify(notify::kGeneric, "del", key);
   } else if (flags & kAnyExpire) {
     db.SetExpire(e, when);
     ctx.MarkDirty();
+    ctx.Notify(notify::kGeneric, "expire", key);
     ctx.Propagate({"PEXPIREAT", std::string(key), Int64ToString(when)});
   } else if (flags & kPersist) {
     if (db.RemoveExpire(e)) {
       ctx.MarkDirty();
       ctx.Propagate({"PERSIST", std::string(key)});
+      ctx.Notify(notify::kGeneric, "persist", key);
     }
   }
 }
@@ -346,6 +351,7 @@ void CmdGetDel(CommandContext& ctx) {
   ctx.db().Delete(key);
   ctx.MarkDirty();
   ctx.Propagate({"DEL", std::string(key)});
+  ctx.Notify(notify::kGeneric, "del", key);
 }
 
 void CmdGetSet(CommandContext& ctx) {
@@ -359,6 +365,7 @@ void CmdGetSet(CommandContext& ctx) {
     AddNew(ctx, key, Value::FromString(ctx.arg(2)));
   }
   ctx.MarkDirty();
+  ctx.Notify(notify::kString, "set", key);
   ctx.Propagate({"SET", std::string(key), std::string(ctx.arg(2))});
 }
 
@@ -394,6 +401,7 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
     } else {
       AddNew(ctx, key, Value::FromString(ctx.arg(j + 1)));
     }
+    ctx.Notify(notify::kString, "set", key);
   }
   ctx.MarkDirty((ctx.argc() - 1) / 2);
   if (nx) {
@@ -430,6 +438,7 @@ void CmdAppend(CommandContext& ctx) {
     if (!tail.empty()) std::memcpy(p + old_len, tail.data(), tail.size());
   }
   ctx.MarkDirty();
+  ctx.Notify(notify::kString, "append", key);
   ctx.reply().Integer(static_cast<int64_t>(total));
 }
 
@@ -484,6 +493,7 @@ void CmdSetRange(CommandContext& ctx) {
              std::memcpy(p + off, patch.data(), patch.size());
            }));
     ctx.MarkDirty();
+    ctx.Notify(notify::kString, "setrange", key);
     return ctx.reply().Integer(static_cast<int64_t>(total));
   }
 
@@ -497,6 +507,7 @@ void CmdSetRange(CommandContext& ctx) {
   char* p = e->value.MutableString(off + patch.size());
   std::memcpy(p + off, patch.data(), patch.size());
   ctx.MarkDirty();
+  ctx.Notify(notify::kString, "setrange", key);
   ctx.reply().Integer(static_cast<int64_t>(e->value.StringLength()));
 }
 
@@ -530,6 +541,7 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
     AddNew(ctx, key, Value::FromInt(result));
   }
   ctx.MarkDirty();
+  ctx.Notify(notify::kString, "incrby", key);  // INCR, DECR and DECRBY too, as Redis
   ctx.reply().Integer(result);
 }
 
@@ -579,6 +591,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
     AddNew(ctx, key, std::move(v));
   }
   ctx.MarkDirty();
+  ctx.Notify(notify::kString, "incrbyfloat", key);
   ctx.reply().Bulk(text);
   ctx.Propagate({"SET", std::string(key), std::move(text), "KEEPTTL"});
 }

@@ -177,11 +177,31 @@ ZSetObject* AddZSet(CommandContext& ctx, string_view key, std::unique_ptr<ZSetOb
 
 // Stores a result zset at `key`, replacing whatever is there (Redis's setKey: the TTL goes).
 void StoreZSet(CommandContext& ctx, string_view key, std::unique_ptr<ZSetObject> zset) {
+  ctx.LookupWrite(key);  // setKey's lookup: an expired destination is removed ("expired") first
   ctx.db().Set(key, Value::FromObject(ValueType::kZSet, std::move(zset)));
 }
 
 void DeleteIfEmpty(CommandContext& ctx, string_view key, const ZSetObject* zset) {
   if (zset->size() == 0) ctx.db().Delete(key);
+}
+
+// After a command removed members: its keyspace event, then Redis's "del" if the zset emptied.
+void NotifyRemoved(CommandContext& ctx, string_view key, const ZSetObject* zset,
+                   string_view event) {
+  ctx.Notify(notify::kZset, event, key);
+  if (zset->size() == 0) {
+    ctx.db().Delete(key);
+    ctx.Notify(notify::kGeneric, "del", key);
+  }
+}
+
+// A *STORE result replaced `dst` (`event`) or, empty, deleted it ("del").
+void NotifyStored(CommandContext& ctx, string_view dst, bool stored, string_view event) {
+  if (stored) {
+    ctx.Notify(notify::kZset, event, dst);
+  } else {
+    ctx.Notify(notify::kGeneric, "del", dst);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,7 +291,10 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
     ctx.reply().Integer(static_cast<int64_t>(ch ? added + updated : added));
   }
   DeleteIfEmpty(ctx, key, zset);
-  if (added + updated) ctx.MarkDirty(added + updated);
+  if (added + updated) {
+    ctx.MarkDirty(added + updated);
+    ctx.Notify(notify::kZset, incr ? "zincr" : "zadd", key);
+  }
 }
 
 void CmdZAdd(CommandContext& ctx) { ZAddGeneric(ctx, 0); }
@@ -294,6 +317,7 @@ void CmdZIncrBy(CommandContext& ctx) {
   DeleteIfEmpty(ctx, key, zset);
   if (outcome == ZSetObject::AddOutcome::kAdded || outcome == ZSetObject::AddOutcome::kUpdated) {
     ctx.MarkDirty();
+    ctx.Notify(notify::kZset, "zincr", key);
   }
 }
 
@@ -472,7 +496,10 @@ void ZRangeGeneric(CommandContext& ctx, size_t first, string_view dst, RangeType
   // ZRANGESTORE: the result replaces dst, or deletes it when empty.
   ctx.reply().Integer(static_cast<int64_t>(items.size()));
   if (items.empty()) {
-    if (ctx.db().Delete(dst)) ctx.MarkDirty();
+    if (ctx.db().Delete(dst)) {
+      ctx.MarkDirty();
+      NotifyStored(ctx, dst, false, {});
+    }
     return;
   }
   size_t hint = type == RangeType::kRank ? items.size() : 0;
@@ -480,6 +507,7 @@ void ZRangeGeneric(CommandContext& ctx, size_t first, string_view dst, RangeType
   for (const auto& item : items) result->InsertNew(item.member, item.score);
   StoreZSet(ctx, dst, std::move(result));
   ctx.MarkDirty();
+  NotifyStored(ctx, dst, true, "zrangestore");
 }
 
 void CmdZRange(CommandContext& ctx) {
@@ -518,8 +546,10 @@ void CmdZRem(CommandContext& ctx) {
     if (zset->Remove(ctx.arg(i))) ++deleted;
     if (zset->size() == 0) break;
   }
-  DeleteIfEmpty(ctx, key, zset);
-  if (deleted) ctx.MarkDirty(static_cast<uint64_t>(deleted));
+  if (deleted) {
+    ctx.MarkDirty(static_cast<uint64_t>(deleted));
+    NotifyRemoved(ctx, key, zset, "zrem");
+  }
   ctx.reply().Integer(deleted);
 }
 
@@ -551,8 +581,13 @@ void ZRemRangeGeneric(CommandContext& ctx, RangeType type) {
   } else {
     deleted = zset->RemoveRangeByLex(lex);
   }
-  DeleteIfEmpty(ctx, key, zset);
-  if (deleted) ctx.MarkDirty(deleted);
+  if (deleted) {
+    ctx.MarkDirty(deleted);
+    NotifyRemoved(ctx, key, zset,
+                  type == RangeType::kRank    ? "zremrangebyrank"
+                  : type == RangeType::kScore ? "zremrangebyscore"
+                                              : "zremrangebylex");
+  }
   ctx.reply().Integer(static_cast<int64_t>(deleted));
 }
 
@@ -624,7 +659,7 @@ std::string PopGeneric(CommandContext& ctx, std::span<const string_view> keys, b
     r.Double(item.score);
   }
   std::string popped_key(key);
-  DeleteIfEmpty(ctx, key, zset);
+  NotifyRemoved(ctx, key, zset, max ? "zpopmax" : "zpopmin");
   ctx.MarkDirty(n);
   return popped_key;
 }
@@ -897,7 +932,8 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
   size_t j = numkeys_idx + 1;
   for (auto& s : src) {
     string_view key = ctx.arg(j++);
-    KeyEntry* e = store ? ctx.LookupWrite(key) : ctx.LookupRead(key);
+    // A read lookup with STORE too, as Redis 7.0 (hits/misses, keymiss).
+    KeyEntry* e = ctx.LookupRead(key);
     if (!e) continue;
     if (e->value.type() == ValueType::kZSet) {
       s.zset = AsZSet(e);
@@ -1003,13 +1039,20 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
   if (store) {
     if (result->size() == 0) {
       ctx.reply().Integer(0);
-      if (ctx.db().Delete(dst)) ctx.MarkDirty();
+      if (ctx.db().Delete(dst)) {
+        ctx.MarkDirty();
+        NotifyStored(ctx, dst, false, {});
+      }
       return;
     }
     result->ShrinkToListpackIfFits();
     ctx.reply().Integer(static_cast<int64_t>(result->size()));
     StoreZSet(ctx, dst, std::move(result));
     ctx.MarkDirty();
+    NotifyStored(ctx, dst, true,
+                 op == SetOp::kUnion   ? "zunionstore"
+                 : op == SetOp::kInter ? "zinterstore"
+                                       : "zdiffstore");
     return;
   }
   if (cardinality_only) return ctx.reply().Integer(static_cast<int64_t>(cardinality));

@@ -113,7 +113,9 @@ void Database::DeleteExpired(KeyEntry* e) {
   if (expiry_listener_ && *expiry_listener_) (*expiry_listener_)(index_, key);
 }
 
-void Database::NotifyKeyAdded(const KeyEntry* e) {
+void Database::NotifyKeyAdded(const KeyEntry* e, bool created) {
+  // Redis's dbAdd: "new" for every created key, before the command's own event.
+  if (created && new_key_listener_ && *new_key_listener_) (*new_key_listener_)(index_, e->key());
   const ValueType t = e->value.type();
   if (key_added_listener_ && *key_added_listener_ &&
       (t == ValueType::kList || t == ValueType::kZSet)) {
@@ -134,7 +136,7 @@ KeyEntry* Database::Set(std::string_view key, Value value, bool keep_ttl) {
   e->value = std::move(value);
   TouchEntry(e);
   if (!keep_ttl && e->has_expire) RemoveExpire(e);
-  NotifyKeyAdded(e);
+  NotifyKeyAdded(e, false);
   return e;
 }
 

@@ -81,6 +81,10 @@ class Database {
   // blocked on it (BLPOP, BZPOPMIN, ...) may now be served.
   using KeyAddedListener = std::function<void(int db_index, std::string_view key)>;
 
+  // Called when a key is created (Insert, Attach): the keyspace notification "new". Unset
+  // unless notify-keyspace-events has n.
+  using NewKeyListener = std::function<void(int db_index, std::string_view key)>;
+
   explicit Database(int index) : index_(index) {}
   ~Database();
   Database(const Database&) = delete;
@@ -154,19 +158,22 @@ class Database {
 
   void set_expiry_listener(ExpiryListener* l) { expiry_listener_ = l; }
   void set_key_added_listener(KeyAddedListener* l) { key_added_listener_ = l; }
+  void set_new_key_listener(NewKeyListener* l) { new_key_listener_ = l; }
 
   // Memory held by the tables themselves.
   size_t OverheadBytes() const { return keys_.bucket_bytes() + expires_.bucket_bytes(); }
 
  private:
   void DeleteExpired(KeyEntry* e);
-  void NotifyKeyAdded(const KeyEntry* e);
+  // `created`: a new key (not an overwrite by Set).
+  void NotifyKeyAdded(const KeyEntry* e, bool created = true);
 
   int index_;
   HashTable<KeyEntry, KeyEntryTraits> keys_;
   HashTable<ExpireEntry, ExpireEntryTraits> expires_;
   ExpiryListener* expiry_listener_ = nullptr;
   KeyAddedListener* key_added_listener_ = nullptr;
+  NewKeyListener* new_key_listener_ = nullptr;
 };
 
 }  // namespace ember

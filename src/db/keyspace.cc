@@ -8,6 +8,7 @@ Keyspace::Keyspace(int num_dbs) {
   for (auto& db : dbs_) {
     db.set_expiry_listener(&expiry_listener_);
     db.set_key_added_listener(&key_added_listener_);
+    db.set_new_key_listener(&new_key_listener_);
   }
 }
 

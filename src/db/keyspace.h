@@ -39,6 +39,11 @@ class Keyspace {
   void set_expiry_listener(Database::ExpiryListener listener);
   // Every database reports added list and sorted set keys here (blocked clients).
   void set_key_added_listener(Database::KeyAddedListener listener);
+  // Every database reports created keys here (keyspace notification "new"); an empty listener
+  // turns the reports off.
+  void set_new_key_listener(Database::NewKeyListener listener) {
+    new_key_listener_ = std::move(listener);
+  }
   // Called after SWAPDB a b: keys clients block on may have appeared in either database.
   void set_swap_listener(std::function<void(int a, int b)> listener) {
     swap_listener_ = std::move(listener);
@@ -54,6 +59,7 @@ class Keyspace {
   std::vector<Database> dbs_;
   Database::ExpiryListener expiry_listener_;
   Database::KeyAddedListener key_added_listener_;
+  Database::NewKeyListener new_key_listener_;
   std::function<void(int, int)> swap_listener_;
   KeyspaceStats stats_;
   std::mt19937_64 rng_{std::random_device{}()};

@@ -28,10 +28,11 @@ ClientType ClientTypeByName(std::string_view name) {
   return ClientType::kInvalid;
 }
 
-ClientType TypeOf(const Connection& conn) {
-  // A MONITOR client counts as normal, as in Redis. Pub/sub clients arrive with their issue.
+ClientType TypeOf(const Server& server, const Connection& conn) {
+  // A MONITOR client counts as normal, as in Redis.
   if (conn.is_master_link) return ClientType::kMaster;
   if (conn.is_replica_link) return ClientType::kReplica;
+  if (server.pubsub().IsSubscribed(conn.id)) return ClientType::kPubSub;
   return ClientType::kNormal;
 }
 
@@ -45,11 +46,18 @@ std::string LocalAddrOf(const Connection& conn) {
   return conn.local_addr();
 }
 
-std::string FlagsOf(const Connection& conn) {
+std::string FlagsOf(const Connection& conn, Server& server) {
+  const PubSub& pubsub = server.pubsub();
+  const ClientTracking& tracking = server.tracking();
   std::string f;
   if (conn.monitor) f.push_back('O');
   if (conn.is_master_link) f.push_back('M');
+  if (pubsub.IsSubscribed(conn.id)) f.push_back('P');
+  if (conn.multi) f.push_back('x');
   if (conn.blocked()) f.push_back('b');
+  if (tracking.enabled(conn.id)) f.push_back('t');
+  if (tracking.broken_redirect(conn.id)) f.push_back('R');
+  if (tracking.bcast(conn.id)) f.push_back('B');
   if (conn.is_replica_link) f.push_back('S');
   if (conn.close_after_reply) f.push_back('c');
   if (conn.closed()) f.push_back('A');
@@ -68,7 +76,8 @@ size_t ArgvBytes(std::span<const std::string_view> args) {
 // One CLIENT LIST line (without the trailing newline). `self` is the connection running the
 // command: it shows the command being executed and the size of its arguments.
 std::string ClientInfoString(const Connection& conn, const Connection& self,
-                             const CommandContext& ctx) {
+                             const CommandContext& ctx, Server& server) {
+  const PubSub& pubsub = server.pubsub();
   bool is_self = &conn == &self;
   size_t argv_mem = is_self ? ArgvBytes(ctx.args()) : 0;
   std::string cmd = is_self ? ctx.spec().name : std::string(conn.last_command());
@@ -85,15 +94,19 @@ std::string ClientInfoString(const Connection& conn, const Connection& self,
   size_t oll = (omem + kStaticBuffer - 1) / kStaticBuffer;
   std::string out;
   fmt::format_to(std::back_inserter(out),
-                 "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 "
-                 "psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} "
-                 "rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 "
+                 "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} "
+                 "psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} "
+                 "rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} "
                  "resp={}",
                  conn.id, AddrOf(conn), LocalAddrOf(conn), conn.fd(), conn.name,
                  now_s - conn.created_ms / 1000, now_s - conn.last_interaction_ms / 1000,
-                 FlagsOf(conn), conn.db_index, qbuf, qcap > qbuf ? qcap - qbuf : 0, argv_mem,
+                 FlagsOf(conn, server), conn.db_index, pubsub.Count(PubSub::kChannel, conn.id),
+                 pubsub.Count(PubSub::kPattern, conn.id), pubsub.Count(PubSub::kShard, conn.id),
+                 conn.multi ? static_cast<int64_t>(conn.multi->commands.size()) : -1, qbuf,
+                 qcap > qbuf ? qcap - qbuf : 0, argv_mem, conn.multi ? conn.multi->bytes : 0,
                  conn.output_capacity(), conn.output_capacity(), obl, oll, omem,
-                 ClientMemory(conn, argv_mem), pending > 0 ? "rw" : "r", cmd, conn.user, conn.resp);
+                 ClientMemory(conn, argv_mem), pending > 0 ? "rw" : "r", cmd, conn.user,
+                 server.tracking().redirect_of(conn.id), conn.resp);
   return out;
 }
 
@@ -148,7 +161,7 @@ void CmdClientList(CommandContext& ctx) {
   }
   std::string out;
   auto add = [&](const Connection& c) {
-    out.append(ClientInfoString(c, self, ctx));
+    out.append(ClientInfoString(c, self, ctx, server));
     out.push_back('\n');
   };
   if (by_id) {
@@ -157,7 +170,7 @@ void CmdClientList(CommandContext& ctx) {
     }
   } else {
     for (const auto& [id, c] : server.clients()) {
-      if (type != ClientType::kInvalid && TypeOf(*c) != type) continue;
+      if (type != ClientType::kInvalid && TypeOf(server, *c) != type) continue;
       add(*c);
     }
   }
@@ -166,7 +179,7 @@ void CmdClientList(CommandContext& ctx) {
 
 void CmdClientInfo(CommandContext& ctx) {
   Connection& self = ConnOf(ctx);
-  std::string out = ClientInfoString(self, self, ctx);
+  std::string out = ClientInfoString(self, self, ctx, ServerOf(ctx));
   out.push_back('\n');
   ctx.reply().Verbatim(out);
 }
@@ -241,7 +254,7 @@ void CmdClientKill(CommandContext& ctx) {
     if (c->closed()) continue;
     if (has_addr && AddrOf(*c) != addr) continue;
     if (has_laddr && LocalAddrOf(*c) != laddr) continue;
-    if (type != ClientType::kInvalid && TypeOf(*c) != type) continue;
+    if (type != ClientType::kInvalid && TypeOf(server, *c) != type) continue;
     if (id != 0 && c->id != id) continue;
     if (has_user && c->user != user) continue;
     if (skipme && c == &self) continue;
@@ -320,18 +333,80 @@ void CmdClientUnblock(CommandContext& ctx) {
   ctx.reply().Integer(ServerOf(ctx).UnblockClient(static_cast<uint64_t>(id), error) ? 1 : 0);
 }
 
-void CmdClientGetRedir(CommandContext& ctx) { ctx.reply().Integer(-1); }
+void CmdClientTracking(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  TrackingOptions options;
+  bool redirect_given = false;
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    const std::string_view a = ctx.arg(j);
+    const bool more = j + 1 < ctx.argc();
+    if (EqualsIgnoreCase(a, "redirect") && more) {
+      if (redirect_given) {
+        return ctx.reply().Error("ERR A client can only redirect to a single other client");
+      }
+      int64_t id;
+      if (!ParseInt64(ctx.arg(++j), &id)) {
+        return ctx.reply().Error("ERR value is not an integer or out of range");
+      }
+      // Checked now, though the client may go away later (then the redirect is "broken").
+      if (!server.FindClient(static_cast<uint64_t>(id))) {
+        return ctx.reply().Error("ERR The client ID you want redirect to does not exist");
+      }
+      options.redirect = static_cast<uint64_t>(id);
+      redirect_given = true;
+    } else if (EqualsIgnoreCase(a, "bcast")) {
+      options.bcast = true;
+    } else if (EqualsIgnoreCase(a, "optin")) {
+      options.optin = true;
+    } else if (EqualsIgnoreCase(a, "optout")) {
+      options.optout = true;
+    } else if (EqualsIgnoreCase(a, "noloop")) {
+      options.noloop = true;
+    } else if (EqualsIgnoreCase(a, "prefix") && more) {
+      options.prefixes.emplace_back(ctx.arg(++j));
+    } else {
+      return ctx.ReplySyntaxError();
+    }
+  }
+  const uint64_t id = ctx.client().id;
+  if (EqualsIgnoreCase(ctx.arg(2), "on")) {
+    std::string err;
+    if (!server.tracking().Enable(id, options, &err)) return ctx.reply().Error(err);
+  } else if (EqualsIgnoreCase(ctx.arg(2), "off")) {
+    server.tracking().Disable(id);
+  } else {
+    return ctx.ReplySyntaxError();
+  }
+  ctx.reply().Ok();
+}
+
+void CmdClientCaching(CommandContext& ctx) {
+  std::string err;
+  if (!ServerOf(ctx).tracking().SetCaching(ctx.client().id, ctx.arg(2), &err)) {
+    return ctx.reply().Error(err);
+  }
+  ctx.reply().Ok();
+}
+
+void CmdClientGetRedir(CommandContext& ctx) {
+  ctx.reply().Integer(ServerOf(ctx).tracking().redirect_of(ctx.client().id));
+}
 
 void CmdClientTrackingInfo(CommandContext& ctx) {
+  const ClientTracking& tracking = ServerOf(ctx).tracking();
+  const uint64_t id = ctx.client().id;
   ReplyBuilder& r = ctx.reply();
   r.MapLen(3);
   r.Bulk("flags");
-  r.SetLen(1);
-  r.Bulk("off");
+  const std::vector<std::string_view> flags = tracking.FlagsOf(id);
+  r.SetLen(flags.size());
+  for (std::string_view f : flags) r.Bulk(f);
   r.Bulk("redirect");
-  r.Integer(-1);
+  r.Integer(tracking.redirect_of(id));
   r.Bulk("prefixes");
-  r.ArrayLen(0);
+  const std::vector<std::string> prefixes = tracking.PrefixesOf(id);
+  r.ArrayLen(prefixes.size());
+  for (const std::string& p : prefixes) r.Bulk(p);
 }
 
 void CmdClientHelp(CommandContext& ctx) {
@@ -421,6 +496,13 @@ void RegisterClientFamily(CommandTable& table) {
   sub(MakeCommand(
       "unblock", -3, kAdm, kNoKeys, CmdClientUnblock, "connection", acl_cat::kConnection,
       "Unblocks a client blocked by a blocking command from a different connection.", "5.0.0"));
+  sub(MakeCommand("tracking", -3, kConn, kNoKeys, CmdClientTracking, "connection",
+                  acl_cat::kConnection,
+                  "Controls server-assisted client-side caching for the connection.", "6.0.0"));
+  sub(MakeCommand("caching", 3, kConn, kNoKeys, CmdClientCaching, "connection",
+                  acl_cat::kConnection,
+                  "Instructs the server whether to track the keys in the next request.",
+                  "6.0.0"));
   sub(MakeCommand("getredir", 2, kConn, kNoKeys, CmdClientGetRedir, "connection",
                   acl_cat::kConnection,
                   "Returns the client ID to which the connection's tracking notifications are "

@@ -4,6 +4,7 @@
 // Redis's, the reply has no complexity or history fields when a command has none to give.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "common/strings.h"
@@ -267,7 +268,14 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
   const CommandSpec* spec = CommandTable::Global().Resolve(args);
   if (!spec) return ctx.reply().Error("ERR Invalid command specified");
   const CommandMeta* meta = FindCommandMeta(spec->name);
-  bool has_keys = meta ? meta->num_key_specs > 0 : spec->first_key > 0;
+  // As Redis's doesCommandHaveKeys: a spec that is not "not_key" (shard channels are not).
+  bool has_keys = spec->first_key > 0;
+  if (meta) {
+    auto specs = meta->key_specs();
+    has_keys = std::any_of(specs.begin(), specs.end(), [](const KeySpecMeta& ks) {
+      return std::string_view(ks.flags) != "not_key";
+    });
+  }
   if (!has_keys) return ctx.reply().Error("ERR The command has no key arguments");
   if (!spec->AcceptsArgc(args.size())) {
     return ctx.reply().Error("ERR Invalid number of arguments specified for command");

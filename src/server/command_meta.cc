@@ -147,6 +147,8 @@ std::vector<KeyRef> ExtractKeys(const CommandSpec& spec, std::span<const std::st
   }
   // As Redis's getKeysUsingKeySpecs; an invalid spec makes the whole extraction fail.
   for (const KeySpecMeta& ks : meta->key_specs()) {
+    // Shard channels (SPUBLISH, SSUBSCRIBE) are "not_key" specs: no keys for GETKEYS or ACLs.
+    if (std::string_view(ks.flags) == "not_key") continue;
     int first = 0, last = 0, step = 1;
     if (ks.bs_type == KeySpecMeta::kIndex) {
       first = ks.bs_index;

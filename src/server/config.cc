@@ -26,6 +26,7 @@
 #include <unordered_set>
 
 #include "common/log.h"
+#include "common/notify.h"
 #include "common/strings.h"
 #include "common/version.h"
 #include "protocol/request_parser.h"
@@ -606,104 +607,6 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
     out += parts[i];
   }
   return out;
-}
-
-// Keyspace notification classes, as notify.c.
-constexpr int kNotifyKeyspace = 1 << 0;
-constexpr int kNotifyKeyevent = 1 << 1;
-constexpr int kNotifyGeneric = 1 << 2;
-constexpr int kNotifyString = 1 << 3;
-constexpr int kNotifyList = 1 << 4;
-constexpr int kNotifySet = 1 << 5;
-constexpr int kNotifyHash = 1 << 6;
-constexpr int kNotifyZset = 1 << 7;
-constexpr int kNotifyExpired = 1 << 8;
-constexpr int kNotifyEvicted = 1 << 9;
-constexpr int kNotifyStream = 1 << 10;
-constexpr int kNotifyKeyMiss = 1 << 11;
-constexpr int kNotifyModule = 1 << 13;
-constexpr int kNotifyNew = 1 << 14;
-constexpr int kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet | kNotifyHash |
-                           kNotifyZset | kNotifyExpired | kNotifyEvicted | kNotifyStream |
-                           kNotifyModule;
-
-int KeyspaceEventsStringToFlags(std::string_view classes) {
-  int flags = 0;
-  for (char c : classes) {
-    switch (c) {
-      case 'A':
-        flags |= kNotifyAll;
-        break;
-      case 'g':
-        flags |= kNotifyGeneric;
-        break;
-      case '$':
-        flags |= kNotifyString;
-        break;
-      case 'l':
-        flags |= kNotifyList;
-        break;
-      case 's':
-        flags |= kNotifySet;
-        break;
-      case 'h':
-        flags |= kNotifyHash;
-        break;
-      case 'z':
-        flags |= kNotifyZset;
-        break;
-      case 'x':
-        flags |= kNotifyExpired;
-        break;
-      case 'e':
-        flags |= kNotifyEvicted;
-        break;
-      case 'K':
-        flags |= kNotifyKeyspace;
-        break;
-      case 'E':
-        flags |= kNotifyKeyevent;
-        break;
-      case 't':
-        flags |= kNotifyStream;
-        break;
-      case 'm':
-        flags |= kNotifyKeyMiss;
-        break;
-      case 'd':
-        flags |= kNotifyModule;
-        break;
-      case 'n':
-        flags |= kNotifyNew;
-        break;
-      default:
-        return -1;
-    }
-  }
-  return flags;
-}
-
-std::string KeyspaceEventsFlagsToString(int flags) {
-  std::string res;
-  if ((flags & kNotifyAll) == kNotifyAll) {
-    res += 'A';
-  } else {
-    if (flags & kNotifyGeneric) res += 'g';
-    if (flags & kNotifyString) res += '$';
-    if (flags & kNotifyList) res += 'l';
-    if (flags & kNotifySet) res += 's';
-    if (flags & kNotifyHash) res += 'h';
-    if (flags & kNotifyZset) res += 'z';
-    if (flags & kNotifyExpired) res += 'x';
-    if (flags & kNotifyEvicted) res += 'e';
-    if (flags & kNotifyStream) res += 't';
-    if (flags & kNotifyModule) res += 'd';
-    if (flags & kNotifyNew) res += 'n';
-  }
-  if (flags & kNotifyKeyspace) res += 'K';
-  if (flags & kNotifyKeyevent) res += 'E';
-  if (flags & kNotifyKeyMiss) res += 'm';
-  return res;
 }
 
 std::string EnumError(const Def& d) {
@@ -1319,6 +1222,7 @@ struct ConfigTable::Impl {
           return false;
         }
         cfg->notify_keyspace_events = KeyspaceEventsFlagsToString(flags);
+        cfg->notify_keyspace_events_flags = flags;  // the string may drop n (after A)
         return true;
       }
       case Special::kBind: {

@@ -133,7 +133,8 @@ struct ServerConfig {
   int64_t busy_reply_threshold = 5000;  // ms before a running script answers -BUSY to others
   int64_t slowlog_max_len = 128;
   int64_t latency_monitor_threshold = 0;
-  std::string notify_keyspace_events;
+  std::string notify_keyspace_events;  // canonical, as CONFIG GET shows it
+  int notify_keyspace_events_flags = 0;  // common/notify.h classes, what the server tests
 };
 
 class ConfigTable {

@@ -128,6 +128,8 @@ void Connection::InjectInput(std::string_view data) {
   ProcessInput();
 }
 
+void Connection::QueueWrite() { server_->MarkPendingWrite(this); }
+
 void Connection::Unblock() {
   blocked_ = false;
   server_->MarkPendingWrite(this);

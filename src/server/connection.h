@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "commands/command.h"
@@ -12,6 +13,7 @@
 #include "protocol/reply_builder.h"
 #include "protocol/request_parser.h"
 #include "server/event_loop.h"
+#include "server/transactions.h"
 
 namespace ember {
 
@@ -45,6 +47,20 @@ class Connection : public ClientState, public IoHandler {
   }
   void set_last_command(const CommandSpec* spec) { last_command_ = spec; }
 
+  // Writes a message that is not the reply to this client's command (a Pub/Sub message, an
+  // invalidation) in the client's own protocol; it may run during another client's command.
+  // CLIENT REPLY OFF silences it too, as in Redis 7.0.
+  template <typename Fn>
+  void Push(Fn&& write) {
+    const bool resp3 = reply_.resp3(), muted = reply_.muted();
+    reply_.set_resp3(resp == 3);
+    reply_.set_muted(reply_mode == ReplyMode::kOff);
+    write(reply_);
+    reply_.set_resp3(resp3);
+    reply_.set_muted(muted);
+    QueueWrite();
+  }
+
   // Sends an error and closes after it is written (protocol errors, maxclients).
   void ReplyAndClose(std::string_view error);
   // Immediately closes (CLIENT KILL, shutdown, limits).
@@ -74,6 +90,8 @@ class Connection : public ClientState, public IoHandler {
   // Since when the output buffer has been above the soft limit (0: it is not).
   int64_t obuf_soft_limit_since_ms = 0;
   bool monitor = false;
+  // Between MULTI and EXEC/DISCARD: the queued commands.
+  std::unique_ptr<MultiState> multi;
   // The detached client a script's redis.call commands run on (never blocks).
   bool script_client = false;
   uint64_t total_net_input = 0;
@@ -82,6 +100,7 @@ class Connection : public ClientState, public IoHandler {
 
  private:
   void HandleReadable();
+  void QueueWrite();  // in the server's list of connections to flush
   // FlushOutput's parts: write what the socket takes; then tidy the buffer and (dis)arm EPOLLOUT.
   bool WriteOut();
   bool AfterWrite();

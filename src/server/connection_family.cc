@@ -14,6 +14,13 @@ namespace {
 
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) return ctx.ReplyWrongArity();
+  // A RESP2 subscriber gets ["pong", message] so its reply fits the subscription stream.
+  if (ctx.client().resp == 2 && ServerOf(ctx).pubsub().IsSubscribed(ctx.client().id)) {
+    ctx.reply().ArrayLen(2);
+    ctx.reply().Bulk("pong");
+    ctx.reply().Bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
+    return;
+  }
   if (ctx.argc() == 2) {
     ctx.reply().Bulk(ctx.arg(1));
   } else {
@@ -126,10 +133,14 @@ void CmdReset(CommandContext& ctx) {
   conn.name.clear();
   conn.reply_mode = ClientState::ReplyMode::kOn;
   conn.no_evict = false;
+  conn.multi.reset();
+  server.watched_keys().UnwatchAll(conn.id);
+  server.tracking().Disable(conn.id);
   if (conn.monitor) {
     conn.monitor = false;
     server.set_monitor_count(server.monitor_count() - 1);
   }
+  server.pubsub().RemoveClient(conn.id);  // out of subscriber mode, without notifications
   conn.authenticated = server.acl().DefaultUserNoAuth();
   conn.user = "default";
   ctx.reply().set_resp3(false);

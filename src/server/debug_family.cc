@@ -221,7 +221,10 @@ void DebugReload(CommandContext& ctx) {
   }
   Server& server = ServerOf(ctx);
   if (save && !server.snapshots().SaveInForeground()) return ctx.reply().Error("ERR");
-  if (flush) server.keyspace().FlushAll();
+  if (flush) {
+    server.keyspace().FlushAll();
+    server.SignalDataSetReplaced();
+  }
   std::string err;
   // Not serving other clients meanwhile: this client's command is still executing.
   if (!server.snapshots().LoadFile(server.config().dbfilename, /*serve_clients=*/false, merge,

@@ -88,8 +88,12 @@ bool Evictor::PerformEvictions() {
     if (!PickVictim(policy, &db, &key)) return false;  // nothing left to evict
     const size_t before = UsedMemory();
     server_.keyspace().db(db).Delete(key);
+    server_.SignalModifiedKey(db, key, false, 0);
     freed += before - std::min(before, UsedMemory());
     ++evicted_keys_;
+    if (server_.keyspace_events() & notify::kEvicted) {
+      server_.NotifyKeyspaceEvent(notify::kEvicted, "evicted", key, db);
+    }
     // Replicas delete it too: they never evict on their own.
     server_.Propagate(db, {{"DEL", key}}, {});
     // Within the time budget; the cron calls again for the rest (Redis's EVICT_RUNNING).

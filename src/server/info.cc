@@ -169,7 +169,7 @@ void ClientsSection(Server& server, InfoWriter& w) {
   w.Field("client_recent_max_input_buffer", max_in);
   w.Field("client_recent_max_output_buffer", max_out);
   w.Field("blocked_clients", server.blocked_clients());
-  w.Field("tracking_clients", 0);
+  w.Field("tracking_clients", server.tracking().clients());
   w.Field("clients_in_timeout_table", server.clients_in_timeout_table());
 }
 
@@ -336,9 +336,9 @@ void StatsSection(Server& server, InfoWriter& w) {
   w.Field("current_eviction_exceeded_time", server.evictor().current_exceeded_ms());
   w.Field("keyspace_hits", ks.hits);
   w.Field("keyspace_misses", ks.misses);
-  w.Field("pubsub_channels", 0);
-  w.Field("pubsub_patterns", 0);
-  w.Field("pubsubshard_channels", 0);
+  w.Field("pubsub_channels", server.pubsub().NumNames(PubSub::kChannel));
+  w.Field("pubsub_patterns", server.pubsub().NumNames(PubSub::kPattern));
+  w.Field("pubsubshard_channels", server.pubsub().NumNames(PubSub::kShard));
   w.Field("latest_fork_usec", server.snapshots().latest_fork_usec());
   w.Field("total_forks", server.snapshots().total_forks());
   w.Field("migrate_cached_sockets", 0);
@@ -349,9 +349,9 @@ void StatsSection(Server& server, InfoWriter& w) {
   w.Field("active_defrag_key_misses", 0);
   w.Field("total_active_defrag_time", 0);
   w.Field("current_active_defrag_time", 0);
-  w.Field("tracking_total_keys", 0);
-  w.Field("tracking_total_items", 0);
-  w.Field("tracking_total_prefixes", 0);
+  w.Field("tracking_total_keys", server.tracking().total_keys());
+  w.Field("tracking_total_items", server.tracking().total_items());
+  w.Field("tracking_total_prefixes", server.tracking().total_prefixes());
   w.Field("unexpected_error_replies", st.unexpected_error_replies);
   w.Field("total_error_replies", st.total_error_replies);
   w.Field("dump_payload_sanitizations", 0);

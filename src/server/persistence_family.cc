@@ -81,6 +81,7 @@ void CmdRestore(CommandContext& ctx) {
     if (deleted) {
       ctx.MarkDirty();
       ctx.Propagate({"DEL", std::string(key)});
+      ctx.Notify(notify::kGeneric, "del", key);
     } else {
       ctx.PreventPropagation();
     }
@@ -100,6 +101,7 @@ void CmdRestore(CommandContext& ctx) {
   }
   SetAccessData(e, idle, static_cast<int>(freq));
   ctx.MarkDirty();
+  ctx.Notify(notify::kGeneric, "restore", key);
   ctx.reply().Ok();
 }
 

@@ -217,6 +217,7 @@ bool Replication::LoadSnapshotFromMaster(RdbReader& reader, const std::string& m
 void Replication::InstallLoadedSnapshot() {
   // Our replicas must follow the new history with a full sync of their own.
   DisconnectReplicas();
+  server_.SignalDataSetReplaced();
   if (scratch_) {
     EMBER_LOG_NOTICE("MASTER <-> REPLICA sync: Swapping in the new data set");
     server_.keyspace().SwapContents(*scratch_);

@@ -274,7 +274,11 @@ void Server::ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp
   // Time is frozen for the whole script (serving other clients while busy moves the clock).
   cached_now_ms_ = run.snapshot_ms;
   script_no_propagate_ = (repl_flags & script_repl::kReplica) == 0;
+  // The script's commands reply into their own builder: their errors are not part of the
+  // EVAL's reply (EXEC's nested-error accounting must not subtract them).
+  const uint64_t nested_errors = nested_errors_;
   CallCommand(c, *spec, args);
+  nested_errors_ = nested_errors;
   script_no_propagate_ = false;
   // SELECT inside a script changes the script's database only.
 }

@@ -24,6 +24,7 @@
 #include "common/version.h"
 #include "db/encoding_limits.h"
 #include "db/lazy_free.h"
+#include "server/command_meta.h"
 #include "server/listener.h"
 
 namespace ember {
@@ -90,6 +91,10 @@ int Server::Configure(int argc, char** argv) {
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases));
   keyspace_->set_expiry_listener([this](int db_index, std::string_view key) {
     ++keyspace_->stats().expired_keys;
+    if (keyspace_events_ & notify::kExpired) {
+      NotifyKeyspaceEvent(notify::kExpired, "expired", key, db_index);
+    }
+    SignalModifiedKey(db_index, key, false, 0);
     // An expired key is removed on the master and its replicas by one explicit DEL.
     std::vector<std::vector<std::string>> effects{{"DEL", std::string(key)}};
     Propagate(db_index, effects, {});
@@ -102,6 +107,7 @@ int Server::Configure(int argc, char** argv) {
   ApplyEncodingLimits();
   ApplyAccessTracking();
   ApplyLazyFreeSettings();
+  ApplyKeyspaceEvents();
   ApplyRenamedCommands();
   // The ACL's permission bitmap is laid out over the final command table.
   acl_.Init();
@@ -209,6 +215,7 @@ void Server::RegisterConfigHooks() {
   copy_on_apply({"lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del",
                  "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush"},
                 &Server::ApplyLazyFreeSettings);
+  copy_on_apply({"notify-keyspace-events"}, &Server::ApplyKeyspaceEvents);
   config_table_.OnApply("logfile", [this](std::string*) {
     GetLogSettings().file = config_.logfile;
     ReopenLog();
@@ -449,6 +456,9 @@ Connection* Server::FindClient(uint64_t id) {
 void Server::ScheduleClose(Connection* conn) {
   replication_->OnClientClosed(conn);
   blocked_.Remove(conn->id);
+  watched_keys_.UnwatchAll(conn->id);
+  tracking_.Disable(conn->id);
+  pubsub_.RemoveClient(conn->id);
   loop_.Remove(conn->fd());
   clients_.erase(conn->id);
   if (conn->monitor && monitors_ > 0) --monitors_;
@@ -467,7 +477,10 @@ bool Server::CheckOutputBufferLimits(Connection* conn) {
   // The master link is never limited; a replica's snapshot transfer is not counted (Redis does
   // not count the RDB either), only the stream buffered behind it.
   if (conn->is_master_link || replication_->SendingSnapshotTo(*conn)) return true;
-  const ClientBufferLimit& limit = conn->is_replica_link ? config_.obuf_replica : config_.obuf_normal;
+  // The class as Redis's getClientType: replica, else pubsub when subscribed, else normal.
+  const ClientBufferLimit& limit = conn->is_replica_link           ? config_.obuf_replica
+                                   : pubsub_.IsSubscribed(conn->id) ? config_.obuf_pubsub
+                                                                    : config_.obuf_normal;
   auto bytes = static_cast<int64_t>(conn->output_bytes());
   bool over_hard = limit.hard_bytes > 0 && bytes >= limit.hard_bytes;
   bool over_soft = limit.soft_bytes > 0 && bytes >= limit.soft_bytes;
@@ -493,13 +506,17 @@ void Server::BeforeSleep() {
   if (g_shutdown_signal && !ScriptTimedOut()) {
     EMBER_LOG_WARNING("Received {} scheduling shutdown...",
                       g_shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    const std::string directive = g_shutdown_signal == SIGINT ? "shutdown-on-sigint"
+                                                              : "shutdown-on-sigterm";
     g_shutdown_signal = 0;
     std::string err;
-    if (PrepareShutdown(false, false, false, false, &err)) shutdown_requested_ = true;
+    StartShutdown(ParseShutdownOptions(config_table_.GetValue(directive).value_or("")), &err);
   }
+  if (shutdown_deadline_ms_) CheckShutdownProgress();
   replication_->BeforeSleep();
   ReleaseThrottledClients();
   HandleBlockedTimeouts();
+  if (tracking_.total_prefixes() > 0) tracking_.BroadcastPending();
   // Flush replies in one batch: one write per client per iteration.
   // Swap with a kept scratch vector so neither list allocates on the next iteration.
   flushing_.swap(pending_writes_);
@@ -512,32 +529,10 @@ void Server::BeforeSleep() {
   if (shutdown_requested_) loop_.Stop();
 }
 
-bool Server::PrepareShutdown(bool nosave, bool save, bool /*now*/, bool force,
-                             std::string* err) {
-  EMBER_LOG_WARNING("User requested shutdown...");
-  if (snapshots_.child_active()) {
-    EMBER_LOG_WARNING("There is a child saving an .rdb. Killing it!");
-    snapshots_.KillChild();
-  }
-  if (save || (!nosave && !config_.save.empty())) {
-    EMBER_LOG_NOTICE("Saving the final RDB snapshot before exiting.");
-    if (!snapshots_.SaveInForeground()) {
-      if (!force) {
-        EMBER_LOG_WARNING("Error trying to save the DB, can't exit.");
-        *err = "ERR Errors trying to SHUTDOWN. Check logs.";
-        return false;
-      }
-      EMBER_LOG_WARNING("Error trying to save the DB. Exit anyway.");
-    }
-  }
-  return true;
-}
-
-bool Server::ClientPaused(const CommandSpec& spec) const {
+bool Server::ClientPaused(uint32_t flags) const {
   if (pause_until_ms_ == 0 || cached_now_ms_ >= pause_until_ms_) return false;
   if (!pause_writes_only_) return true;
-  return spec.is(cmd_flags::kWrite) || spec.is(cmd_flags::kMayReplicate) ||
-         ScriptMayWrite(spec);
+  return (flags & (cmd_flags::kWrite | cmd_flags::kMayReplicate)) != 0;
 }
 
 void Server::PauseClients(int64_t until_ms, bool writes_only) {
@@ -591,6 +586,26 @@ void Server::CountError(std::string_view code) {
   ++stats_.error_counts[std::string(code)];
 }
 
+namespace {
+// The flags a command is checked with: EXEC's include those of the commands it will run, so it
+// is refused or paused like a write when it holds one.
+uint32_t FlagsAsRun(const Connection& conn, const CommandSpec& spec) {
+  const bool exec = spec.name == "exec" && conn.multi;
+  // EVAL/EVALSHA/FCALL may write: CLIENT PAUSE WRITE holds them (Redis's getCommandFlags).
+  const uint32_t script = Server::ScriptMayWrite(spec) ? uint32_t{cmd_flags::kMayReplicate} : 0;
+  return spec.flags | (exec ? conn.multi->flags : 0) | script;
+}
+// Commands that run at once inside MULTI instead of being queued (Redis's processCommand list).
+bool RunsInsideMulti(const CommandSpec& spec) {
+  return spec.name == "exec" || spec.name == "discard" || spec.name == "multi" ||
+         spec.name == "watch" || spec.name == "quit" || spec.name == "reset";
+}
+bool EndsTransaction(const CommandSpec& spec) {
+  return spec.name == "exec" || spec.name == "discard" || spec.name == "quit" ||
+         spec.name == "reset";
+}
+}  // namespace
+
 bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
                            std::span<const std::string_view> args) {
   auto reject = [&](std::string_view err) {
@@ -628,33 +643,41 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     }
   }
   if (!conn.authenticated && !spec->is(cmd_flags::kNoAuth)) return reject(errors::kNoAuth);
+  if (conn.multi && spec->is(cmd_flags::kNoMulti)) {
+    return reject("ERR Command not allowed inside a transaction");
+  }
+  const uint32_t flags = FlagsAsRun(conn, *spec);
+  auto has = [flags](uint32_t f) { return (flags & f) != 0; };
   if (!acl_.all_unrestricted()) {
     std::string err;
     if (!acl_.Check(conn.user, *spec, args, &err)) return reject(err);
   }
   // Memory is freed before the command runs; what cannot be freed refuses deny-oom commands.
-  if (config_.maxmemory > 0 && !evictor_.PerformEvictions() && spec->is(cmd_flags::kDenyOom)) {
+  // Inside MULTI every command but the ones ending it is refused: queueing takes memory too.
+  const bool deny_oom = has(cmd_flags::kDenyOom) || (conn.multi && !EndsTransaction(*spec));
+  if (config_.maxmemory > 0 && !evictor_.PerformEvictions() && deny_oom) {
     return reject(errors::kOom);
   }
   // Redis refuses PING too, so monitoring notices that writes are being refused.
   if (snapshots_.WritesDenied() && !is_replica() &&
-      (spec->is(cmd_flags::kWrite) || spec->name == "ping")) {
+      (has(cmd_flags::kWrite) || spec->name == "ping")) {
     return reject(errors::kMisconf);
   }
   if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
   if (std::string_view busy = ScriptBusyError(*spec, args); !busy.empty()) return reject(busy);
   if (is_replica()) {
-    if (config_.replica_read_only && spec->is(cmd_flags::kWrite)) {
+    if (config_.replica_read_only && has(cmd_flags::kWrite)) {
       return reject(errors::kReadOnly);
     }
     if (!replication_->link_up() && !config_.replica_serve_stale_data &&
         !spec->is(cmd_flags::kStale)) {
       return reject(errors::kMasterDown);
     }
-  } else if (config_.min_replicas_to_write > 0 && spec->is(cmd_flags::kWrite) &&
+  } else if (config_.min_replicas_to_write > 0 && has(cmd_flags::kWrite) &&
              replication_->GoodReplicas() < config_.min_replicas_to_write) {
     return reject(errors::kNoReplicas);
   }
+  if (auto err = PubSubContextError(conn, *spec)) return reject(*err);
   return false;
 }
 
@@ -662,13 +685,15 @@ void Server::DispatchFromMaster(Connection& conn, std::span<const std::string_vi
   // The master's stream is applied as is: no auth, ACL or read-only checks, and no replies.
   const CommandSpec* spec = CommandTable::Global().Resolve(args);
   if (!spec) {
-    // MULTI/EXEC around a write's effects: the stream is applied in order anyway.
-    if (!EqualsIgnoreCase(args[0], "multi") && !EqualsIgnoreCase(args[0], "exec")) {
-      EMBER_LOG_WARNING("Command '{}' from MASTER is unknown: ignored", args[0].substr(0, 64));
-    }
+    EMBER_LOG_WARNING("Command '{}' from MASTER is unknown: ignored", args[0].substr(0, 64));
     return;
   }
   if (!spec->AcceptsArgc(args.size())) return;
+  // A MULTI block from the master is applied at its EXEC, atomically, as on the master.
+  if (conn.multi && !RunsInsideMulti(*spec)) {
+    conn.multi->Queue({args.begin(), args.end()}, spec->flags);
+    return;
+  }
   CallCommand(conn, *spec, args);
   if (blocked_.has_ready()) HandleClientsBlockedOnKeys();
 }
@@ -683,17 +708,33 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
       conn.reply().Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
                                      args[1].substr(0, 128), ToUpper(spec->name)));
       CountError("ERR");
+      if (conn.multi) conn.multi->exec_abort = true;
       return;
     }
     spec = sub;
   }
-  if (RejectCommand(conn, spec, args)) return;
-  if (ClientPaused(*spec)) {
+  if (RejectCommand(conn, spec, args)) {
+    if (conn.multi) conn.multi->exec_abort = true;
+    return;
+  }
+  if (conn.multi && !RunsInsideMulti(*spec)) {
+    conn.multi->Queue({args.begin(), args.end()}, spec->flags);
+    conn.reply().SimpleString("QUEUED");
+    return;
+  }
+  if (ClientPaused(FlagsAsRun(conn, *spec))) {
     // Re-run this request when the pause ends: leave it in the buffer.
     conn.set_paused(true);
     return;
   }
+  tracking_.BeginCommand(conn.id);
   CallCommand(conn, *spec, args);
+  // CLIENT CACHING applies to the next command: it lasts through CLIENT commands and MULTI.
+  const CommandSpec& top = spec->parent ? *spec->parent : *spec;
+  if (tracking_.clients() > 0 && top.name != "client" && !conn.multi) {
+    tracking_.ClearCaching(conn.id);
+  }
+  tracking_.EndCommand();
   if (blocked_.has_ready()) HandleClientsBlockedOnKeys();
 }
 
@@ -703,12 +744,15 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   using Mode = ClientState::ReplyMode;
   reply.set_muted(conn.reply_mode == Mode::kOff || conn.reply_mode == Mode::kSkip);
   reply.set_resp3(conn.resp == 3);
-  uint64_t errors_before = reply.errors_sent();
+  const uint64_t errors_before = reply.errors_sent();
+  const uint64_t nested_errors_before = nested_errors_;
   int db_before = conn.db_index;
+  if (!watched_keys_.empty() || tracking_.clients() > 0) SignalFlush(conn, spec, args);
 
   CommandContext ctx(args, &spec, reply, *keyspace_, conn, *this, cached_now_ms_);
-  // A master's stream never blocks (it carries the served effects, not blocking commands).
-  ctx.set_may_block(!conn.is_master_link && !conn.script_client);
+  // A master's stream never blocks (it carries the served effects, not blocking commands), nor
+  // does a command run by EXEC or by a script (it answers as if it timed out).
+  ctx.set_may_block(!conn.is_master_link && !executing_transaction_ && !conn.script_client);
   int64_t start = MonotonicUs();
   spec.handler(ctx);
   int64_t duration = MonotonicUs() - start;
@@ -739,7 +783,11 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   spec.latency.Record(duration);
   ++stats_.total_commands_processed;
   conn.set_last_command(&spec);
-  if (reply.errors_sent() != errors_before) {
+  // Errors of the commands EXEC ran were counted by their own calls.
+  const uint64_t own_errors =
+      reply.errors_sent() - errors_before - (nested_errors_ - nested_errors_before);
+  nested_errors_ += own_errors;
+  if (own_errors > 0) {
     ++spec.failed_calls;
     CountError(reply.last_error_code());
   }
@@ -780,6 +828,16 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   }
   // A command that recorded effects is propagated even if it changed nothing (FLUSHDB on an
   // empty database, as Redis).
+  if (tracking_.clients() > 0) {
+    if (ctx.dirty() > 0) SignalWrittenKeys(conn, spec, args, db_before);
+    if (spec.is(cmd_flags::kReadOnly) && tracking_.enabled(conn.id)) {
+      std::vector<std::string_view> keys;
+      for (const KeyRef& k : ExtractKeys(spec, args)) keys.push_back(args[k.index]);
+      tracking_.RememberKeys(conn.id, keys);
+    }
+  } else if (ctx.dirty() > 0 && !watched_keys_.empty()) {
+    SignalWrittenKeys(conn, spec, args, db_before);
+  }
   if ((ctx.dirty() > 0 || !ctx.effects().empty()) && !ctx.propagation_prevented()) {
     Propagate(db_before, ctx.effects(), args);
     ThrottleWriter(conn);
@@ -986,7 +1044,8 @@ void Server::CloseTimedOutClients() {
   if (config_.timeout <= 0) return;
   std::vector<Connection*> idle;
   for (auto& [id, conn] : clients_) {
-    if (conn->is_master_link || conn->monitor) continue;
+    // Subscribers wait for messages, not idle (Redis exempts CLIENT_PUBSUB too).
+    if (conn->is_master_link || conn->monitor || pubsub_.IsSubscribed(conn->id)) continue;
     if (cached_now_ms_ - conn->last_interaction_ms > config_.timeout * 1000) idle.push_back(conn);
   }
   for (Connection* conn : idle) {
@@ -1009,6 +1068,10 @@ void Server::Cron() {
     }
   }
   CloseTimedOutClients();
+  if (tracking_.total_keys() > 0) {
+    tracking_.EnforceMaxKeys(static_cast<size_t>(
+        std::stoll(config_table_.GetValue("tracking-table-max-keys").value_or("0"))));
+  }
   metrics_.Cron();
   UpdateMemoryPeak();
   stats_.ops.Track(cached_now_ms_, stats_.total_commands_processed);

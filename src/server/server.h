@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -23,8 +24,11 @@
 #include "server/eviction.h"
 #include "server/listener.h"
 #include "server/metrics_endpoint.h"
+#include "server/pubsub.h"
 #include "server/replication.h"
 #include "server/snapshots.h"
+#include "server/tracking.h"
+#include "server/transactions.h"
 
 namespace ember {
 
@@ -77,6 +81,16 @@ struct LatencyEvent {
   std::deque<std::pair<int64_t, int64_t>> samples;
 };
 
+// SHUTDOWN's options, also those of shutdown-on-sigterm / shutdown-on-sigint.
+struct ShutdownOptions {
+  bool nosave = false;
+  bool save = false;
+  bool now = false;
+  bool force = false;
+};
+// "nosave now" (the value of shutdown-on-sigterm) -> options; "default" and "" set none.
+ShutdownOptions ParseShutdownOptions(std::string_view words);
+
 class Server : public ServerServices {
  public:
   Server();
@@ -93,6 +107,9 @@ class Server : public ServerServices {
   int64_t max_string_len() const override { return config_.proto_max_bulk_len; }
   bool is_replica() const override { return !config_.replicaof_host.empty(); }
   void AfterFlushAll() override;
+  // Keyspace notifications (keyspace_events.cc).
+  void NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
+                           int db) override;
 
   // Executes one request for a client; the reply goes to the connection's output.
   void Dispatch(Connection& conn, std::span<const std::string_view> args);
@@ -104,8 +121,14 @@ class Server : public ServerServices {
   // was closed.
   bool CheckOutputBufferLimits(Connection* conn);
 
-  // Graceful shutdown (SIGTERM, SHUTDOWN). Returns false if it must not proceed.
-  bool PrepareShutdown(bool nosave, bool save, bool now, bool force, std::string* err);
+  // Graceful shutdown (SHUTDOWN, SIGTERM, SIGINT; shutdown.cc). Unless NOW, a master first
+  // waits up to shutdown-timeout for its replicas to acknowledge the whole stream, with writes
+  // paused; the SHUTDOWN client then stays blocked (AddShutdownWaiter) until the end.
+  enum class ShutdownStart { kExit, kWaiting, kFailed };
+  ShutdownStart StartShutdown(const ShutdownOptions& options, std::string* err);
+  void AddShutdownWaiter(Connection& conn);
+  // SHUTDOWN ABORT: false when no shutdown is in progress.
+  bool AbortShutdown();
   void RequestShutdown() { shutdown_requested_ = true; }
 
   ServerConfig& config() { return config_; }
@@ -135,6 +158,17 @@ class Server : public ServerServices {
   // MULTI/EXEC block (a lone write goes alone, as in Redis 7.0). Pairs may nest.
   void BeginAtomicPropagation() { ++atomic_depth_; }
   void EndAtomicPropagation();
+  // EXEC: runs the client's queued commands (transaction_family.cc).
+  void ExecTransaction(Connection& conn);
+  // WATCH: the keys clients watch, touched by every change.
+  WatchedKeys& watched_keys() { return watched_keys_; }
+  // CLIENT TRACKING.
+  ClientTracking& tracking() { return tracking_; }
+  // A key changed (key_signals.cc): WATCH and tracking hear of it. `exists`: the key is there
+  // now; `origin`: the client that changed it (0: the server itself, by expiry or eviction).
+  void SignalModifiedKey(int db, std::string_view key, bool exists, uint64_t origin);
+  // The whole data set was replaced (a full sync, DEBUG RELOAD).
+  void SignalDataSetReplaced();
   Evictor& evictor() { return evictor_; }
   // Memory eviction does not count: replica output buffers (INFO mem_not_counted_for_evict).
   size_t MemoryNotCountedForEviction() const;
@@ -174,7 +208,17 @@ class Server : public ServerServices {
   // CLIENT PAUSE.
   void PauseClients(int64_t until_ms, bool writes_only);
   void UnpauseClients();
-  bool ClientPaused(const CommandSpec& spec) const;
+  bool ClientPaused(uint32_t command_flags) const;
+
+  // Pub/Sub (pubsub_family.cc). Publish delivers to channel and pattern subscribers and returns
+  // how many received it; PublishShard (SPUBLISH) to shard channel subscribers only.
+  int64_t Publish(std::string_view channel, std::string_view message);
+  int64_t PublishShard(std::string_view channel, std::string_view message);
+  PubSub& pubsub() { return pubsub_; }
+  const PubSub& pubsub() const { return pubsub_; }
+  // The error a RESP2 subscriber gets for a command it may not run while subscribed.
+  std::optional<std::string> PubSubContextError(const Connection& conn,
+                                                const CommandSpec& spec) const;
 
   // Feeds MONITOR clients.
   void FeedMonitors(const Connection& conn, std::span<const std::string_view> args);
@@ -237,15 +281,30 @@ class Server : public ServerServices {
   void ApplyAccessTracking();
   // Copies the lazyfree-lazy-* directives into LazyFree's settings.
   void ApplyLazyFreeSettings();
+  // Copies notify-keyspace-events into the mask commands test (keyspace_events.cc).
+  void ApplyKeyspaceEvents();
   void RegisterConfigHooks();
   void LogStartup();
   void Daemonize();
   void WritePidFile();
   void CountError(std::string_view code);  // INFO stats/errorstats
   void DispatchFromMaster(Connection& conn, std::span<const std::string_view> args);
+  // Saves (as the options ask) and reports whether the process may exit now.
+  bool FinishShutdown(std::string* err);
+  // While waiting for replicas: finishes at the deadline or once they all caught up.
+  void CheckShutdownProgress();
+  bool ReplicasCaughtUp();
+  // Replies `error` to the blocked SHUTDOWN clients and lets writes go on.
+  void CancelShutdown(std::string_view error);
   bool RejectCommand(Connection& conn, const CommandSpec* spec,
                      std::span<const std::string_view> args);
   void CallCommand(Connection& conn, const CommandSpec& spec,
+                   std::span<const std::string_view> args);
+  // After a write: signals the keys it wrote (its key specs that are not read-only).
+  void SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
+                         std::span<const std::string_view> args, int db);
+  // Before FLUSHDB/FLUSHALL/SWAPDB: signals the keys they will change.
+  void SignalFlush(const Connection& conn, const CommandSpec& spec,
                    std::span<const std::string_view> args);
 
   ServerConfig config_;
@@ -267,6 +326,7 @@ class Server : public ServerServices {
   uint64_t slowlog_id_ = 0;
   std::map<std::string, LatencyEvent> latency_events_;
   size_t monitors_ = 0;
+  PubSub pubsub_;
 
   std::string run_id_;
   std::string executable_;
@@ -274,6 +334,9 @@ class Server : public ServerServices {
   int64_t cached_now_ms_ = 0;
   size_t used_memory_startup_ = 0;
   bool shutdown_requested_ = false;
+  ShutdownOptions shutdown_options_;
+  int64_t shutdown_deadline_ms_ = 0;        // waiting for replicas until then (0: not)
+  std::vector<uint64_t> shutdown_waiters_;  // SHUTDOWN clients blocked meanwhile
   bool pidfile_written_ = false;
 
   int64_t pause_until_ms_ = 0;
@@ -301,6 +364,11 @@ class Server : public ServerServices {
   std::vector<ThrottledClient> throttled_;
   int64_t last_repl_cron_ms_ = 0;
   int atomic_depth_ = 0;
+  WatchedKeys watched_keys_;
+  ClientTracking tracking_{*this};
+  bool executing_transaction_ = false;  // commands run by EXEC never block
+  // Error replies sent by commands nested in EXEC, so EXEC does not count them as its own.
+  uint64_t nested_errors_ = 0;
   std::vector<PropagatedCommand> atomic_commands_;  // held until EndAtomicPropagation
   std::unique_ptr<LuaScripting, void (*)(LuaScripting*)> scripting_{nullptr, nullptr};
   std::unique_ptr<LuaScripting, void (*)(LuaScripting*)> functions_{nullptr, nullptr};

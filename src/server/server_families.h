@@ -22,6 +22,8 @@ void RegisterDebugFamily(CommandTable& table);       // debug_family.cc (DEBUG)
 void RegisterAclFamily(CommandTable& table);         // acl_family.cc (ACL)
 void RegisterPersistenceFamily(CommandTable& table);  // persistence_family.cc (SAVE, DUMP, ...)
 void RegisterReplicationFamily(CommandTable& table);  // replication_family.cc (REPLICAOF, ...)
+void RegisterTransactionFamily(CommandTable& table);  // transaction_family.cc (MULTI, EXEC, ...)
+void RegisterPubSubFamily(CommandTable& table);      // pubsub_family.cc (SUBSCRIBE, PUBLISH, ...)
 void RegisterScriptingFamily(CommandTable& table);    // scripting_family.cc (EVAL, SCRIPT)
 void RegisterFunctionFamily(CommandTable& table);     // function_family.cc (FCALL, FUNCTION)
 

@@ -97,12 +97,23 @@ void CmdShutdown(CommandContext& ctx) {
     }
   }
   if ((abort && ctx.argc() != 2) || (nosave && save)) return ctx.ReplySyntaxError();
-  if (abort) return ctx.reply().Error("ERR No shutdown in progress.");
   Server& server = ServerOf(ctx);
+  if (abort) {
+    if (!server.AbortShutdown()) return ctx.reply().Error("ERR No shutdown in progress.");
+    return ctx.reply().Ok();
+  }
   std::string err;
-  if (!server.PrepareShutdown(nosave, save, now, force, &err)) return ctx.reply().Error(err);
   // Like Redis: no reply on success; the connection closes when the process exits.
-  server.RequestShutdown();
+  switch (server.StartShutdown({nosave, save, now, force}, &err)) {
+    case Server::ShutdownStart::kExit:
+      break;
+    case Server::ShutdownStart::kWaiting:
+      server.AddShutdownWaiter(ConnOf(ctx));
+      break;
+    case Server::ShutdownStart::kFailed:
+      ctx.reply().Error(err);
+      break;
+  }
 }
 
 void CmdTime(CommandContext& ctx) {
@@ -164,6 +175,8 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterAclFamily(table);
   RegisterPersistenceFamily(table);
   RegisterReplicationFamily(table);
+  RegisterTransactionFamily(table);
+  RegisterPubSubFamily(table);
   RegisterScriptingFamily(table);
   RegisterFunctionFamily(table);
 }

@@ -164,13 +164,21 @@ def test_script_effects_replicate(ember_factory, ref_factory, pairing):
             args = list(cmd) + ([str(i)] if cmd[-1] in ("list", "str", "0") else [])
             r = m.call(*args)
             assert r.kind != "error", (args, r)
+    if not master.is_redis:
+        master.skip_unless_commands("MULTI")
+    # A script inside a transaction: one MULTI/EXEC block holds both.
+    assert m.call("MULTI") == OK
+    m.call("EVAL", "redis.call('incr', 'counter'); redis.call('sadd', 'tx', 'a')", "0")
+    m.call("SET", "after", "1")
+    r = m.call("EXEC")
+    assert r.kind == "array" and len(r.value) == 2, r
     # set_repl(REPL_NONE) kept 'local' on the master only: drop it before comparing digests.
     assert m.call("EXISTS", "local") == I(1)
     m.call("DEL", "local")
     wait_in_sync(master, replica)
     assert digest(master) == digest(replica)
     r = replica.raw()
-    assert r.call("GET", "counter") == B("40")
+    assert r.call("GET", "counter") == B("41")
     assert r.call("SELECT", "2") == OK
     assert r.call("SCARD", "s") == I(40)
     assert r.call("EXISTS", "local") == I(0)

@@ -11,16 +11,42 @@
 
 namespace ember {
 
+// One keyspace notification a command asked for.
+struct NotifiedEvent {
+  int type;
+  std::string event;
+  std::string key;
+  int db;
+  bool operator==(const NotifiedEvent&) const = default;
+};
+
 class TestServices : public ServerServices {
  public:
+  // Every class but keymiss (m), so tests see each command's events and "new".
+  TestServices() { keyspace_events_ = notify::kAll | notify::kNew; }
   int64_t max_string_len() const override { return max_string_len_; }
   bool is_replica() const override { return replica_; }
+  void NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
+                           int db) override {
+    events_.push_back({type, std::string(event), std::string(key), db});
+  }
+  void set_keyspace_events(int flags) { keyspace_events_ = flags; }
   int64_t max_string_len_ = 512LL * 1024 * 1024;
   bool replica_ = false;
+  std::vector<NotifiedEvent> events_;
 };
 
 class CommandTest : public ::testing::Test {
  protected:
+  CommandTest() {
+    // As the server does when notify-keyspace-events has n: created keys report "new".
+    keyspace_.set_new_key_listener([this](int db, std::string_view key) {
+      if (services_.keyspace_events() & notify::kNew) {
+        services_.NotifyKeyspaceEvent(notify::kNew, "new", key, db);
+      }
+    });
+  }
+
   static void SetUpTestSuite() {
     static bool registered = false;
     if (!registered) {

@@ -1,0 +1,112 @@
+// Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH. What keeps WATCH honest is in
+// key_signals.cc.
+#include <fmt/format.h>
+
+#include "common/strings.h"
+#include "server/server.h"
+#include "server/server_families.h"
+
+namespace ember {
+
+namespace {
+
+// Whether `key` is in `db` but logically expired (not deleted yet).
+bool KeyIsExpired(Database& db, std::string_view key, int64_t now_ms) {
+  KeyEntry* e = db.FindRaw(key);
+  return e && db.IsExpired(e, now_ms);
+}
+
+void CmdMulti(CommandContext& ctx) {
+  Connection& conn = ConnOf(ctx);
+  if (conn.multi) return ctx.reply().Error("ERR MULTI calls can not be nested");
+  conn.multi = std::make_unique<MultiState>();
+  ctx.reply().Ok();
+}
+
+void CmdExec(CommandContext& ctx) { ServerOf(ctx).ExecTransaction(ConnOf(ctx)); }
+
+void CmdDiscard(CommandContext& ctx) {
+  Connection& conn = ConnOf(ctx);
+  if (!conn.multi) return ctx.reply().Error("ERR DISCARD without MULTI");
+  conn.multi.reset();
+  ServerOf(ctx).watched_keys().UnwatchAll(conn.id);
+  ctx.reply().Ok();
+}
+
+void CmdWatch(CommandContext& ctx) {
+  Connection& conn = ConnOf(ctx);
+  if (conn.multi) return ctx.reply().Error("ERR WATCH inside MULTI is not allowed");
+  Database& db = ctx.db();
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    ServerOf(ctx).watched_keys().Watch(conn.id, conn.db_index, ctx.arg(i),
+                                       KeyIsExpired(db, ctx.arg(i), ctx.now_ms()));
+  }
+  ctx.reply().Ok();
+}
+
+void CmdUnwatch(CommandContext& ctx) {
+  ServerOf(ctx).watched_keys().UnwatchAll(ctx.client().id);
+  ctx.reply().Ok();
+}
+
+}  // namespace
+
+void Server::ExecTransaction(Connection& conn) {
+  ReplyBuilder& reply = conn.reply();
+  if (!conn.multi) return reply.Error("ERR EXEC without MULTI");
+  const std::unique_ptr<MultiState> multi = std::move(conn.multi);
+  const bool changed =
+      watched_keys_.dirty(conn.id) ||
+      watched_keys_.AnyExpiredSince(conn.id, [&](int db, std::string_view key) {
+        return KeyIsExpired(keyspace_->db(db), key, cached_now_ms_);
+      });
+  watched_keys_.UnwatchAll(conn.id);
+  if (multi->exec_abort) {
+    return reply.Error("EXECABORT Transaction discarded because of previous errors.");
+  }
+  if (changed) return reply.NullArray();
+
+  reply.ArrayLen(multi->commands.size());
+  executing_transaction_ = true;
+  BeginAtomicPropagation();
+  for (const std::vector<std::string>& argv : multi->commands) {
+    const std::vector<std::string_view> args(argv.begin(), argv.end());
+    const CommandSpec* spec = CommandTable::Global().Resolve(args);
+    std::string acl_error;
+    if (!spec) {
+      // Renamed away by a CONFIG SET that came between queueing and EXEC: cannot happen today,
+      // but the reply array must keep its length.
+      reply.Error(fmt::format("ERR unknown command '{}'", args[0].substr(0, 128)));
+    } else if (!conn.is_master_link && !acl_.all_unrestricted() &&
+               !acl_.Check(conn.user, *spec, args, &acl_error)) {
+      // ACL rules may have changed since the command was queued.
+      reply.Error(acl_error);
+    } else {
+      CallCommand(conn, *spec, args);
+    }
+  }
+  EndAtomicPropagation();
+  executing_transaction_ = false;
+}
+
+void RegisterTransactionFamily(CommandTable& table) {
+  using namespace cmd_flags;
+  const uint32_t kCat = acl_cat::kTransaction;
+  table.Add(MakeCommand("multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy, kNoKeys,
+                        CmdMulti, "transactions", kCat, "Starts a transaction.", "1.2.0"));
+  table.Add(MakeCommand("exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog, kNoKeys, CmdExec,
+                        "transactions", kCat, "Executes all commands in a transaction.",
+                        "1.2.0"));
+  table.Add(MakeCommand("discard", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy,
+                        kNoKeys, CmdDiscard, "transactions", kCat, "Discards a transaction.",
+                        "2.0.0"));
+  table.Add(MakeCommand("watch", -2, kNoScript | kLoading | kStale | kFast | kAllowBusy,
+                        {1, -1, 1}, CmdWatch, "transactions", kCat,
+                        "Monitors changes to keys to determine the execution of a transaction.",
+                        "2.2.0"));
+  table.Add(MakeCommand("unwatch", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy,
+                        kNoKeys, CmdUnwatch, "transactions", kCat,
+                        "Forgets about watched keys of a transaction.", "2.2.0"));
+}
+
+}  // namespace ember
