@@ -185,6 +185,7 @@ void Server::RunScript(CommandContext& ctx, bool is_eval, uint32_t flags, bool r
   run.engine = is_eval ? &scripting() : &functions();
   run.is_eval = is_eval;
   run.command.assign(command.begin(), command.end());
+  // Id 0 (no client's): as in Redis 7.0, CLIENT TRACKING does not remember what scripts read.
   run.client.db_index = caller.db_index;
   run.client.user = caller.user;
   run.client.authenticated = true;

@@ -253,3 +253,19 @@ def test_sigterm_waits_for_a_busy_script(srv):
     assert other.call("PING") == E(BUSY)
     assert other.call("SCRIPT", "KILL") == OK
     poll(lambda: (not srv.alive(), None), 10, "the server to exit after the script")
+
+
+def test_tracking_ignores_keys_a_script_reads(srv):
+    # Redis 7.0 remembers the keys a client reads itself, not those its scripts read.
+    srv.skip_unless_commands("CLIENT")
+    c = srv.raw()
+    assert c.call("HELLO", "3").kind == "map"
+    assert c.call("CLIENT", "TRACKING", "ON") == OK
+    other = srv.raw()
+    assert other.call("SET", "tk", "0") == OK
+    assert c.call("EVAL", "return redis.call('get', 'tk')", "0") == B("0")
+    assert other.call("SET", "tk", "1") == OK
+    assert c.call("GET", "tk") == B("1")  # the next reply is GET's: no invalidation came
+    assert other.call("SET", "tk", "2") == OK
+    push = c.read_reply(timeout=5)
+    assert push.kind == "push" and push.value[0] == B("invalidate"), push
