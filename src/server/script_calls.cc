@@ -42,7 +42,7 @@ struct ScriptRun : ScriptHost {
   Connection client;  // fd -1: never registered, never read from
   LuaScripting* engine = nullptr;
   bool is_eval = true;
-  std::vector<std::string> command;  // the EVAL/FCALL argv (FUNCTION STATS)
+  std::span<const std::string_view> command;  // the EVAL/FCALL argv (FUNCTION STATS)
   uint32_t flags = 0;
   bool read_only = false;
   bool oom_at_start = false;
@@ -94,7 +94,7 @@ bool Server::RunningScript(std::string* name, std::vector<std::string>* command,
   if (!script_run_) return false;
   *is_eval = script_run_->is_eval;
   *name = script_run_->engine->running_name();
-  *command = script_run_->command;
+  command->assign(script_run_->command.begin(), script_run_->command.end());
   *ms = MonotonicMs() - script_run_->start_ms;
   return true;
 }
@@ -184,7 +184,7 @@ void Server::RunScript(CommandContext& ctx, bool is_eval, uint32_t flags, bool r
   ScriptRun run(*this, caller);
   run.engine = is_eval ? &scripting() : &functions();
   run.is_eval = is_eval;
-  run.command.assign(command.begin(), command.end());
+  run.command = command;
   // Id 0 (no client's): as in Redis 7.0, CLIENT TRACKING does not remember what scripts read.
   run.client.db_index = caller.db_index;
   run.client.user = caller.user;

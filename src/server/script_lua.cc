@@ -598,8 +598,12 @@ void LuaScripting::Execute(const std::string& name, int nargs, ScriptHost& host,
   lua_sethook(L, nullptr, 0, 0);
   host_ = nullptr;
   running_name_.clear();
-  // A little garbage collection per run instead of a full cycle later (as Redis).
-  lua_gc(L, LUA_GCSTEP, 1);
+  // Some garbage collection every 50 runs instead of a full cycle later (as Redis's
+  // LUA_GC_CYCLE_PERIOD).
+  if (++runs_since_gc_ == 50) {
+    lua_gc(L, LUA_GCSTEP, 50);
+    runs_since_gc_ = 0;
+  }
 }
 
 void LuaScripting::CountHook(lua_State* L, lua_Debug*) {

@@ -172,6 +172,7 @@ class LuaScripting {
   bool kill_requested_ = false;
   bool in_call_ = false;
   std::string running_name_;
+  int runs_since_gc_ = 0;
   const bool functions_mode_;
   std::map<std::string, Library, std::less<>> libraries_;
   std::map<std::string, Function, std::less<>> functions_;
