@@ -294,8 +294,9 @@ void RegisterFunctionFamily(CommandTable& table) {
   constexpr uint32_t kFcallFlags =
       kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys;
   constexpr uint32_t kCat = acl_cat::kScripting;
-  table.Add(MakeCommand("fcall", -3, kFcallFlags, kNoKeys, CmdFcall, "scripting", kCat,
-                        "Invoke a function", "7.0.0"));
+  // may_replicate (hidden in COMMAND INFO, as in Redis): CLIENT PAUSE WRITE holds it.
+  table.Add(MakeCommand("fcall", -3, kFcallFlags | kMayReplicate, kNoKeys, CmdFcall, "scripting",
+                        kCat, "Invoke a function", "7.0.0"));
   table.Add(MakeCommand("fcall_ro", -3, kFcallFlags | kReadOnly, kNoKeys, CmdFcallRo, "scripting",
                         kCat, "Invoke a read-only function", "7.0.0"));
   table.Add(MakeCommand("function", -2, 0, kNoKeys, nullptr, "scripting", 0,

@@ -99,8 +99,31 @@ bool Server::RunningScript(std::string* name, std::vector<std::string>* command,
   return true;
 }
 
-bool Server::ScriptMayWrite(const CommandSpec& spec) {
-  return spec.name == "eval" || spec.name == "evalsha" || spec.name == "fcall";
+uint32_t Server::CommandFlags(const CommandSpec& spec, std::span<const std::string_view> args) {
+  // Only the script commands have both (a cheap test on every command).
+  if (!spec.is(cmd_flags::kSkipMonitor) || !spec.is(cmd_flags::kNoMandatoryKeys) ||
+      args.size() < 2) {
+    return spec.flags;
+  }
+  uint32_t script = script_flags::kEvalCompat;
+  if (spec.name == "fcall" || spec.name == "fcall_ro") {
+    const LuaScripting::Function* f = functions().FindFunction(args[1]);
+    if (!f) return spec.flags;
+    script = f->flags;
+  } else if (const LuaScripting::Script* s = scripting().Find(args[1])) {
+    script = s->flags;
+  } else if (spec.name == "eval" || spec.name == "eval_ro") {
+    std::string err;
+    if (!ParseShebang(args[1], &script, &err)) return spec.flags;
+  }
+  if (script & script_flags::kEvalCompat) return spec.flags;
+  // As Redis's scriptFlagsToCmdFlags.
+  uint32_t flags = spec.flags & ~(cmd_flags::kStale | cmd_flags::kDenyOom | cmd_flags::kWrite |
+                                  cmd_flags::kMayReplicate);
+  if (!(script & (script_flags::kAllowOom | script_flags::kNoWrites))) flags |= cmd_flags::kDenyOom;
+  if (!(script & script_flags::kNoWrites)) flags |= cmd_flags::kWrite;
+  if (script & script_flags::kAllowStale) flags |= cmd_flags::kStale;
+  return flags;
 }
 
 bool Server::ScriptTimedOut() const { return script_run_ && script_run_->timed_out; }

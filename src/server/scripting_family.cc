@@ -110,10 +110,11 @@ void RegisterScriptingFamily(CommandTable& table) {
   constexpr uint32_t kEvalFlags =
       kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys;
   constexpr uint32_t kCat = acl_cat::kScripting;
-  table.Add(MakeCommand("eval", -3, kEvalFlags, kNoKeys, CmdEval, "scripting", kCat,
-                        "Execute a Lua script server side", "2.6.0"));
-  table.Add(MakeCommand("evalsha", -3, kEvalFlags, kNoKeys, CmdEvalSha, "scripting", kCat,
-                        "Execute a Lua script server side", "2.6.0"));
+  // may_replicate (hidden in COMMAND INFO, as in Redis): CLIENT PAUSE WRITE holds them.
+  table.Add(MakeCommand("eval", -3, kEvalFlags | kMayReplicate, kNoKeys, CmdEval, "scripting",
+                        kCat, "Execute a Lua script server side", "2.6.0"));
+  table.Add(MakeCommand("evalsha", -3, kEvalFlags | kMayReplicate, kNoKeys, CmdEvalSha,
+                        "scripting", kCat, "Execute a Lua script server side", "2.6.0"));
   table.Add(MakeCommand("eval_ro", -3, kEvalFlags | kReadOnly, kNoKeys, CmdEvalRo, "scripting",
                         kCat, "Execute a read-only Lua script server side", "7.0.0"));
   table.Add(MakeCommand("evalsha_ro", -3, kEvalFlags | kReadOnly, kNoKeys, CmdEvalShaRo,

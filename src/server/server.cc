@@ -589,11 +589,10 @@ void Server::CountError(std::string_view code) {
 namespace {
 // The flags a command is checked with: EXEC's include those of the commands it will run, so it
 // is refused or paused like a write when it holds one.
-uint32_t FlagsAsRun(const Connection& conn, const CommandSpec& spec) {
+// `flags`: the command's own, or a script's as declared in its shebang (Server::CommandFlags).
+uint32_t FlagsAsRun(const Connection& conn, const CommandSpec& spec, uint32_t flags) {
   const bool exec = spec.name == "exec" && conn.multi;
-  // EVAL/EVALSHA/FCALL may write: CLIENT PAUSE WRITE holds them (Redis's getCommandFlags).
-  const uint32_t script = Server::ScriptMayWrite(spec) ? uint32_t{cmd_flags::kMayReplicate} : 0;
-  return spec.flags | (exec ? conn.multi->flags : 0) | script;
+  return flags | (exec ? conn.multi->flags : 0);
 }
 // Commands that run at once inside MULTI instead of being queued (Redis's processCommand list).
 bool RunsInsideMulti(const CommandSpec& spec) {
@@ -646,7 +645,7 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
   if (conn.multi && spec->is(cmd_flags::kNoMulti)) {
     return reject("ERR Command not allowed inside a transaction");
   }
-  const uint32_t flags = FlagsAsRun(conn, *spec);
+  const uint32_t flags = FlagsAsRun(conn, *spec, CommandFlags(*spec, args));
   auto has = [flags](uint32_t f) { return (flags & f) != 0; };
   if (!acl_.all_unrestricted()) {
     std::string err;
@@ -670,7 +669,7 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
       return reject(errors::kReadOnly);
     }
     if (!replication_->link_up() && !config_.replica_serve_stale_data &&
-        !spec->is(cmd_flags::kStale)) {
+        !has(cmd_flags::kStale)) {
       return reject(errors::kMasterDown);
     }
   } else if (config_.min_replicas_to_write > 0 && has(cmd_flags::kWrite) &&
@@ -722,7 +721,7 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
     conn.reply().SimpleString("QUEUED");
     return;
   }
-  if (ClientPaused(FlagsAsRun(conn, *spec))) {
+  if (ClientPaused(FlagsAsRun(conn, *spec, CommandFlags(*spec, args)))) {
     // Re-run this request when the pause ends: leave it in the buffer.
     conn.set_paused(true);
     return;

@@ -256,8 +256,10 @@ class Server : public ServerServices {
   // The -BUSY error for a command during a busy script, or empty when it may run.
   std::string_view ScriptBusyError(const CommandSpec& spec,
                                    std::span<const std::string_view> args) const;
-  // EVAL, EVALSHA and FCALL may write: CLIENT PAUSE WRITE holds them (not their _RO forms).
-  static bool ScriptMayWrite(const CommandSpec& spec);
+  // The flags a command is checked with: its own, except for EVAL/EVALSHA/FCALL (and _RO) of a
+  // script that declares flags, whose write/deny-oom/stale come from them (Redis's
+  // getCommandFlags).
+  uint32_t CommandFlags(const CommandSpec& spec, std::span<const std::string_view> args);
   // SCRIPT KILL / FUNCTION KILL: empty on success, else the error to reply.
   std::string KillScript(bool is_eval);
 

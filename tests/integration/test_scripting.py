@@ -7,6 +7,7 @@ The many single-reply cases live in tests/compat/corpus/scripting*.txt.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 
@@ -182,6 +183,18 @@ def test_script_effects_replicate(ember_factory, ref_factory, pairing):
     assert r.call("SELECT", "2") == OK
     assert r.call("SCARD", "s") == I(40)
     assert r.call("EXISTS", "local") == I(0)
+    # A read-only replica refuses a script's first write, and scripts declaring writes.
+    assert r.call("SELECT", "0") == OK
+    body = "return redis.call('set', 'x', '1')"
+    sha = hashlib.sha1(body.encode()).hexdigest()
+    assert r.call("EVAL", body, "0") == E(
+        f"READONLY You can't write against a read only replica. script: {sha}, on "
+        "@user_script:1.")
+    # A script declaring writes is a write command (Redis's getCommandFlags).
+    assert r.call("EVAL", "#!lua\nreturn 1", "0") == E(
+        "READONLY You can't write against a read only replica.")
+    assert r.call("EVAL", "#!lua flags=no-writes\nreturn 1", "0") == I(1)
+    assert r.call("EVAL_RO", "return redis.call('get', 'counter')", "0") == B("41")
 
 
 def test_monitor_shows_the_script_and_its_commands(srv):
