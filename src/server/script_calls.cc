@@ -110,11 +110,11 @@ uint32_t Server::CommandFlags(const CommandSpec& spec, std::span<const std::stri
     const LuaScripting::Function* f = functions().FindFunction(args[1]);
     if (!f) return spec.flags;
     script = f->flags;
-  } else if (const LuaScripting::Script* s = scripting().Find(args[1])) {
-    script = s->flags;
   } else if (spec.name == "eval" || spec.name == "eval_ro") {
     std::string err;
     if (!ParseShebang(args[1], &script, &err)) return spec.flags;
+  } else if (const LuaScripting::Script* s = scripting().Find(args[1])) {
+    script = s->flags;
   }
   if (script & script_flags::kEvalCompat) return spec.flags;
   // As Redis's scriptFlagsToCmdFlags.
