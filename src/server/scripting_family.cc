@@ -78,7 +78,12 @@ void CmdScriptKill(CommandContext& ctx) {
 }
 
 void CmdScriptDebug(CommandContext& ctx) {
-  ctx.reply().Error("ERR SCRIPT DEBUG (the Lua debugger) is not supported by this server");
+  // No Lua debugger (LDB): turning it off is all that works.
+  if (EqualsIgnoreCase(ctx.arg(2), "no")) return ctx.reply().Ok();
+  if (EqualsIgnoreCase(ctx.arg(2), "yes") || EqualsIgnoreCase(ctx.arg(2), "sync")) {
+    return ctx.reply().Error("ERR SCRIPT DEBUG (the Lua debugger) is not supported by this server");
+  }
+  ctx.reply().Error("ERR Use SCRIPT DEBUG YES/SYNC/NO");
 }
 
 void CmdScriptHelp(CommandContext& ctx) {
