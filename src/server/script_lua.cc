@@ -1005,6 +1005,11 @@ void LuaScripting::WriteReply(lua_State* L, ReplyBuilder& out, int script_resp) 
       if (lua_type(L, -1) == LUA_TNUMBER) {
         double d = lua_tonumber(L, -1);
         lua_pop(L, 2);
+        if (std::isnan(d)) {
+          // Redis prints the NaN with printf's %.17g, sign included (0/0 is -nan on x86).
+          const char* nan = std::signbit(d) ? "-nan" : "nan";
+          return out.resp3() ? out.Raw(fmt::format(",{}\r\n", nan)) : out.Bulk(nan);
+        }
         out.Double(d);
         return;
       }
