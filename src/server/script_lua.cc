@@ -24,6 +24,8 @@ int luaopen_bit(lua_State* L);
 
 namespace ember {
 
+bool LuaScriptingRunning(lua_State* L);
+
 namespace {
 
 constexpr const char* kSelfKey = "__ember_scripting";
@@ -75,6 +77,18 @@ void RawField(lua_State* L, const char* name) {
   lua_pushstring(L, name);
   lua_rawget(L, -2);
 }
+
+// Redis's math.random: rand48 with a process-wide state (the same sequence as Redis for the same
+// seed, on any platform), not reset between scripts.
+uint64_t g_rand48 = 0x1234ABCD330EULL;
+
+int32_t Lrand48() {
+  g_rand48 = (0x5DEECE66DULL * g_rand48 + 0xB) & ((1ULL << 48) - 1);
+  return static_cast<int32_t>(g_rand48 >> 17);
+}
+
+int MathRandom(lua_State* L);
+int MathRandomSeed(lua_State* L);
 
 // Raises a Redis error table (the script stops unless it is inside pcall).
 int Raise(lua_State* L, std::string_view text) {
@@ -447,6 +461,13 @@ void LuaScripting::InitState() {
   lua_pushnil(L);
   lua_setglobal(L, "debug");
 
+  lua_getglobal(L, "math");
+  lua_pushcfunction(L, MathRandom);
+  lua_setfield(L, -2, "random");
+  lua_pushcfunction(L, MathRandomSeed);
+  lua_setfield(L, -2, "randomseed");
+  lua_pop(L, 1);
+
   // Library tables become read-only proxies.
   for (const char* lib :
        {"string", "math", "table", "cjson", "bit", "cmsgpack", "struct", "coroutine"}) {
@@ -748,6 +769,50 @@ int LuaScripting::LuaSetRepl(lua_State* L) {
   Self(L)->repl_flags_ = flags;
   return 0;
 }
+
+namespace {
+
+int MathRandom(lua_State* L) {
+  if (!LuaScriptingRunning(L)) {
+    return luaL_error(L, "math.random can only be called inside a script invocation");
+  }
+  constexpr int32_t kMax = INT32_MAX;
+  const lua_Number r =
+      static_cast<lua_Number>(Lrand48() % kMax) / static_cast<lua_Number>(kMax);
+  switch (lua_gettop(L)) {
+    case 0:
+      lua_pushnumber(L, r);
+      break;
+    case 1: {
+      int u = luaL_checkint(L, 1);
+      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+      lua_pushnumber(L, std::floor(r * u) + 1);
+      break;
+    }
+    case 2: {
+      int l = luaL_checkint(L, 1);
+      int u = luaL_checkint(L, 2);
+      luaL_argcheck(L, l <= u, 2, "interval is empty");
+      lua_pushnumber(L, std::floor(r * (u - l + 1)) + l);
+      break;
+    }
+    default:
+      return luaL_error(L, "wrong number of arguments");
+  }
+  return 1;
+}
+
+int MathRandomSeed(lua_State* L) {
+  if (!LuaScriptingRunning(L)) {
+    return luaL_error(L, "math.randomseed can only be called inside a script invocation");
+  }
+  g_rand48 = (static_cast<uint64_t>(static_cast<uint32_t>(luaL_checkint(L, 1))) << 16) | 0x330E;
+  return 0;
+}
+
+}  // namespace
+
+bool LuaScriptingRunning(lua_State* L) { return LuaScripting::Self(L)->host_ != nullptr; }
 
 int LuaScripting::LuaLog(lua_State* L) {
   int argc = lua_gettop(L);

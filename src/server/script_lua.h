@@ -162,6 +162,7 @@ class LuaScripting {
   static int LuaHook(lua_State* L);
   static void CountHook(lua_State* L, ::lua_Debug* ar);
   static LuaScripting* Self(lua_State* L);
+  friend bool LuaScriptingRunning(lua_State* L);
 
   lua_State* lua_ = nullptr;
   std::map<std::string, Script, std::less<>> scripts_;
