@@ -117,22 +117,45 @@ void ProtectStrict(lua_State* L) {
   lua_setmetatable(L, -2);
 }
 
-// rawset refuses the protected tables too (Redis's read-only tables refuse it in the VM).
+// Whether the value at idx is one of the protected tables (a proxy or the real globals).
+bool IsProtected(lua_State* L, int idx) {
+  if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return false;
+  lua_pushstring(L, "__newindex");
+  lua_rawget(L, -2);
+  const bool readonly = lua_tocfunction(L, -1) == ReadonlyError;
+  lua_pop(L, 2);
+  return readonly;
+}
+
+// Raised from the C functions below: no position, as Redis's VM check.
+int ReadonlyRawError(lua_State* L) {
+  lua_pushstring(L, "Attempt to modify a readonly table");
+  return lua_error(L);
+}
+
+// rawset and setmetatable refuse the protected tables too (Redis's read-only tables refuse
+// them in the VM).
 int GuardedRawset(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 2);
   luaL_checkany(L, 3);
-  if (lua_getmetatable(L, 1)) {
-    lua_getfield(L, -1, "__newindex");
-    bool readonly = lua_tocfunction(L, -1) == ReadonlyError;
-    lua_pop(L, 2);
-    if (readonly) {
-      lua_pushstring(L, "Attempt to modify a readonly table");
-      return lua_error(L);
-    }
-  }
+  if (IsProtected(L, 1)) return ReadonlyRawError(L);
   lua_settop(L, 3);
   lua_rawset(L, 1);
+  return 1;
+}
+
+// The base library's setmetatable, plus the read-only check.
+int GuardedSetmetatable(lua_State* L) {
+  const int t = lua_type(L, 2);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
+  if (IsProtected(L, 1)) return ReadonlyRawError(L);
+  if (luaL_getmetafield(L, 1, "__metatable")) {
+    return luaL_error(L, "cannot change a protected metatable");
+  }
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
   return 1;
 }
 
@@ -358,6 +381,8 @@ void LuaScripting::InitState() {
   }
   lua_pushcfunction(L, GuardedRawset);
   lua_setglobal(L, "rawset");
+  lua_pushcfunction(L, GuardedSetmetatable);
+  lua_setglobal(L, "setmetatable");
   lua_pushcfunction(L, ProxyNext);
   lua_setglobal(L, "next");
   lua_pushcfunction(L, ProxyPairs);
@@ -498,6 +523,12 @@ void LuaScripting::InitState() {
   lua_setfield(L, LUA_REGISTRYINDEX, "__ember_globals");
   lua_pushvalue(L, -1);
   MakeReadonlyProxy(L);  // G, P
+  // getmetatable(_G) gives a table, as in Redis, but a read-only view of the real one.
+  lua_getmetatable(L, -1);
+  lua_pushvalue(L, -1);
+  MakeReadonlyProxy(L);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "_G");  // rawset: G has no _G key lookups through the metatable here
   lua_replace(L, LUA_GLOBALSINDEX);
