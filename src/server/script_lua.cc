@@ -808,8 +808,7 @@ int MathRandom(lua_State* L) {
     return luaL_error(L, "math.random can only be called inside a script invocation");
   }
   constexpr int32_t kMax = INT32_MAX;
-  const lua_Number r =
-      static_cast<lua_Number>(Lrand48() % kMax) / static_cast<lua_Number>(kMax);
+  const lua_Number r = static_cast<lua_Number>(Lrand48() % kMax) / static_cast<lua_Number>(kMax);
   switch (lua_gettop(L)) {
     case 0:
       lua_pushnumber(L, r);

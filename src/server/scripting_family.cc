@@ -116,10 +116,10 @@ void RegisterScriptingFamily(CommandTable& table) {
       kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | kMovableKeys;
   constexpr uint32_t kCat = acl_cat::kScripting;
   // may_replicate (hidden in COMMAND INFO, as in Redis): CLIENT PAUSE WRITE holds them.
-  table.Add(MakeCommand("eval", -3, kEvalFlags | kMayReplicate, kNoKeys, CmdEval, "scripting",
+  table.Add(MakeCommand("eval", -3, kEvalFlags | kMayReplicate, kNoKeys, CmdEval, "scripting", kCat,
+                        "Execute a Lua script server side", "2.6.0"));
+  table.Add(MakeCommand("evalsha", -3, kEvalFlags | kMayReplicate, kNoKeys, CmdEvalSha, "scripting",
                         kCat, "Execute a Lua script server side", "2.6.0"));
-  table.Add(MakeCommand("evalsha", -3, kEvalFlags | kMayReplicate, kNoKeys, CmdEvalSha,
-                        "scripting", kCat, "Execute a Lua script server side", "2.6.0"));
   table.Add(MakeCommand("eval_ro", -3, kEvalFlags | kReadOnly, kNoKeys, CmdEvalRo, "scripting",
                         kCat, "Execute a read-only Lua script server side", "7.0.0"));
   table.Add(MakeCommand("evalsha_ro", -3, kEvalFlags | kReadOnly, kNoKeys, CmdEvalShaRo,
