@@ -6,6 +6,7 @@
 #include <climits>
 
 #include "commands/command.h"
+#include "common/clock.h"
 #include "common/sha256.h"
 #include "common/strings.h"
 #include "server/command_meta.h"
@@ -269,8 +270,10 @@ bool Acl::SetUser(std::string_view name, std::span<const std::string_view> rules
   if (const AclUser* existing = FindUser(name)) {
     temp = *existing;
   } else {
-    // A new user: off, no passwords, no keys, no channels (acl-pubsub-default), no commands.
+    // A new user: off, no passwords, no keys, no commands, and the channels
+    // acl-pubsub-default gives (none by default: resetchannels).
     temp.name = std::string(name);
+    temp.all_channels = new_users_all_channels_;
     EnsureIndex();
     temp.allowed.assign(impl_->specs.size(), false);
   }
@@ -325,8 +328,14 @@ bool Acl::DefaultUserNoAuth() const {
   return u && u->enabled && u->nopass;
 }
 
+namespace {
+int DeniedKey(const AclUser& u, const CommandSpec& spec, std::span<const std::string_view> args);
+int DeniedChannel(const AclUser& u, const CommandSpec& spec,
+                  std::span<const std::string_view> args);
+}  // namespace
+
 Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
-                        std::span<const std::string_view> args, int* key_index) const {
+                        std::span<const std::string_view> args, int* arg_index) const {
   const AclUser* u = FindUser(user);
   if (!u) return Verdict::kDeniedCommand;
   if (u->unrestricted) return Verdict::kOk;
@@ -342,7 +351,25 @@ Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
     }
   }
   if (!allowed) return Verdict::kDeniedCommand;
-  if (u->all_keys) return Verdict::kOk;
+  if (!u->all_keys) {
+    if (const int denied = DeniedKey(*u, spec, args); denied > 0) {
+      *arg_index = denied;
+      return Verdict::kDeniedKey;
+    }
+  }
+  if (!u->all_channels) {
+    if (const int denied = DeniedChannel(*u, spec, args); denied > 0) {
+      *arg_index = denied;
+      return Verdict::kDeniedChannel;
+    }
+  }
+  return Verdict::kOk;
+}
+
+namespace {
+
+// The argument index of the first key `u` may not touch as `spec` would, or 0.
+int DeniedKey(const AclUser& u, const CommandSpec& spec, std::span<const std::string_view> args) {
   for (const KeyRef& k : ExtractKeys(spec, args)) {
     // As Redis: an "access" key needs read permission; insert/delete/update need write.
     std::string_view flags = k.flags;
@@ -358,35 +385,91 @@ Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
     }
     std::string_view key = args[static_cast<size_t>(k.index)];
     bool ok = false;
-    for (const auto& p : u->key_patterns) {
+    for (const auto& p : u.key_patterns) {
       if ((need_read && !p.read) || (need_write && !p.write)) continue;
       if (GlobMatch(p.pattern, key)) {
         ok = true;
         break;
       }
     }
-    if (!ok) {
-      *key_index = k.index;
-      return Verdict::kDeniedKey;
-    }
+    if (!ok) return k.index;
   }
-  return Verdict::kOk;
+  return 0;
 }
 
+// The argument index of the first channel `u` may not use, or 0. Channels are matched against
+// the user's patterns; PSUBSCRIBE's patterns must equal one of them (Redis compares literally,
+// so a user cannot widen its reach with a broader pattern). Unsubscribing is always allowed.
+int DeniedChannel(const AclUser& u, const CommandSpec& spec,
+                  std::span<const std::string_view> args) {
+  const std::string& name = spec.name;
+  size_t first = 1, last = 0;
+  if (name == "publish" || name == "spublish") {
+    last = 1;
+  } else if (name == "subscribe" || name == "ssubscribe" || name == "psubscribe") {
+    last = args.size() - 1;
+  } else {
+    return 0;
+  }
+  const bool literal = name == "psubscribe";
+  for (size_t i = first; i <= last && i < args.size(); ++i) {
+    const bool ok = std::any_of(u.channel_patterns.begin(), u.channel_patterns.end(),
+                                [&](const std::string& p) {
+                                  return literal ? p == args[i] : GlobMatch(p, args[i]);
+                                });
+    if (!ok) return static_cast<int>(i);
+  }
+  return 0;
+}
+
+}  // namespace
+
 bool Acl::Check(std::string_view user, const CommandSpec& spec,
-                std::span<const std::string_view> args, std::string* err) const {
-  int key_index = 0;
-  switch (Check(user, spec, args, &key_index)) {
+                std::span<const std::string_view> args, std::string_view context,
+                const std::function<std::string()>& client_info, std::string* err) {
+  int arg_index = 0;
+  LogEntry entry;
+  switch (Check(user, spec, args, &arg_index)) {
     case Verdict::kOk:
       return true;
     case Verdict::kDeniedCommand:
       *err = fmt::format("NOPERM this user has no permissions to run the '{}' command", spec.name);
-      return false;
+      entry.reason = "command";
+      entry.object = spec.name;
+      break;
     case Verdict::kDeniedKey:
       *err = "NOPERM this user has no permissions to access one of the keys used as arguments";
-      return false;
+      entry.reason = "key";
+      entry.object = args[static_cast<size_t>(arg_index)];
+      break;
+    case Verdict::kDeniedChannel:
+      *err =
+          "NOPERM this user has no permissions to access one of the channels used as arguments";
+      entry.reason = "channel";
+      entry.object = args[static_cast<size_t>(arg_index)];
+      break;
   }
-  return true;
+  entry.context = context;
+  entry.username = user;
+  entry.client_info = client_info();
+  AddLogEntry(std::move(entry), WallClockMs());
+  return false;
+}
+
+void Acl::AddLogEntry(LogEntry entry, int64_t now_ms) {
+  constexpr int64_t kGroupingMs = 60000;
+  entry.created_ms = now_ms;
+  for (auto it = log_.begin(); it != log_.end(); ++it) {
+    if (it->reason == entry.reason && it->context == entry.context &&
+        it->object == entry.object && it->username == entry.username &&
+        now_ms - it->created_ms < kGroupingMs) {
+      entry.count = it->count + 1;
+      log_.erase(it);
+      break;
+    }
+  }
+  log_.push_front(std::move(entry));
+  while (log_.size() > max_log_len_) log_.pop_back();
 }
 
 std::vector<std::string_view> Acl::FlagNames(const AclUser& u) {

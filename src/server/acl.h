@@ -1,4 +1,4 @@
-// ACL: the user registry (Redis 7.0's acl.c without selectors). Each user has an enabled flag,
+// ACL: the user registry and its log (Redis 7.0's acl.c without selectors). Each user has an enabled flag,
 // SHA-256 password hashes (or nopass), key patterns (~, %R~, %W~), channel patterns (&) and a
 // command permission set built from +/-command, +/-@category and +command|firstarg rules.
 //
@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -79,13 +81,35 @@ class Acl {
   // True if new connections start authenticated (the default user is on and nopass).
   bool DefaultUserNoAuth() const;
 
-  // Command permission check for a user. On kDeniedKey, *key_index is the refused argument.
-  enum class Verdict { kOk, kDeniedCommand, kDeniedKey };
+  // Command permission check for a user. On kDeniedKey / kDeniedChannel, *arg_index is the
+  // refused argument.
+  enum class Verdict { kOk, kDeniedCommand, kDeniedKey, kDeniedChannel };
   Verdict Check(std::string_view user, const CommandSpec& spec,
-                std::span<const std::string_view> args, int* key_index) const;
-  // The dispatcher's form: fills Redis's NOPERM error text.
+                std::span<const std::string_view> args, int* arg_index) const;
+  // The dispatcher's form: fills Redis's NOPERM error text, and records the denial in the ACL
+  // log with `context` ("toplevel", "multi", "lua") and the client's CLIENT INFO line.
   bool Check(std::string_view user, const CommandSpec& spec, std::span<const std::string_view> args,
-             std::string* err) const;
+             std::string_view context, const std::function<std::string()>& client_info,
+             std::string* err);
+
+  // ACL LOG: denied commands, keys, channels and failed AUTHs, newest first.
+  struct LogEntry {
+    int64_t count = 1;
+    std::string reason;   // "command", "key", "channel", "auth"
+    std::string context;  // "toplevel", "multi", "lua"
+    std::string object;   // the command's full name, the key, the channel, or "AUTH"
+    std::string username;
+    int64_t created_ms = 0;  // of the latest occurrence
+    std::string client_info;
+  };
+  // Records one denial; the same one within 60 s only counts (as Redis's ACLAddLogEntry), and
+  // the log keeps acllog-max-len entries.
+  void AddLogEntry(LogEntry entry, int64_t now_ms);
+  void set_max_log_len(size_t n) { max_log_len_ = n; }
+  // acl-pubsub-default: whether users created from now on start with allchannels.
+  void set_new_users_all_channels(bool v) { new_users_all_channels_ = v; }
+  const std::deque<LogEntry>& log() const { return log_; }
+  void ResetLog() { log_.clear(); }
   // True if every user is unrestricted (the dispatcher skips the check).
   bool all_unrestricted() const { return restricted_users_ == 0; }
 
@@ -107,6 +131,9 @@ class Acl {
 
   std::map<std::string, std::unique_ptr<AclUser>, std::less<>> users_;
   size_t restricted_users_ = 0;
+  std::deque<LogEntry> log_;
+  size_t max_log_len_ = 128;
+  bool new_users_all_channels_ = false;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,7 +1,8 @@
 // ACL: WHOAMI, SETUSER, GETUSER, DELUSER, LIST, USERS, CAT, GENPASS, DRYRUN, LOG, LOAD, SAVE,
-// HELP — as Redis 7.0 (without selectors and without the ACL log).
+// HELP — as Redis 7.0 (without selectors).
 #include <fmt/format.h>
 
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/strings.h"
 #include "server/acl.h"
@@ -162,21 +163,49 @@ void CmdAclDryRun(CommandContext& ctx) {
     case Acl::Verdict::kDeniedKey:
       return ctx.reply().Bulk(fmt::format("This user has no permissions to access the '{}' key",
                                           args[static_cast<size_t>(key_index)]));
+    case Acl::Verdict::kDeniedChannel:
+      return ctx.reply().Bulk(
+          fmt::format("This user has no permissions to access the '{}' channel",
+                      args[static_cast<size_t>(key_index)]));
   }
 }
 
 void CmdAclLog(CommandContext& ctx) {
-  // Denials are not logged yet: the log is always empty.
+  Acl& acl = ServerOf(ctx).acl();
+  size_t count = acl.log().size();
   if (ctx.argc() == 3) {
-    if (EqualsIgnoreCase(ctx.arg(2), "reset")) return ctx.reply().Ok();
-    int64_t count;
-    if (!ParseInt64(ctx.arg(2), &count) || count < 0) {
-      return ctx.reply().Error(errors::kNotInteger);
+    if (EqualsIgnoreCase(ctx.arg(2), "reset")) {
+      acl.ResetLog();
+      return ctx.reply().Ok();
     }
+    int64_t n;
+    if (!ParseInt64(ctx.arg(2), &n) || n < 0) return ctx.reply().Error(errors::kNotInteger);
+    count = std::min(count, static_cast<size_t>(n));
   } else if (ctx.argc() > 3) {
-    return ctx.ReplySyntaxError();
+    return ctx.reply().Error(
+        "ERR unknown subcommand or wrong number of arguments for 'LOG'. Try ACL HELP.");
   }
-  ctx.reply().ArrayLen(0);
+  ReplyBuilder& r = ctx.reply();
+  const int64_t now = WallClockMs();
+  r.ArrayLen(count);
+  for (size_t i = 0; i < count; ++i) {
+    const Acl::LogEntry& e = acl.log()[i];
+    r.MapLen(7);
+    r.Bulk("count");
+    r.Integer(e.count);
+    r.Bulk("reason");
+    r.Bulk(e.reason);
+    r.Bulk("context");
+    r.Bulk(e.context);
+    r.Bulk("object");
+    r.Bulk(e.object);
+    r.Bulk("username");
+    r.Bulk(e.username);
+    r.Bulk("age-seconds");
+    r.Double(static_cast<double>(now - e.created_ms) / 1000.0);
+    r.Bulk("client-info");
+    r.Bulk(e.client_info);
+  }
 }
 
 void CmdAclLoadSave(CommandContext& ctx) { ctx.reply().Error(kNoAclFile); }

@@ -77,38 +77,10 @@ size_t ArgvBytes(std::span<const std::string_view> args) {
 // command: it shows the command being executed and the size of its arguments.
 std::string ClientInfoString(const Connection& conn, const Connection& self,
                              const CommandContext& ctx, Server& server) {
-  const PubSub& pubsub = server.pubsub();
-  bool is_self = &conn == &self;
-  size_t argv_mem = is_self ? ArgvBytes(ctx.args()) : 0;
-  std::string cmd = is_self ? ctx.spec().name : std::string(conn.last_command());
-  if (cmd.empty()) cmd = "NULL";
-  int64_t now_s = WallClockMs() / 1000;
-  size_t qbuf = conn.query_buffer_bytes();
-  size_t qcap = conn.query_buffer_capacity();
-  size_t pending = conn.output_bytes();
-  // Redis keeps the first 16 KB of a reply in a static buffer (obl) and the rest in a list of
-  // blocks (oll/omem); report our single buffer the same way.
-  constexpr size_t kStaticBuffer = 16 * 1024;
-  size_t obl = std::min(pending, kStaticBuffer);
-  size_t omem = pending - obl;
-  size_t oll = (omem + kStaticBuffer - 1) / kStaticBuffer;
-  std::string out;
-  fmt::format_to(std::back_inserter(out),
-                 "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} "
-                 "psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} "
-                 "rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} "
-                 "resp={}",
-                 conn.id, AddrOf(conn), LocalAddrOf(conn), conn.fd(), conn.name,
-                 now_s - conn.created_ms / 1000, now_s - conn.last_interaction_ms / 1000,
-                 FlagsOf(conn, server), conn.db_index, pubsub.Count(PubSub::kChannel, conn.id),
-                 pubsub.Count(PubSub::kPattern, conn.id), pubsub.Count(PubSub::kShard, conn.id),
-                 conn.multi ? static_cast<int64_t>(conn.multi->commands.size()) : -1, qbuf,
-                 qcap > qbuf ? qcap - qbuf : 0, argv_mem, conn.multi ? conn.multi->bytes : 0,
-                 conn.output_capacity(), conn.output_capacity(), obl, oll, omem,
-                 ClientMemory(conn, argv_mem), pending > 0 ? "rw" : "r", cmd, conn.user,
-                 server.tracking().redirect_of(conn.id), conn.resp);
-  return out;
+  if (&conn == &self) return DescribeClient(conn, server, ctx.args(), ctx.spec().name);
+  return DescribeClient(conn, server, {}, conn.last_command());
 }
+
 
 bool ValidClientName(std::string_view name) {
   for (char c : name) {
@@ -464,6 +436,41 @@ void CmdClientHelp(CommandContext& ctx) {
 }
 
 }  // namespace
+
+std::string DescribeClient(const Connection& conn, Server& server,
+                           std::span<const std::string_view> running_args,
+                           std::string_view running_cmd) {
+  const PubSub& pubsub = server.pubsub();
+  size_t argv_mem = ArgvBytes(running_args);
+  std::string cmd(running_cmd.empty() ? std::string_view("NULL") : running_cmd);
+
+  int64_t now_s = WallClockMs() / 1000;
+  size_t qbuf = conn.query_buffer_bytes();
+  size_t qcap = conn.query_buffer_capacity();
+  size_t pending = conn.output_bytes();
+  // Redis keeps the first 16 KB of a reply in a static buffer (obl) and the rest in a list of
+  // blocks (oll/omem); report our single buffer the same way.
+  constexpr size_t kStaticBuffer = 16 * 1024;
+  size_t obl = std::min(pending, kStaticBuffer);
+  size_t omem = pending - obl;
+  size_t oll = (omem + kStaticBuffer - 1) / kStaticBuffer;
+  std::string out;
+  fmt::format_to(std::back_inserter(out),
+                 "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} "
+                 "psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} "
+                 "rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} "
+                 "resp={}",
+                 conn.id, AddrOf(conn), LocalAddrOf(conn), conn.fd(), conn.name,
+                 now_s - conn.created_ms / 1000, now_s - conn.last_interaction_ms / 1000,
+                 FlagsOf(conn, server), conn.db_index, pubsub.Count(PubSub::kChannel, conn.id),
+                 pubsub.Count(PubSub::kPattern, conn.id), pubsub.Count(PubSub::kShard, conn.id),
+                 conn.multi ? static_cast<int64_t>(conn.multi->commands.size()) : -1, qbuf,
+                 qcap > qbuf ? qcap - qbuf : 0, argv_mem, conn.multi ? conn.multi->bytes : 0,
+                 conn.output_capacity(), conn.output_capacity(), obl, oll, omem,
+                 ClientMemory(conn, argv_mem), pending > 0 ? "rw" : "r", cmd, conn.user,
+                 server.tracking().redirect_of(conn.id), conn.resp);
+  return out;
+}
 
 void RegisterClientFamily(CommandTable& table) {
   using namespace cmd_flags;

@@ -1,6 +1,7 @@
 // Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO.
 #include <fmt/format.h>
 
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/strings.h"
 #include "common/version.h"
@@ -37,8 +38,18 @@ void CmdQuit(CommandContext& ctx) {
 
 // Checks a user/password pair against the ACL users: the user must exist and be enabled, and
 // the password must match one of its passwords (any password works for a nopass user).
-bool CheckPassword(Server& server, std::string_view user, std::string_view pass) {
-  return server.acl().Authenticate(user, pass);
+// A failure is recorded in the ACL log, as Redis does.
+bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  Server& server = ServerOf(ctx);
+  if (server.acl().Authenticate(user, pass)) return true;
+  Acl::LogEntry entry;
+  entry.reason = "auth";
+  entry.context = "toplevel";
+  entry.object = "AUTH";
+  entry.username = user;
+  entry.client_info = DescribeClient(ConnOf(ctx), server, ctx.args(), ctx.spec().name);
+  server.acl().AddLogEntry(std::move(entry), WallClockMs());
+  return false;
 }
 
 void CmdAuth(CommandContext& ctx) {
@@ -49,7 +60,7 @@ void CmdAuth(CommandContext& ctx) {
   if (ctx.argc() == 2 && server.acl().default_user().nopass) {
     return ctx.reply().Error(errors::kAuthNoPassword);
   }
-  if (!CheckPassword(server, user, pass)) return ctx.reply().Error(errors::kWrongPass);
+  if (!CheckPassword(ctx, user, pass)) return ctx.reply().Error(errors::kWrongPass);
   ctx.client().authenticated = true;
   ctx.client().user = std::string(user);
   ctx.reply().Ok();
@@ -85,7 +96,7 @@ void CmdHello(CommandContext& ctx) {
     }
   }
   if (has_auth) {
-    if (!CheckPassword(server, user, pass)) return ctx.reply().Error(errors::kWrongPass);
+    if (!CheckPassword(ctx, user, pass)) return ctx.reply().Error(errors::kWrongPass);
     client.authenticated = true;
     client.user = std::string(user);
   }

@@ -26,6 +26,7 @@
 #include "db/lazy_free.h"
 #include "server/command_meta.h"
 #include "server/listener.h"
+#include "server/server_families.h"
 
 namespace ember {
 
@@ -112,6 +113,7 @@ int Server::Configure(int argc, char** argv) {
   // The ACL's permission bitmap is laid out over the final command table.
   acl_.Init();
   acl_.SetDefaultPassword(config_.requirepass);
+  ApplyAclSettings();
   RegisterConfigHooks();
   return -1;
 }
@@ -125,6 +127,12 @@ void Server::ApplyEncodingLimits() {
   l.set_max_intset_entries = config_.set_max_intset_entries;
   l.zset_max_listpack_entries = config_.zset_max_listpack_entries;
   l.zset_max_listpack_value = config_.zset_max_listpack_value;
+}
+
+void Server::ApplyAclSettings() {
+  acl_.set_max_log_len(
+      static_cast<size_t>(std::stoll(config_table_.GetValue("acllog-max-len").value_or("128"))));
+  acl_.set_new_users_all_channels(config_table_.GetValue("acl-pubsub-default") == "allchannels");
 }
 
 void Server::ApplyAccessTracking() {
@@ -210,6 +218,7 @@ void Server::RegisterConfigHooks() {
                  "hash-max-listpack-value", "set-max-intset-entries",
                  "zset-max-listpack-entries", "zset-max-listpack-value"},
                 &Server::ApplyEncodingLimits);
+  copy_on_apply({"acllog-max-len", "acl-pubsub-default"}, &Server::ApplyAclSettings);
   copy_on_apply({"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"},
                 &Server::ApplyAccessTracking);
   copy_on_apply({"lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del",
@@ -649,7 +658,11 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
   auto has = [flags](uint32_t f) { return (flags & f) != 0; };
   if (!acl_.all_unrestricted()) {
     std::string err;
-    if (!acl_.Check(conn.user, *spec, args, &err)) return reject(err);
+    auto client_info = [&] { return DescribeClient(conn, *this, args, spec->name); };
+    if (!acl_.Check(conn.user, *spec, args, conn.multi ? "multi" : "toplevel", client_info,
+                    &err)) {
+      return reject(err);
+    }
   }
   // Memory is freed before the command runs; what cannot be freed refuses deny-oom commands.
   // Inside MULTI every command but the ones ending it is refused: queueing takes memory too.

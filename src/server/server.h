@@ -279,6 +279,8 @@ class Server : public ServerServices {
   void ApplyLogLevel();
   // Copies the *-max-listpack-* / set-max-intset-entries settings into EncodingLimits().
   void ApplyEncodingLimits();
+  // Copies acllog-max-len and acl-pubsub-default into the ACL.
+  void ApplyAclSettings();
   // Copies maxmemory-policy (LRU or LFU) and the lfu-* settings into Tracking().
   void ApplyAccessTracking();
   // Copies the lazyfree-lazy-* directives into LazyFree's settings.

@@ -12,6 +12,12 @@ namespace ember {
 inline Server& ServerOf(CommandContext& ctx) { return static_cast<Server&>(ctx.services()); }
 inline Connection& ConnOf(CommandContext& ctx) { return static_cast<Connection&>(ctx.client()); }
 
+// A CLIENT LIST line for `conn` (client_family.cc); `running_args`/`running_cmd` describe the
+// command it is running, if any (argv-mem=, cmd=).
+std::string DescribeClient(const Connection& conn, Server& server,
+                           std::span<const std::string_view> running_args,
+                           std::string_view running_cmd);
+
 void RegisterConnectionFamily(CommandTable& table);  // connection_family.cc
 void RegisterServerFamily(CommandTable& table);      // server_family.cc (CONFIG, SHUTDOWN, ...)
 void RegisterInfoFamily(CommandTable& table);        // info.cc (INFO)

@@ -78,7 +78,9 @@ void Server::ExecTransaction(Connection& conn) {
       // but the reply array must keep its length.
       reply.Error(fmt::format("ERR unknown command '{}'", args[0].substr(0, 128)));
     } else if (!conn.is_master_link && !acl_.all_unrestricted() &&
-               !acl_.Check(conn.user, *spec, args, &acl_error)) {
+               !acl_.Check(conn.user, *spec, args, "multi",
+                           [&] { return DescribeClient(conn, *this, args, spec->name); },
+                           &acl_error)) {
       // ACL rules may have changed since the command was queued.
       reply.Error(acl_error);
     } else {
