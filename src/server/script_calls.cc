@@ -12,6 +12,7 @@
 #include "common/strings.h"
 #include "server/script_lua.h"
 #include "server/server.h"
+#include "server/server_families.h"
 
 namespace ember {
 
@@ -259,8 +260,17 @@ void Server::ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp
     return refuse("Can not execute the command on a stale replica");
   }
   if (!acl_.all_unrestricted()) {
-    int key_index = 0;
-    switch (acl_.Check(run.caller.user, *spec, args, &key_index)) {
+    int arg_index = 0;
+    const Acl::Verdict verdict = acl_.Check(run.caller.user, *spec, args, &arg_index);
+    if (verdict != Acl::Verdict::kOk) {
+      // The dispatcher's form records the denial in ACL LOG (context "lua", the caller's info).
+      std::string ignored;
+      acl_.Check(
+          run.caller.user, *spec, args, "lua",
+          [&] { return DescribeClient(run.caller, *this, run.command, ToLower(run.command[0])); },
+          &ignored);
+    }
+    switch (verdict) {
       case Acl::Verdict::kOk:
         break;
       case Acl::Verdict::kDeniedCommand:
@@ -269,6 +279,10 @@ void Server::ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp
         return refuse(
             "The user executing the script can't access at least one of the keys mentioned in "
             "the command arguments");
+      case Acl::Verdict::kDeniedChannel:
+        return refuse(
+            "The user executing the script can't publish to the channel mentioned in the "
+            "command");
     }
   }
   const bool write = spec->is(cmd_flags::kWrite);

@@ -222,6 +222,11 @@ def test_acl_of_the_caller_applies(srv):
         "the command arguments script: "), r
     assert u.call("EVAL", "return redis.pcall('del', 'k1')", "0") == E(
         "ERR The user executing the script can't run this command or subcommand")
+    log = c.call("ACL", "LOG", "1").value[0].value
+    fields = dict(zip([f.value for f in log[0::2]], log[1::2]))
+    assert fields[b"reason"] == B("command") and fields[b"context"] == B("lua"), fields
+    assert fields[b"object"] == B("del") and fields[b"username"] == B("lim"), fields
+    assert b" cmd=eval " in fields[b"client-info"].value, fields
     check = "return {redis.acl_check_cmd('get', 'k1'), redis.acl_check_cmd('get', 'x'), " \
             "redis.acl_check_cmd('del', 'k1')}"
     assert u.call("EVAL", check, "0") == A(I(1), Reply("nullbulk", None), Reply("nullbulk", None))
