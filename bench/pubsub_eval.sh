@@ -62,7 +62,7 @@ rps() {  # port pipeline command...
   local port=$1 pipe=$2
   shift 2
   taskset -c 1 "$BENCH" -p "$port" -c 50 -n "$REQUESTS" -P "$pipe" -r 100000 -q "$@" 2>/dev/null |
-    tr '\r' '\n' | awk '/requests per second/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}'
+    tr '\r' '\n' | awk '/requests per second/ {for (i = 1; i < NF; i++) if ($(i + 1) == "requests") {print $i; exit}}'
 }
 
 echo "== throughput (median of $ROUNDS rounds, $REQUESTS requests, 50 clients)"

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libfmt-dev liblzf-dev liblua5.1-0-dev libhiredis-dev
+  libfmt-dev liblzf-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-redis
   redis-server redis-tools redis-sentinel bc

@@ -17,14 +17,17 @@ std::string CreateDumpPayload(const Value& value, bool compression) {
   StringSink sink;
   RdbWriter w(&sink, {.compression = compression, .checksum = true});
   w.SaveObject(value);
-  w.SaveByte(rdb::kVersion & 0xff);
-  w.SaveByte((rdb::kVersion >> 8) & 0xff);
   w.Flush();
-  std::string& out = sink.str();
+  return SealDumpPayload(std::move(sink.str()));
+}
+
+std::string SealDumpPayload(std::string body) {
+  body.push_back(static_cast<char>(rdb::kVersion & 0xff));
+  body.push_back(static_cast<char>((rdb::kVersion >> 8) & 0xff));
   uint8_t crc[8];
-  StoreLE64(crc, Crc64(0, out));
-  out.append(reinterpret_cast<const char*>(crc), 8);
-  return std::move(out);
+  StoreLE64(crc, Crc64(0, body));
+  body.append(reinterpret_cast<const char*>(crc), 8);
+  return body;
 }
 
 bool VerifyDumpPayload(std::string_view payload) {

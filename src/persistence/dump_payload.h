@@ -11,6 +11,8 @@
 namespace ember {
 
 std::string CreateDumpPayload(const Value& value, bool compression);
+// Appends the footer (RDB version, CRC64) to serialized content: FUNCTION DUMP's payload.
+std::string SealDumpPayload(std::string body);
 // Checks the footer: the version is at most ours and the checksum matches.
 bool VerifyDumpPayload(std::string_view payload);
 // Decodes a verified payload's object.

@@ -389,7 +389,8 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("slowlog-max-len", nullptr, 0, 0, kLongMax, 128, 0, &SC::slowlog_max_len));
   t.push_back(MakeNum("acllog-max-len", nullptr, 0, 0, kLongMax, 128));
   // Long long configs.
-  t.push_back(MakeNum("busy-reply-threshold", "lua-time-limit", 0, 0, kLongMax, 5000));
+  t.push_back(MakeNum("busy-reply-threshold", "lua-time-limit", 0, 0, kLongMax, 5000, 0,
+                      &SC::busy_reply_threshold));
   t.push_back(MakeNum("cluster-node-timeout", nullptr, 0, 0, kLLongMax, 15000));
   t.push_back(MakeNum("slowlog-log-slower-than", nullptr, 0, -1, kLLongMax, 10000, 0,
                       &SC::slowlog_log_slower_than));

@@ -130,6 +130,7 @@ struct ServerConfig {
 
   // Introspection
   int64_t slowlog_log_slower_than = 10000;
+  int64_t busy_reply_threshold = 5000;  // ms before a running script answers -BUSY to others
   int64_t slowlog_max_len = 128;
   int64_t latency_monitor_threshold = 0;
   std::string notify_keyspace_events;  // canonical, as CONFIG GET shows it

@@ -92,6 +92,8 @@ class Connection : public ClientState, public IoHandler {
   bool monitor = false;
   // Between MULTI and EXEC/DISCARD: the queued commands.
   std::unique_ptr<MultiState> multi;
+  // The detached client a script's redis.call commands run on (never blocks).
+  bool script_client = false;
   uint64_t total_net_input = 0;
   uint64_t total_net_output = 0;
   uint64_t commands_processed = 0;

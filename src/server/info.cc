@@ -18,6 +18,7 @@
 #include "common/strings.h"
 #include "db/lazy_free.h"
 #include "common/version.h"
+#include "server/script_lua.h"
 #include "server/server.h"
 #include "server/server_families.h"
 
@@ -201,20 +202,24 @@ void MemorySection(Server& server, InfoWriter& w) {
   w.Field("allocator_resident", resident);
   w.Field("total_system_memory", total_mem);
   w.Field("total_system_memory_human", BytesToHuman(total_mem));
-  // No scripting engine yet: the Lua and function VMs take nothing.
-  w.Field("used_memory_lua", 0);
-  w.Field("used_memory_vm_eval", 0);
-  w.Field("used_memory_lua_human", BytesToHuman(0));
-  w.Field("used_memory_scripts_eval", 0);
-  w.Field("number_of_cached_scripts", 0);
-  w.Field("number_of_functions", 0);
-  w.Field("number_of_libraries", 0);
-  w.Field("used_memory_vm_functions", 0);
-  w.Field("used_memory_vm_total", 0);
-  w.Field("used_memory_vm_total_human", BytesToHuman(0));
-  w.Field("used_memory_functions", 0);
-  w.Field("used_memory_scripts", 0);
-  w.Field("used_memory_scripts_human", BytesToHuman(0));
+  // The Lua VMs of EVAL and of FUNCTION, the script cache and the libraries.
+  LuaScripting& lua = server.scripting();
+  LuaScripting& fn = server.functions();
+  const size_t lua_vm = lua.lua_memory(), scripts = lua.scripts_memory();
+  const size_t fn_vm = fn.lua_memory(), fn_mem = fn.scripts_memory();
+  w.Field("used_memory_lua", lua_vm);
+  w.Field("used_memory_vm_eval", lua_vm);
+  w.Field("used_memory_lua_human", BytesToHuman(lua_vm));
+  w.Field("used_memory_scripts_eval", scripts);
+  w.Field("number_of_cached_scripts", lua.script_count());
+  w.Field("number_of_functions", fn.function_count());
+  w.Field("number_of_libraries", fn.libraries().size());
+  w.Field("used_memory_vm_functions", fn_vm);
+  w.Field("used_memory_vm_total", lua_vm + fn_vm);
+  w.Field("used_memory_vm_total_human", BytesToHuman(lua_vm + fn_vm));
+  w.Field("used_memory_functions", fn_mem);
+  w.Field("used_memory_scripts", scripts + fn_mem);
+  w.Field("used_memory_scripts_human", BytesToHuman(scripts + fn_mem));
   w.Field("maxmemory", cfg.maxmemory);
   w.Field("maxmemory_human", BytesToHuman(static_cast<uint64_t>(cfg.maxmemory)));
   w.Field("maxmemory_policy", cfg.maxmemory_policy);

@@ -511,7 +511,8 @@ bool Server::CheckOutputBufferLimits(Connection* conn) {
 
 void Server::BeforeSleep() {
   cached_now_ms_ = WallClockMs();
-  if (g_shutdown_signal) {
+  // Not in the middle of a busy script (it would save half its writes): after it ends.
+  if (g_shutdown_signal && !ScriptTimedOut()) {
     EMBER_LOG_WARNING("Received {} scheduling shutdown...",
                       g_shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM");
     const std::string directive = g_shutdown_signal == SIGINT ? "shutdown-on-sigint"
@@ -597,9 +598,10 @@ void Server::CountError(std::string_view code) {
 namespace {
 // The flags a command is checked with: EXEC's include those of the commands it will run, so it
 // is refused or paused like a write when it holds one.
-uint32_t FlagsAsRun(const Connection& conn, const CommandSpec& spec) {
+// `flags`: the command's own, or a script's as declared in its shebang (Server::CommandFlags).
+uint32_t FlagsAsRun(const Connection& conn, const CommandSpec& spec, uint32_t flags) {
   const bool exec = spec.name == "exec" && conn.multi;
-  return spec.flags | (exec ? conn.multi->flags : 0);
+  return flags | (exec ? conn.multi->flags : 0);
 }
 // Commands that run at once inside MULTI instead of being queued (Redis's processCommand list).
 bool RunsInsideMulti(const CommandSpec& spec) {
@@ -652,7 +654,7 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
   if (conn.multi && spec->is(cmd_flags::kNoMulti)) {
     return reject("ERR Command not allowed inside a transaction");
   }
-  const uint32_t flags = FlagsAsRun(conn, *spec);
+  const uint32_t flags = FlagsAsRun(conn, *spec, CommandFlags(*spec, args));
   auto has = [flags](uint32_t f) { return (flags & f) != 0; };
   if (!acl_.all_unrestricted()) {
     std::string err;
@@ -674,12 +676,13 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     return reject(errors::kMisconf);
   }
   if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
+  if (std::string_view busy = ScriptBusyError(*spec, args); !busy.empty()) return reject(busy);
   if (is_replica()) {
     if (config_.replica_read_only && has(cmd_flags::kWrite)) {
       return reject(errors::kReadOnly);
     }
     if (!replication_->link_up() && !config_.replica_serve_stale_data &&
-        !spec->is(cmd_flags::kStale)) {
+        !has(cmd_flags::kStale)) {
       return reject(errors::kMasterDown);
     }
   } else if (config_.min_replicas_to_write > 0 && has(cmd_flags::kWrite) &&
@@ -731,7 +734,7 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
     conn.reply().SimpleString("QUEUED");
     return;
   }
-  if (ClientPaused(FlagsAsRun(conn, *spec))) {
+  if (ClientPaused(FlagsAsRun(conn, *spec, CommandFlags(*spec, args)))) {
     // Re-run this request when the pause ends: leave it in the buffer.
     conn.set_paused(true);
     return;
@@ -760,8 +763,8 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
 
   CommandContext ctx(args, &spec, reply, *keyspace_, conn, *this, cached_now_ms_);
   // A master's stream never blocks (it carries the served effects, not blocking commands), nor
-  // does a command run by EXEC (it answers as if it timed out).
-  ctx.set_may_block(!conn.is_master_link && !executing_transaction_);
+  // does a command run by EXEC or by a script (it answers as if it timed out).
+  ctx.set_may_block(!conn.is_master_link && !executing_transaction_ && !conn.script_client);
   int64_t start = MonotonicUs();
   spec.handler(ctx);
   int64_t duration = MonotonicUs() - start;
@@ -858,7 +861,7 @@ void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>
   // The single choke point for the replication stream (and later the AOF), in execution order.
   // A replica forwards its master's bytes instead (OnMasterCommandApplied); its own writes
   // (replica-read-only no) stay local, as in Redis.
-  if (is_replica()) return;
+  if (is_replica() || script_no_propagate_) return;
   if (atomic_depth_ == 0) return replication_->FeedEffects(db_index, effects, original);
   if (effects.empty()) {
     atomic_commands_.push_back({db_index, {original.begin(), original.end()}});

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,6 +31,10 @@
 #include "server/transactions.h"
 
 namespace ember {
+
+class LuaScripting;
+class ScriptHost;
+struct ScriptRun;
 
 struct ServerStats {
   uint64_t total_connections_received = 0;
@@ -227,6 +232,37 @@ class Server : public ServerServices {
   bool active_expire_enabled() const { return config_.active_expire_enabled; }
   bool protected_mode_active() const;
 
+  // Scripting (script_calls.cc): the Lua engine, a script run for a client (its reply goes to
+  // the caller), each redis.call's checks and execution, and the busy-script state.
+  LuaScripting& scripting();
+  // The FUNCTION libraries' engine, reloaded from the snapshot's libraries after a load.
+  LuaScripting& functions();
+  // After FUNCTION LOAD/DELETE/FLUSH/RESTORE: the libraries snapshots write.
+  void SaveFunctionsToSnapshot();
+  // Runs a script (EVAL) or a function (FCALL, `is_eval` false) for `caller`, after Redis's
+  // pre-run checks for its flags; `run` executes it on the engine.
+  void RunScript(CommandContext& ctx, bool is_eval, uint32_t flags, bool ro,
+                 const std::function<void(ScriptHost&, ReplyBuilder&)>& run);
+  // FUNCTION STATS: the running script's name, its command and for how long (ms); whether it
+  // is an EVAL (FUNCTION STATS then answers -BUSY).
+  bool RunningScript(std::string* name, std::vector<std::string>* command, int64_t* ms,
+                     bool* is_eval) const;
+  void ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp, int repl_flags,
+                  std::string* reply, std::string* err);
+  bool ScriptInterrupt(ScriptRun& run);
+  // A script passed busy-reply-threshold: other clients get -BUSY, except for allow-busy
+  // commands (SHUTDOWN only with NOSAVE).
+  bool ScriptTimedOut() const;
+  // The -BUSY error for a command during a busy script, or empty when it may run.
+  std::string_view ScriptBusyError(const CommandSpec& spec,
+                                   std::span<const std::string_view> args) const;
+  // The flags a command is checked with: its own, except for EVAL/EVALSHA/FCALL (and _RO) of a
+  // script that declares flags, whose write/deny-oom/stale come from them (Redis's
+  // getCommandFlags).
+  uint32_t CommandFlags(const CommandSpec& spec, std::span<const std::string_view> args);
+  // SCRIPT KILL / FUNCTION KILL: empty on success, else the error to reply.
+  std::string KillScript(bool is_eval);
+
  private:
   bool OpenListeners();
   // Opens TCP listeners for config_.bind x config_.port into tcp_listeners_.
@@ -338,6 +374,11 @@ class Server : public ServerServices {
   // Error replies sent by commands nested in EXEC, so EXEC does not count them as its own.
   uint64_t nested_errors_ = 0;
   std::vector<PropagatedCommand> atomic_commands_;  // held until EndAtomicPropagation
+  std::unique_ptr<LuaScripting, void (*)(LuaScripting*)> scripting_{nullptr, nullptr};
+  std::unique_ptr<LuaScripting, void (*)(LuaScripting*)> functions_{nullptr, nullptr};
+  uint64_t functions_generation_ = 0;  // the snapshot load the libraries came from
+  ScriptRun* script_run_ = nullptr;
+  bool script_no_propagate_ = false;  // redis.set_repl(redis.REPL_NONE) in the running script
 };
 
 // Registers the server-level command families (server/ *_family.cc).

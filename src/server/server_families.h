@@ -30,5 +30,7 @@ void RegisterPersistenceFamily(CommandTable& table);  // persistence_family.cc (
 void RegisterReplicationFamily(CommandTable& table);  // replication_family.cc (REPLICAOF, ...)
 void RegisterTransactionFamily(CommandTable& table);  // transaction_family.cc (MULTI, EXEC, ...)
 void RegisterPubSubFamily(CommandTable& table);      // pubsub_family.cc (SUBSCRIBE, PUBLISH, ...)
+void RegisterScriptingFamily(CommandTable& table);    // scripting_family.cc (EVAL, SCRIPT)
+void RegisterFunctionFamily(CommandTable& table);     // function_family.cc (FCALL, FUNCTION)
 
 }  // namespace ember

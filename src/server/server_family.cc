@@ -177,6 +177,8 @@ void RegisterServerCommands(CommandTable& table) {
   RegisterReplicationFamily(table);
   RegisterTransactionFamily(table);
   RegisterPubSubFamily(table);
+  RegisterScriptingFamily(table);
+  RegisterFunctionFamily(table);
 }
 
 }  // namespace ember

@@ -316,6 +316,7 @@ bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool
   EMBER_LOG_NOTICE("DB loaded from disk: {:.3f} seconds",
                    static_cast<double>(MonotonicUs() - start_us) / 1e6);
   functions_ = std::move(info.functions);
+  ++functions_generation_;
   last_load_ = std::move(info);
   return true;
 }

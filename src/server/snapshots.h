@@ -55,6 +55,9 @@ class Snapshots {
 
   // INFO persistence.
   bool loading() const { return loading_; }
+  // FUNCTION libraries (as code) saved with every snapshot; the generation counts loads.
+  std::vector<std::string>& functions() { return functions_; }
+  uint64_t functions_generation() const { return functions_generation_; }
   int64_t last_save_time() const { return last_save_time_; }
   bool last_bgsave_ok() const { return last_bgsave_ok_; }
   int64_t last_bgsave_time_sec() const { return last_bgsave_time_sec_; }
@@ -101,9 +104,10 @@ class Snapshots {
   uint64_t loading_total_bytes_ = 0;
   uint64_t loading_loaded_bytes_ = 0;
   SnapshotLoadInfo last_load_;
-  // FUNCTION libraries read from a snapshot, written back to the next one unchanged (stored,
-  // not executed, until functions exist).
+  // FUNCTION libraries as code, written to every snapshot; a load replaces them (and bumps the
+  // generation so the function engine reloads them).
   std::vector<std::string> functions_;
+  uint64_t functions_generation_ = 0;
 
 };
 

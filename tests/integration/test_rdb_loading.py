@@ -55,8 +55,8 @@ def _try_connect(srv):
 
 
 def test_function_libraries_survive_a_round_trip(ember_factory, ref_factory):
-    """Ember keeps FUNCTION libraries from an RDB (it has no FUNCTION commands yet) and writes
-    them back, so a real Redis finds them again."""
+    """Ember loads FUNCTION libraries from a Redis RDB (FCALL runs them) and writes them back,
+    so a real Redis finds them again."""
     lib = "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return 1 end)"
     redis = ref_factory(args=["--enable-debug-command", "yes"])
     rc = redis.raw()
@@ -71,6 +71,7 @@ def test_function_libraries_survive_a_round_trip(ember_factory, ref_factory):
     ember.start()
     ec = ember.raw()
     assert ec.call("GET", "k") == B("v")
+    assert ec.call("FCALL", "myfunc", "0") == I(1)
     assert ec.call("SAVE") == S("OK")
     ember.stop()
 
