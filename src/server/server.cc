@@ -108,6 +108,7 @@ int Server::Configure(int argc, char** argv) {
   acl_.Init();
   acl_.SetDefaultPassword(config_.requirepass);
   RegisterConfigHooks();
+  aof_.RegisterConfigHooks();
   return -1;
 }
 
@@ -384,7 +385,9 @@ bool Server::Start() {
   if (config_.daemonize || !config_.pidfile.empty()) WritePidFile();
   EMBER_LOG_WARNING("Server initialized");
   loop_.set_before_sleep([this] { BeforeSleep(); });
-  if (!snapshots_.LoadAtStartup()) return false;
+  // With appendonly yes the AOF is the data set, not the RDB (as Redis).
+  if (!(config_.appendonly ? aof_.LoadAtStartup() : snapshots_.LoadAtStartup())) return false;
+  if (!aof_.OpenOnStart()) return false;
   replication_->RestoreFromSnapshot(snapshots_.last_load_info());
   replication_->CheckConfigSanity("");
   loop_.SetTimer(1000 / config_.hz, [this] { Cron(); });
@@ -396,6 +399,7 @@ bool Server::Start() {
 
 int Server::Run() {
   loop_.Run();
+  aof_.Shutdown();
   // Close every client and remove the pid file and the unix socket.
   for (auto& [id, conn] : clients_) {
     loop_.Remove(conn->fd());
@@ -502,6 +506,8 @@ void Server::BeforeSleep() {
   }
   if (shutdown_deadline_ms_) CheckShutdownProgress();
   replication_->BeforeSleep();
+  // The AOF is written (and fsynced with appendfsync always) before any reply goes out.
+  aof_.FlushBeforeReplies();
   ReleaseThrottledClients();
   HandleBlockedTimeouts();
   // Flush replies in one batch: one write per client per iteration.
@@ -813,11 +819,14 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
 
 void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
                        std::span<const std::string_view> original) {
-  // The single choke point for the replication stream (and later the AOF), in execution order.
-  // A replica forwards its master's bytes instead (OnMasterCommandApplied); its own writes
-  // (replica-read-only no) stay local, as in Redis.
-  if (is_replica()) return;
-  if (atomic_depth_ == 0) return replication_->FeedEffects(db_index, effects, original);
+  // The single choke point for the replication stream and the AOF, in execution order. A
+  // replica's AOF gets what it applies (its master's stream and its own writes), but only its
+  // master's bytes go on to its replicas (OnMasterCommandApplied), as in Redis.
+  if (atomic_depth_ == 0) {
+    aof_.Feed(db_index, effects, original);
+    if (!is_replica()) replication_->FeedEffects(db_index, effects, original);
+    return;
+  }
   if (effects.empty()) {
     atomic_commands_.push_back({db_index, {original.begin(), original.end()}});
   }
@@ -827,9 +836,13 @@ void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>
 void Server::EndAtomicPropagation() {
   if (--atomic_depth_ > 0 || atomic_commands_.empty()) return;
   if (atomic_commands_.size() == 1) {
-    replication_->FeedEffects(atomic_commands_[0].db_index, {atomic_commands_[0].argv}, {});
+    aof_.Feed(atomic_commands_[0].db_index, {atomic_commands_[0].argv}, {});
+    if (!is_replica()) {
+      replication_->FeedEffects(atomic_commands_[0].db_index, {atomic_commands_[0].argv}, {});
+    }
   } else {
-    replication_->FeedTransaction(atomic_commands_);
+    aof_.FeedTransaction(atomic_commands_);
+    if (!is_replica()) replication_->FeedTransaction(atomic_commands_);
   }
   atomic_commands_.clear();
 }
@@ -1026,7 +1039,8 @@ void Server::Cron() {
   if (config_.maxmemory > 0) evictor_.PerformEvictions();
   // Incremental rehashing: about 1 ms of work per database per cron tick; none while a forked
   // child shares our pages (moving entries would copy them).
-  for (int i = 0; i < keyspace_->num_dbs() && !snapshots_.child_active(); ++i) {
+  for (int i = 0; i < keyspace_->num_dbs() && !snapshots_.child_active() && !aof_.child_active();
+       ++i) {
     Database& db = keyspace_->db(i);
     db.ShrinkIfNeeded();
     int64_t start = MonotonicUs();
@@ -1041,6 +1055,7 @@ void Server::Cron() {
   stats_.net_output.Track(cached_now_ms_, stats_.total_net_output_bytes);
   if (pause_until_ms_ && cached_now_ms_ >= pause_until_ms_) UnpauseClients();
   snapshots_.Cron();
+  aof_.Cron();
   replication_->MaybeStartSnapshot();
   CheckWaitingClients();
   if (cached_now_ms_ - last_repl_cron_ms_ >= 1000) {

@@ -25,8 +25,10 @@ constexpr size_t kIncrementalFsyncBytes = 4 << 20;  // Redis's REDIS_AUTOSYNC_BY
 
 std::string TempFileName(pid_t pid) { return "temp-" + std::to_string(pid) + ".rdb"; }
 
-// Private dirty memory of this process: in a BGSAVE child, the pages copied on write.
-uint64_t PrivateDirtyBytes() {
+}  // namespace
+
+// Private dirty memory of this process: in a forked child, the pages copied on write.
+uint64_t ChildCopyOnWriteBytes() {
   std::ifstream in("/proc/self/smaps_rollup");
   std::string line;
   uint64_t total_kb = 0;
@@ -35,6 +37,19 @@ uint64_t PrivateDirtyBytes() {
   }
   return total_kb * 1024;
 }
+
+void ExitForkedChild(bool ok, int info_fd, std::string_view what) {
+  if (ok) {
+    const uint64_t cow = ChildCopyOnWriteBytes();
+    if (cow > 0) EMBER_LOG_NOTICE("{}: {} MB of memory used by copy-on-write", what, cow >> 20);
+    if (info_fd >= 0) {
+      [[maybe_unused]] ssize_t n = write(info_fd, &cow, sizeof(cow));
+    }
+  }
+  _exit(ok ? 0 : 1);
+}
+
+namespace {
 
 std::string CurrentDirForLog() {
   char buf[4096];
@@ -107,6 +122,11 @@ bool Snapshots::SaveInForeground() {
 }
 
 bool Snapshots::Fork(std::string* err, Target target, int snapshot_pipe) {
+  if (server_.aof().child_active()) {
+    *err = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+           "SCHEDULE in order to schedule a BGSAVE whenever possible.";
+    return false;
+  }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) pipe_fds[0] = pipe_fds[1] = -1;
   const int64_t now = WallClockMs() / 1000;
@@ -132,14 +152,7 @@ bool Snapshots::Fork(std::string* err, Target target, int snapshot_pipe) {
     } else {
       ok = WriteFile(TempFileName(getpid()));
     }
-    if (ok) {
-      uint64_t cow = PrivateDirtyBytes();
-      if (cow > 0) EMBER_LOG_NOTICE("RDB: {} MB of memory used by copy-on-write", cow >> 20);
-      if (pipe_fds[1] >= 0) {
-        [[maybe_unused]] ssize_t n = write(pipe_fds[1], &cow, sizeof(cow));
-      }
-    }
-    _exit(ok ? 0 : 1);
+    ExitForkedChild(ok, pipe_fds[1], "RDB");
   }
   if (pipe_fds[1] >= 0) close(pipe_fds[1]);
   if (pid < 0) {
@@ -244,9 +257,10 @@ void Snapshots::Cron() {
     }
     return;
   }
-  // (BGSAVE SCHEDULE has nothing to wait for yet: the only child is an RDB save, and Redis then
-  // answers "already in progress". It schedules once AOF rewrites exist.)
-  if (SavePointDue(WallClockMs() / 1000)) {
+  // Another child (an AOF rewrite) holds off BGSAVE SCHEDULE and the save points.
+  if (server_.aof().child_active()) return;
+  if (bgsave_scheduled_ || SavePointDue(WallClockMs() / 1000)) {
+    bgsave_scheduled_ = false;
     std::string err;
     StartBackgroundSave(&err);
   }
