@@ -580,6 +580,23 @@ void Aof::Stop() {
   buf_.clear();
 }
 
+bool Aof::PrepareShutdown(bool force) {
+  if (state_ == State::kOff) return true;
+  if (child_pid_ > 0) {
+    if (state_ == State::kWaitRewrite) {
+      if (!force) {
+        EMBER_LOG_WARNING("Writing initial AOF, can't exit.");
+        return false;
+      }
+      EMBER_LOG_WARNING("Writing initial AOF. Exit anyway.");
+    }
+    EMBER_LOG_WARNING("There is a child rewriting the AOF. Killing it!");
+    KillChild();
+  }
+  Shutdown();
+  return true;
+}
+
 void Aof::Shutdown() {
   if (child_pid_ > 0) KillChild();
   if (fd_ < 0) return;

@@ -62,7 +62,10 @@ class Aof {
   }
   // Cron: reaps the rewrite child, starts due rewrites, fsyncs every second (everysec).
   void Cron();
-  // At exit: stops a rewrite, writes and fsyncs what is buffered.
+  // SHUTDOWN: stops a rewrite, writes and fsyncs what is buffered. False (logged) while the first
+  // base of appendonly turned on at runtime is being written, unless `force`.
+  bool PrepareShutdown(bool force);
+  // At exit: the same, unconditionally.
   void Shutdown();
 
   // ---- rewrite -------------------------------------------------------------------------------

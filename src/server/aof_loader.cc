@@ -97,8 +97,6 @@ bool Aof::LoadAtStartup() {
   const int64_t start = MonotonicUs();
   const LoadResult r = LoadFiles();
   if (r == LoadResult::kFailed || r == LoadResult::kOpenError) return false;
-  // What was just loaded is on disk: no save point is due for it.
-  server_.keyspace().dirty = 0;
   if (r != LoadResult::kNotExist) {
     EMBER_LOG_NOTICE("DB loaded from append only file: {:.3f} seconds",
                      static_cast<double>(MonotonicUs() - start) / 1e6);
@@ -281,12 +279,8 @@ bool Aof::OpenOnStart() {
     // Starting empty: a base file first, so the directory alone always describes the data.
     const std::string base = manifest_.NewBase(filename(), BoolSetting("aof-use-rdb-preamble"));
     if (!WriteBase(DirPath(base))) return false;
+    // (Redis does not count this base in aof_current_size/aof_base_size until a restart.)
     EMBER_LOG_NOTICE("Creating AOF base file {} on server start", base);
-    rewrite_base_size_ = current_size_ = fsynced_size_ =
-        static_cast<int64_t>([&] {
-          struct stat st {};
-          return stat(DirPath(base).c_str(), &st) == 0 ? st.st_size : 0;
-        }());
   }
   const std::string name = had_incrs ? manifest_.incrs.back().name : manifest_.NewIncr(filename());
   fd_ = open(DirPath(name).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);

@@ -386,6 +386,7 @@ bool Server::Start() {
   EMBER_LOG_WARNING("Server initialized");
   loop_.set_before_sleep([this] { BeforeSleep(); });
   // With appendonly yes the AOF is the data set, not the RDB (as Redis).
+  if (config_.appendonly) snapshots_.StartWithoutLoading();
   if (!(config_.appendonly ? aof_.LoadAtStartup() : snapshots_.LoadAtStartup())) return false;
   if (!aof_.OpenOnStart()) return false;
   replication_->RestoreFromSnapshot(snapshots_.last_load_info());

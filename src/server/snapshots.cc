@@ -334,8 +334,10 @@ bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool
   return true;
 }
 
+void Snapshots::StartWithoutLoading() { last_save_time_ = WallClockMs() / 1000; }
+
 bool Snapshots::LoadAtStartup() {
-  last_save_time_ = WallClockMs() / 1000;
+  StartWithoutLoading();
   const std::string& path = server_.config().dbfilename;
   if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) return true;
   std::string err;

@@ -47,6 +47,8 @@ class Snapshots {
   // Loads `dbfilename` at start-up. A missing file is an empty data set; any other failure is
   // logged (file, offset, reason) and returns false: the server must not start.
   bool LoadAtStartup();
+  // Start-up from the AOF instead: the save points count from now.
+  void StartWithoutLoading();
   // Loads the snapshot at `path` into the keyspace. With `serve_clients`, other clients are
   // answered (-LOADING) during a long load; only safe when no command is executing.
   bool LoadFile(const std::string& path, bool serve_clients, bool merge, std::string* err);
