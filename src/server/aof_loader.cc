@@ -27,6 +27,11 @@ bool PathExists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
+int64_t FileSizeOf(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+}
+
 bool DirExists(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -121,6 +126,13 @@ Aof::LoadResult Aof::LoadFiles() {
     if (f == files.front() && manifest_.base) base_size = st.st_size;
   }
   if (total == 0) return LoadResult::kEmpty;
+  loaded_before_ = 0;
+  Snapshots& snap = server_.snapshots();
+  snap.BeginLoading(static_cast<uint64_t>(total));
+  struct EndLoading {
+    Snapshots& s;
+    ~EndLoading() { s.EndLoading(); }
+  } end_loading{snap};
   for (size_t i = 0; i < files.size(); ++i) {
     const AofFileInfo& f = *files[i];
     const bool last = i + 1 == files.size();
@@ -134,6 +146,8 @@ Aof::LoadResult Aof::LoadFiles() {
     // A truncated file that is not the last one means lost writes in the middle.
     if (r == LoadResult::kTruncated && !last) r = LoadResult::kFailed;
     if (r == LoadResult::kOpenError || r == LoadResult::kFailed) return r;
+    loaded_before_ += FileSizeOf(DirPath(f.name));
+    snap.set_loaded_bytes(static_cast<uint64_t>(loaded_before_));
   }
   current_size_ = total;
   rewrite_base_size_ = base_size;
@@ -201,6 +215,8 @@ Aof::LoadResult Aof::LoadSingleFile(const std::string& name) {
   std::vector<std::string> argv;
   std::vector<std::string_view> args;
   int64_t valid_before_multi = 0;
+  uint64_t loops = 0;
+  const int64_t key_delay = server_.config().key_load_delay;
   const bool load_truncated = BoolSetting("aof-load-truncated");
   for (;;) {
     const int64_t before = reader.valid_up_to() < 0 ? ftello(fp) : reader.valid_up_to();
@@ -262,6 +278,12 @@ Aof::LoadResult Aof::LoadSingleFile(const std::string& name) {
     }
     if (spec->name == "multi") valid_before_multi = before;
     server_.Dispatch(client, args);
+    if (key_delay > 0) usleep(static_cast<useconds_t>(key_delay));  // tests watch -LOADING
+    // Other clients are answered (-LOADING) now and then, as Redis every 1024 commands.
+    if (++loops % 1024 == 0) {
+      server_.snapshots().set_loaded_bytes(static_cast<uint64_t>(loaded_before_ + ftello(fp)));
+      server_.ProcessEventsWhileLoading();
+    }
   }
   fclose(fp);
   return result;

@@ -290,10 +290,10 @@ bool Snapshots::LoadFile(const std::string& path, bool serve_clients, bool merge
 
 bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool serve_clients,
                      bool merge, std::string* err) {
-  loading_ = true;
-  loading_start_time_ = WallClockMs() / 1000;
-  loading_total_bytes_ = total_bytes;
-  loading_loaded_bytes_ = 0;
+  // Inside a longer load (an AOF's base), the outer one keeps its totals and its state.
+  const bool outer = !loading_;
+  if (outer) BeginLoading(total_bytes);
+  const uint64_t loaded_before = loading_loaded_bytes_;
   const int64_t start_us = MonotonicUs();
 
   SnapshotLoadOptions opts;
@@ -304,13 +304,13 @@ bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool
   opts.key_delay_us = server_.config().key_load_delay;
   opts.progress_interval =
       static_cast<uint64_t>(server_.config().loading_process_events_interval_bytes);
-  opts.progress = [this, serve_clients](uint64_t offset) {
-    loading_loaded_bytes_ = offset;
+  opts.progress = [this, serve_clients, loaded_before](uint64_t offset) {
+    loading_loaded_bytes_ = loaded_before + offset;
     if (serve_clients) server_.ProcessEventsWhileLoading();
   };
   SnapshotLoadInfo info;
   bool ok = LoadSnapshot(reader, ks, opts, &info);
-  loading_ = false;
+  if (outer) loading_ = false;
   if (!ok) {
     *err = reader.error() + " (at offset " + std::to_string(reader.error_offset()) + ")";
     return false;
@@ -332,6 +332,13 @@ bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool
   functions_ = std::move(info.functions);
   last_load_ = std::move(info);
   return true;
+}
+
+void Snapshots::BeginLoading(uint64_t total_bytes) {
+  loading_ = true;
+  loading_start_time_ = WallClockMs() / 1000;
+  loading_total_bytes_ = total_bytes;
+  loading_loaded_bytes_ = 0;
 }
 
 void Snapshots::StartWithoutLoading() { last_save_time_ = WallClockMs() / 1000; }

@@ -49,6 +49,10 @@ class Snapshots {
   bool LoadAtStartup();
   // Start-up from the AOF instead: the save points count from now.
   void StartWithoutLoading();
+  // A load made of several files (the AOF): INFO's loading fields and -LOADING cover all of it.
+  void BeginLoading(uint64_t total_bytes);
+  void set_loaded_bytes(uint64_t n) { loading_loaded_bytes_ = n; }
+  void EndLoading() { loading_ = false; }
   // Loads the snapshot at `path` into the keyspace. With `serve_clients`, other clients are
   // answered (-LOADING) during a long load; only safe when no command is executing.
   bool LoadFile(const std::string& path, bool serve_clients, bool merge, std::string* err);

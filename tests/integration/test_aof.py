@@ -391,6 +391,33 @@ def test_old_single_file_aof_is_upgraded(ember_factory):
     assert not (Path(srv.dir) / "appendonly.aof").exists()
 
 
+def test_clients_get_loading_while_the_aof_loads(ember_factory):
+    srv = start_aof(ember_factory)
+    c = srv.client()
+    with c.pipeline(transaction=False) as p:
+        for i in range(3000):
+            p.set(f"key:{i}", i)
+        p.execute()
+    srv.stop()
+    # 3000 commands x 1 ms: about three seconds of loading, other clients served meanwhile.
+    srv.extra_args += ["--key-load-delay", "1000"]
+    srv.wait_ready = False
+    srv.start()
+    raw = wait_for(lambda: _try_raw(srv), timeout=5, message="server listening")
+    # (Clients are served every 1024 commands: one request per turn is all this can check.)
+    assert raw.call("GET", "key:1") == E("LOADING Redis is loading the dataset in memory")
+    wait_for(lambda: raw.call("GET", "key:1").kind == "bulk", timeout=15, message="loaded")
+    assert "loading:0" in raw.call("INFO", "persistence").value.decode()
+    assert raw.call("DBSIZE").value == 3000
+
+
+def _try_raw(srv):
+    try:
+        return srv.raw(timeout=10)
+    except Exception:  # noqa: BLE001 - not listening yet
+        return None
+
+
 # --------------------------------------------------------------------------- INFO
 
 def test_info_persistence_fields(ember_factory):
