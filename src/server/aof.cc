@@ -175,7 +175,7 @@ void Aof::Flush(bool force) {
     }
   }
   if (!FsyncAllowedNow()) return;
-  if (policy == "always") {
+  if (policy == "always" && fsynced_size_ != current_size_) {
     const int64_t start = MonotonicUs();
     if (fdatasync(fd_) != 0) {
       EMBER_LOG_WARNING("Can't persist AOF for fsync error when the AOF fsync policy is 'always': "
@@ -336,6 +336,12 @@ bool Aof::StartRewrite() {
     EMBER_LOG_WARNING("Can't open or create append-only dir {}: {}", dirname(), strerror(errno));
     last_bgrewrite_ok_ = false;
     return false;
+  }
+  // Without appendonly at start-up the manifest was not read: numbering continues after the
+  // files an earlier run left, which the new manifest then replaces.
+  if (manifest_.empty()) {
+    AofManifest disk;
+    if (LoadManifestFromDisk(&disk, /*quiet=*/true)) manifest_ = std::move(disk);
   }
   // SELECT is re-issued in the new incremental file; what is buffered goes to the old one.
   selected_db_ = -1;
@@ -533,11 +539,6 @@ bool Aof::Start() {
   if (mkdir(dirname().c_str(), 0755) != 0 && errno != EEXIST) {
     EMBER_LOG_WARNING("Can't open or create append-only dir {}: {}", dirname(), strerror(errno));
     return false;
-  }
-  // Numbering continues after files an earlier run left.
-  if (manifest_.empty()) {
-    AofManifest disk;
-    if (LoadManifestFromDisk(&disk, /*quiet=*/true)) manifest_ = std::move(disk);
   }
   state_ = State::kWaitRewrite;
   if (server_.snapshots().child_active()) {

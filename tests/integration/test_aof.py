@@ -198,6 +198,23 @@ def test_bgrewriteaof_keeps_data_and_removes_old_files(ember_factory):
     assert c.get("n") == b"200"
 
 
+def test_bgrewriteaof_with_appendonly_off_writes_a_base(ember_factory):
+    srv = ember_factory(args=["--enable-debug-command", "yes"])
+    c = srv.client()
+    fill_all_types(c)
+    assert bgrewriteaof(srv) == S("Background append only file rewriting started")
+    wait_rewrite_done(c, 1)
+    assert manifest(srv) == "file appendonly.aof.1.base.rdb seq 1 type b\n"
+    assert info(c)["aof_enabled"] == "0"
+    before = digest(c)
+    srv.extra_args += ["--appendonly", "yes"]
+    srv.stop()
+    srv.start()
+    assert digest(srv.client()) == before
+    assert manifest(srv) == ("file appendonly.aof.1.base.rdb seq 1 type b\n"
+                             "file appendonly.aof.1.incr.aof seq 1 type i\n")
+
+
 def test_bgrewriteaof_in_progress_and_bgsave_replies(ember_factory):
     srv = start_aof(ember_factory, "--rdb-key-save-delay", "200000")
     c = srv.client()
@@ -416,6 +433,28 @@ def _try_raw(srv):
         return srv.raw(timeout=10)
     except Exception:  # noqa: BLE001 - not listening yet
         return None
+
+
+def test_old_rdb_preamble_aof_is_upgraded_with_its_tail(ember_factory):
+    # An old single appendonly.aof: an RDB preamble, then commands.
+    donor = ember_factory()
+    d = donor.client()
+    d.set("from-preamble", "rdb")
+    d.rpush("list", "a", "b")
+    assert d.save()
+    donor.stop()
+    rdb = (Path(donor.dir) / "dump.rdb").read_bytes()
+    tail = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$9\r\nfrom-tail\r\n$3\r\naof\r\n"
+    srv = ember_factory(args=AOF, start=False)
+    (Path(srv.dir) / "appendonly.aof").write_bytes(rdb + tail)
+    srv.start()
+    c = srv.client()
+    assert c.get("from-preamble") == b"rdb"
+    assert c.lrange("list", 0, -1) == [b"a", b"b"]
+    assert c.get("from-tail") == b"aof"
+    log = srv.log_text()
+    assert "Reading RDB preamble from AOF file..." in log
+    assert "Reading the remaining AOF tail..." in log
 
 
 # --------------------------------------------------------------------------- INFO
