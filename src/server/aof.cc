@@ -145,13 +145,16 @@ void Aof::Flush(bool force) {
     flush_postponed_start_ = 0;
     const int64_t start = MonotonicUs();
     if (!WriteFully(fd_, buf_)) {
+      last_write_errno_ = errno;
       // A short write is cut off so the file ends at a record boundary (Redis does the same).
       if (ftruncate(fd_, last_incr_size_) != 0) {
         EMBER_LOG_WARNING("Could not remove short write from the append-only file.  Redis may "
                           "refuse to load the AOF the next time it starts.  ftruncate: {}",
                           strerror(errno));
       }
-      if (last_write_ok_) EMBER_LOG_WARNING("Error writing to the AOF file: {}", strerror(errno));
+      if (last_write_ok_) {
+        EMBER_LOG_WARNING("Error writing to the AOF file: {}", strerror(last_write_errno_));
+      }
       last_write_ok_ = false;
       if (policy == "always") {
         EMBER_LOG_WARNING("Can't recover from AOF write error when the AOF fsync policy is "
@@ -467,6 +470,10 @@ void Aof::OnChildExit(int status) {
     // Turning appendonly on keeps retrying until it has its base.
     if (state_ == State::kWaitRewrite) rewrite_scheduled_ = true;
   }
+}
+
+std::string Aof::WritesDeniedError() const {
+  return std::string("MISCONF Errors writing to the AOF file: ") + strerror(last_write_errno_);
 }
 
 int64_t Aof::current_rewrite_time_sec() const {

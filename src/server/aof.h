@@ -68,6 +68,10 @@ class Aof {
   // At exit: the same, unconditionally.
   void Shutdown();
 
+  // MISCONF: writes (and PING) are refused while the AOF cannot be written, as Redis.
+  bool WritesDenied() const { return state_ != State::kOff && !last_write_ok_; }
+  std::string WritesDeniedError() const;
+
   // ---- rewrite -------------------------------------------------------------------------------
   enum class RewriteStart { kStarted, kScheduled, kInProgress, kFailed };
   // BGREWRITEAOF. Scheduled while another child runs.
@@ -140,6 +144,7 @@ class Aof {
   int64_t flush_postponed_start_ = 0;
   uint64_t delayed_fsync_ = 0;
   bool last_write_ok_ = true;
+  int last_write_errno_ = 0;
   bool timestamps_ = false;           // aof-timestamp-enabled
   bool no_fsync_on_rewrite_ = false;  // no-appendfsync-on-rewrite
 

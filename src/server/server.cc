@@ -655,6 +655,9 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
       (has(cmd_flags::kWrite) || spec->name == "ping")) {
     return reject(errors::kMisconf);
   }
+  if (aof_.WritesDenied() && (has(cmd_flags::kWrite) || spec->name == "ping")) {
+    return reject(aof_.WritesDeniedError());
+  }
   if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
   if (is_replica()) {
     if (config_.replica_read_only && has(cmd_flags::kWrite)) {

@@ -305,6 +305,29 @@ def test_shutdown_refused_while_writing_the_initial_aof(ember_factory):
     srv.stop()
 
 
+def test_write_error_refuses_writes_with_misconf(ember_factory):
+    srv = start_aof(ember_factory)
+    srv.client().set("k", "v")
+    srv.stop()
+    # The incremental file becomes /dev/full: every write to it fails with ENOSPC.
+    saved = incr_path(srv).read_bytes()
+    incr_path(srv).unlink()
+    incr_path(srv).symlink_to("/dev/full")
+    # (The file loads as empty: "k" is lost, which is the point of this fault.)
+    srv.start()
+    raw = srv.raw()
+    raw.call("SET", "a", "1")  # executed; its AOF write fails after the command ran
+    misconf = E("MISCONF Errors writing to the AOF file: No space left on device")
+    wait_for(lambda: raw.call("SET", "b", "1") == misconf, timeout=5)
+    assert raw.call("PING") == misconf
+    assert raw.call("GET", "a").kind == "bulk"  # reads still work
+    assert info(srv.client())["aof_last_write_status"] == "err"
+    assert "Error writing to the AOF file: No space left on device" in srv.log_text()
+    srv.kill()
+    incr_path(srv).unlink()
+    incr_path(srv).write_bytes(saved)
+
+
 # --------------------------------------------------------------------------- damaged files
 
 def write_then_stop(srv, n: int = 5) -> bytes:
