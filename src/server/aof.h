@@ -49,6 +49,12 @@ class Aof {
   // Then: creates a base when there is none, opens the last incremental file (or a new one) and
   // persists the manifest. False: the server must not start.
   bool OpenOnStart();
+  // DEBUG LOADAOF: writes what is buffered, empties nothing itself (the caller flushed the data
+  // set), loads the files the manifest on disk lists without serving other clients. False when
+  // loading failed (Redis then exits).
+  bool LoadForDebug();
+  // While the AOF's commands replay: their writes are neither appended nor sent to replicas.
+  bool replaying() const { return replaying_; }
 
   // ---- writing -------------------------------------------------------------------------------
   // Whether writes are appended now (appendonly on, or on and waiting for its first base).
@@ -108,8 +114,8 @@ class Aof {
   const std::string& dirname() const;
   // The manifest from disk (none: empty). False on a malformed one (logged as Redis).
   bool LoadManifestFromDisk(AofManifest* out, bool quiet = false);
-  LoadResult LoadFiles();
-  LoadResult LoadSingleFile(const std::string& name);
+  LoadResult LoadFiles(bool serve_clients);
+  LoadResult LoadSingleFile(const std::string& name, bool serve_clients);
   bool UpgradeOldAof();
   // Writes the data set as a base file at `path` (in the child, or at start-up).
   bool WriteBase(const std::string& path);
@@ -138,7 +144,8 @@ class Aof {
   int64_t current_size_ = 0;     // base + incremental files
   int64_t last_incr_size_ = 0;   // the open incremental file
   int64_t rewrite_base_size_ = 0;
-  int64_t loaded_before_ = 0;    // while loading: the bytes of the files before this one
+  int64_t loaded_before_ = 0;
+  bool replaying_ = false;    // while loading: the bytes of the files before this one
   int64_t fsynced_size_ = 0;     // current_size_ at the last fsync
   int64_t last_fsync_sec_ = 0;
   int64_t flush_postponed_start_ = 0;

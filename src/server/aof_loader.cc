@@ -100,7 +100,7 @@ bool Aof::LoadAtStartup() {
     }
   }
   const int64_t start = MonotonicUs();
-  const LoadResult r = LoadFiles();
+  const LoadResult r = LoadFiles(/*serve_clients=*/true);
   if (r == LoadResult::kFailed || r == LoadResult::kOpenError) return false;
   if (r != LoadResult::kNotExist) {
     EMBER_LOG_NOTICE("DB loaded from append only file: {:.3f} seconds",
@@ -109,7 +109,21 @@ bool Aof::LoadAtStartup() {
   return true;
 }
 
-Aof::LoadResult Aof::LoadFiles() {
+bool Aof::LoadForDebug() {
+  if (fd_ >= 0) Flush(true);
+  AofManifest disk;
+  if (!LoadManifestFromDisk(&disk)) return false;
+  // The manifest in memory is the one being written: only its files are read here.
+  AofManifest current = std::move(manifest_);
+  manifest_ = std::move(disk);
+  const LoadResult r = LoadFiles(/*serve_clients=*/false);
+  manifest_ = std::move(current);
+  if (r != LoadResult::kOk && r != LoadResult::kEmpty && r != LoadResult::kNotExist) return false;
+  EMBER_LOG_WARNING("Append Only File loaded by DEBUG LOADAOF");
+  return true;
+}
+
+Aof::LoadResult Aof::LoadFiles(bool serve_clients) {
   if (manifest_.empty()) return LoadResult::kNotExist;
   std::vector<const AofFileInfo*> files;
   if (manifest_.base) files.push_back(&*manifest_.base);
@@ -138,7 +152,7 @@ Aof::LoadResult Aof::LoadFiles() {
     const bool last = i + 1 == files.size();
     const bool is_base = manifest_.base && i == 0;
     const int64_t start = MonotonicUs();
-    LoadResult r = LoadSingleFile(f.name);
+    LoadResult r = LoadSingleFile(f.name, serve_clients);
     if (r == LoadResult::kOk || (r == LoadResult::kTruncated && last)) {
       EMBER_LOG_NOTICE("DB loaded from {} file {}: {:.3f} seconds", is_base ? "base" : "incr",
                        f.name, static_cast<double>(MonotonicUs() - start) / 1e6);
@@ -155,7 +169,7 @@ Aof::LoadResult Aof::LoadFiles() {
   return LoadResult::kOk;
 }
 
-Aof::LoadResult Aof::LoadSingleFile(const std::string& name) {
+Aof::LoadResult Aof::LoadSingleFile(const std::string& name, bool serve_clients) {
   const std::string path = DirPath(name);
   FILE* fp = fopen(path.c_str(), "r");
   if (!fp) {
@@ -188,7 +202,7 @@ Aof::LoadResult Aof::LoadSingleFile(const std::string& name) {
     std::string err;
     const bool ok = fd >= 0 && server_.snapshots().Load(reader, server_.keyspace(),
                                                          static_cast<uint64_t>(st.st_size),
-                                                         /*serve_clients=*/true, false, &err);
+                                                         serve_clients, false, &err);
     if (fd >= 0) close(fd);
     if (!ok) {
       EMBER_LOG_WARNING("{} {}, AOF loading aborted: {}",
@@ -217,6 +231,11 @@ Aof::LoadResult Aof::LoadSingleFile(const std::string& name) {
   int64_t valid_before_multi = 0;
   uint64_t loops = 0;
   const int64_t key_delay = server_.config().key_load_delay;
+  replaying_ = true;
+  struct EndReplay {
+    bool& flag;
+    ~EndReplay() { flag = false; }
+  } end_replay{replaying_};
   const bool load_truncated = BoolSetting("aof-load-truncated");
   for (;;) {
     const int64_t before = reader.valid_up_to() < 0 ? ftello(fp) : reader.valid_up_to();
@@ -280,7 +299,7 @@ Aof::LoadResult Aof::LoadSingleFile(const std::string& name) {
     server_.Dispatch(client, args);
     if (key_delay > 0) usleep(static_cast<useconds_t>(key_delay));  // tests watch -LOADING
     // Other clients are answered (-LOADING) now and then, as Redis every 1024 commands.
-    if (++loops % 1024 == 0) {
+    if (serve_clients && ++loops % 1024 == 0) {
       server_.snapshots().set_loaded_bytes(static_cast<uint64_t>(loaded_before_ + ftello(fp)));
       server_.ProcessEventsWhileLoading();
     }

@@ -825,7 +825,9 @@ void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>
                        std::span<const std::string_view> original) {
   // The single choke point for the replication stream and the AOF, in execution order. A
   // replica's AOF gets what it applies (its master's stream and its own writes), but only its
-  // master's bytes go on to its replicas (OnMasterCommandApplied), as in Redis.
+  // master's bytes go on to its replicas (OnMasterCommandApplied), as in Redis. Commands replayed
+  // from the AOF itself go nowhere.
+  if (aof_.replaying()) return;
   if (atomic_depth_ == 0) {
     aof_.Feed(db_index, effects, original);
     if (!is_replica()) replication_->FeedEffects(db_index, effects, original);

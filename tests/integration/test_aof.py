@@ -173,6 +173,21 @@ def test_no_rdb_preamble_base_is_commands(ember_factory):
     assert digest(srv.client()) == before
 
 
+def test_debug_loadaof_reloads_without_appending(ember_factory):
+    srv = start_aof(ember_factory)
+    c = srv.client()
+    fill_all_types(c)
+    c.set("volatile", 1, px=100_000)
+    before = digest(c)
+    size = incr_path(srv).stat().st_size
+    assert srv.raw().call("DEBUG", "LOADAOF") == S("OK")
+    assert digest(c) == before
+    assert incr_path(srv).stat().st_size == size  # the replayed writes were not appended again
+    assert "Append Only File loaded by DEBUG LOADAOF" in srv.log_text()
+    c.set("after", 1)
+    assert incr_path(srv).stat().st_size > size
+
+
 # --------------------------------------------------------------------------- rewrite
 
 def test_bgrewriteaof_keeps_data_and_removes_old_files(ember_factory):
