@@ -566,6 +566,66 @@ def test_kill_9_under_load_keeps_acknowledged_writes(ember_factory, policy):
     assert not missing, (len(missing), missing[:10])
 
 
+def _strace(srv, seconds: float, load) -> list[tuple[int, str, str]]:
+    """(tid, syscall, args) of the server's write/fsync calls while `load()` runs."""
+    import shutil
+    tool = shutil.which("strace")
+    if not tool:
+        pytest.skip("strace not installed")
+    out = Path(srv.dir) / "strace.txt"
+    p = subprocess.Popen([tool, "-f", "-s", "256", "-e", "trace=write,fdatasync,fsync", "-p", str(srv.pid),
+                          "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.5)  # attached
+    if p.poll() is not None:
+        pytest.skip("strace cannot attach here: " + p.stderr.read().decode()[:200])
+    try:
+        load()
+        time.sleep(seconds)
+    finally:
+        p.terminate()
+        p.wait(5)
+    calls = []
+    for line in out.read_text().splitlines():
+        m = re.match(r"(\d+)\s+(write|fdatasync|fsync)\((\d+)(.*)", line)
+        if m:
+            calls.append((int(m.group(1)), m.group(2), m.group(3) + m.group(4)))
+    return calls
+
+
+def test_appendfsync_always_fsyncs_before_replying(ember_factory):
+    srv = start_aof(ember_factory, "--appendfsync", "always")
+    c = srv.client()
+
+    def load():
+        for i in range(20):
+            c.set(f"k{i}", i)
+    calls = _strace(srv, 0.2, load)
+    main = [(name, args) for tid, name, args in calls if tid == srv.pid]
+    replies = [i for i, (name, args) in enumerate(main) if name == "write" and '"+OK' in args]
+    assert len(replies) == 20, main
+    for i in replies:
+        # Just before each reply: the AOF write of that command, then its fsync.
+        assert main[i - 1][0] in ("fdatasync", "fsync"), main[i - 2:i + 1]
+        assert main[i - 2][0] == "write" and "$3\\r\\nset" in main[i - 2][1].lower(), main[i - 2:i + 1]
+
+
+def test_appendfsync_everysec_fsyncs_off_the_main_thread(ember_factory):
+    srv = start_aof(ember_factory, "--appendfsync", "everysec")
+    c = srv.client()
+    stop = time.monotonic() + 2.5
+
+    def load():
+        i = 0
+        while time.monotonic() < stop:
+            c.set(f"k{i}", i)
+            i += 1
+    calls = _strace(srv, 0.5, load)
+    syncs = [(tid, name) for tid, name, _ in calls if name in ("fdatasync", "fsync")]
+    assert syncs, calls[:20]
+    assert all(tid != srv.pid for tid, _ in syncs), syncs  # never the main thread
+    assert 1 <= len(syncs) <= 5, syncs                      # about one a second
+
+
 def test_truncation_at_every_byte_of_the_last_record(ember_factory):
     srv = start_aof(ember_factory)
     c = srv.client()
