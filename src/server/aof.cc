@@ -552,6 +552,10 @@ bool Aof::Start() {
     rewrite_scheduled_ = true;
     EMBER_LOG_WARNING("AOF was enabled but there is already another background operation. An "
                       "AOF background was scheduled to start when possible.");
+  } else if (server_.in_exec()) {
+    rewrite_scheduled_ = true;
+    EMBER_LOG_WARNING("AOF was enabled during a transaction. An AOF background was scheduled to "
+                      "start when possible.");
   } else {
     if (child_pid_ > 0) {
       EMBER_LOG_WARNING("AOF was enabled but there is already an AOF rewriting in background. "

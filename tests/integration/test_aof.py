@@ -626,6 +626,25 @@ def test_appendfsync_everysec_fsyncs_off_the_main_thread(ember_factory):
     assert 1 <= len(syncs) <= 5, syncs                      # about one a second
 
 
+def test_no_appendfsync_on_rewrite(ember_factory):
+    srv = start_aof(ember_factory, "--appendfsync", "always", "--no-appendfsync-on-rewrite", "yes",
+                    "--rdb-key-save-delay", "100000")
+    c = srv.client()
+    for i in range(30):
+        c.set(f"k{i}", i)
+    assert bgrewriteaof(srv) == S("Background append only file rewriting started")
+
+    def load():
+        for i in range(20):
+            c.set(f"during{i}", i)
+    calls = _strace(srv, 0.2, load)
+    assert info(c)["aof_rewrite_in_progress"] == "1"
+    main = [(name, args) for tid, name, args in calls if tid == srv.pid]
+    assert sum(1 for name, args in main if name == "write" and '"+OK' in args) == 20, main
+    assert not [m for m in main if m[0] in ("fdatasync", "fsync")], main
+    c.config_set("rdb-key-save-delay", 0)
+
+
 def test_truncation_at_every_byte_of_the_last_record(ember_factory):
     srv = start_aof(ember_factory)
     c = srv.client()
