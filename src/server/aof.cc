@@ -359,11 +359,7 @@ bool Aof::StartRewrite() {
   const int64_t fork_start = MonotonicUs();
   pid_t pid = fork();
   if (pid == 0) {
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGUSR1, SIG_DFL);
-    GetLogSettings().role = 'C';
-    server_.CloseFdsInChild();
+    EnterForkedChild(server_);
     if (fd_ >= 0) close(fd_);
     if (pipe_fds[0] >= 0) close(pipe_fds[0]);
     const bool ok = WriteBase(TempRewriteName(getpid()));

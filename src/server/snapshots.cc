@@ -38,6 +38,14 @@ uint64_t ChildCopyOnWriteBytes() {
   return total_kb * 1024;
 }
 
+void EnterForkedChild(Server& server) {
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGUSR1, SIG_DFL);
+  GetLogSettings().role = 'C';
+  server.CloseFdsInChild();
+}
+
 void ExitForkedChild(bool ok, int info_fd, std::string_view what) {
   if (ok) {
     const uint64_t cow = ChildCopyOnWriteBytes();
@@ -136,11 +144,7 @@ bool Snapshots::Fork(std::string* err, Target target, int snapshot_pipe) {
   pid_t pid = fork();
   if (pid == 0) {
     // The child: write the fork-time data set and report the copy-on-write cost.
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGUSR1, SIG_DFL);
-    GetLogSettings().role = 'C';
-    server_.CloseFdsInChild();
+    EnterForkedChild(server_);
     if (pipe_fds[0] >= 0) close(pipe_fds[0]);
     bool ok;
     if (target == Target::kReplicationPipe) {

@@ -18,6 +18,9 @@ namespace ember {
 
 class Server;
 
+// Starts a forked child (BGSAVE, AOF rewrite): default signal handling, the 'C' log role, and
+// only the file descriptors the child may use.
+void EnterForkedChild(Server& server);
 // Ends a forked child (BGSAVE, AOF rewrite): on success reports its copy-on-write size on
 // `info_fd` (and in the log as "<what>: N MB ..."), then exits 0 or 1.
 [[noreturn]] void ExitForkedChild(bool ok, int info_fd, std::string_view what);
