@@ -601,6 +601,7 @@ bool Aof::PrepareShutdown(bool force) {
     EMBER_LOG_WARNING("There is a child rewriting the AOF. Killing it!");
     KillChild();
   }
+  EMBER_LOG_NOTICE("Calling fsync() on the AOF file.");
   Shutdown();
   return true;
 }
@@ -609,7 +610,8 @@ void Aof::Shutdown() {
   if (child_pid_ > 0) KillChild();
   if (fd_ < 0) return;
   Flush(true);
-  if (fsync(fd_) != 0) EMBER_LOG_WARNING("Fail to fsync the AOF file: {}", strerror(errno));
+  if (fsync(fd_) != 0) EMBER_LOG_WARNING("Fail to fsync the AOF file: {}.", strerror(errno));
+  fsynced_size_ = current_size_;
 }
 
 void Aof::RestartAfterFullSync() {

@@ -141,7 +141,7 @@ void RegisterPersistenceFamily(CommandTable& table) {
                         "server", 0, "Asynchronously saves the database(s) to disk.", "1.0.0"));
   table.Add(MakeCommand("bgrewriteaof", 1, kAdmin | kNoScript | kNoAsyncLoading, kNoKeys,
                         CmdBgrewriteaof, "server", 0,
-                        "Asynchronously rewrites the append-only file to disk.", "1.0.0"));
+                        "Asynchronously rewrite the append-only file", "1.0.0"));
   table.Add(MakeCommand("lastsave", 1, kLoading | kStale | kFast, kNoKeys, CmdLastSave, "server",
                         acl_cat::kAdmin | acl_cat::kDangerous,
                         "Returns the Unix timestamp of the last successful save.", "1.0.0"));
