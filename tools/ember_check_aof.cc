@@ -1,6 +1,7 @@
 // ember-check-aof: verifies an AOF the way redis-check-aof (7.0) does: a manifest (every file it
 // lists, the base as an RDB or commands) or a single file; reports how far each is valid and,
 // with --fix, truncates the last file to its last whole command after asking.
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -256,13 +257,32 @@ int main(int argc, char** argv) {
     fix = true;
     path = argv[2];
   } else {
-    std::printf("Usage: %s [--fix] <file.manifest|file.aof>\n", argv[0]);
+    std::printf("Usage: %s [--fix] <file.manifest|file.aof|appendonlydir>\n", argv[0]);
     return 1;
   }
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     std::printf("Cannot open file %s: %s\n", path.c_str(), std::strerror(errno));
     return 1;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    // A directory: its manifest (Ember's convenience; redis-check-aof wants the file).
+    std::string found;
+    if (DIR* d = opendir(path.c_str())) {
+      while (dirent* e = readdir(d)) {
+        const std::string name = e->d_name;
+        if (name.size() > 9 && name.compare(name.size() - 9, 9, ".manifest") == 0 &&
+            name.rfind("temp-", 0) != 0) {
+          found = path + "/" + name;
+        }
+      }
+      closedir(d);
+    }
+    if (found.empty()) {
+      std::printf("No AOF manifest found in directory %s\n", path.c_str());
+      return 1;
+    }
+    path = found;
   }
   if (path.size() > 9 && path.compare(path.size() - 9, 9, ".manifest") == 0) {
     return CheckManifest(path, fix);

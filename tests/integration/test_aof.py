@@ -399,6 +399,22 @@ def test_corrupt_middle_refuses_start(ember_factory):
         assert re.search(r"appendonly.aof.1.incr.aof ends at offset \d+", log), log
 
 
+def test_truncated_file_before_the_last_refuses_start(ember_factory):
+    srv = start_aof(ember_factory)
+    data = write_then_stop(srv)
+    (aof_dir(srv) / "appendonly.aof.2.incr.aof").write_bytes(
+        b"*3\r\n$3\r\nSET\r\n$5\r\nlater\r\n$1\r\n1\r\n")
+    (aof_dir(srv) / "appendonly.aof.manifest").write_text(
+        MANIFEST_1 + "file appendonly.aof.2.incr.aof seq 2 type i\n")
+    incr_path(srv).write_bytes(data[:-5])
+    with pytest.raises(ServerStartError):
+        srv.start()
+    assert srv.returncode == 1
+    log = srv.log_text()
+    assert "!!! Warning: short read while loading the AOF file appendonly.aof.1.incr.aof!!!" in log
+    assert "DB loaded from append only file" not in log
+
+
 def test_missing_file_and_bad_manifest_refuse_start(ember_factory):
     srv = start_aof(ember_factory)
     write_then_stop(srv)
@@ -740,6 +756,24 @@ def test_check_aof_valid_truncated_and_fix(ember_factory, ember_binary):
     srv.extra_args += ["--aof-load-truncated", "no"]
     srv.start()
     assert srv.client().get("key1") == b"value1"
+
+
+def test_check_aof_takes_the_directory(ember_factory, ember_binary):
+    tool = checker(ember_binary)
+    srv = start_aof(ember_factory)
+    write_then_stop(srv, 2)
+    r = run_checker(tool, str(aof_dir(srv)))
+    assert r.returncode == 0, r.stdout
+    assert "Start checking Multi Part AOF" in r.stdout
+    assert r.stdout.rstrip().endswith("All AOF files and manifest are valid")
+    # A truncated file that is not the last one cannot be fixed.
+    (aof_dir(srv) / "appendonly.aof.2.incr.aof").write_bytes(b"")
+    (aof_dir(srv) / "appendonly.aof.manifest").write_text(
+        MANIFEST_1 + "file appendonly.aof.2.incr.aof seq 2 type i\n")
+    incr_path(srv).write_bytes(incr_path(srv).read_bytes()[:-2])
+    r = run_checker(tool, "--fix", str(aof_dir(srv)), stdin="y\n")
+    assert r.returncode == 1
+    assert "AOF appendonly.aof.1.incr.aof is not valid" in r.stdout
 
 
 def test_check_aof_matches_redis_check_aof(ember_factory, ember_binary, tmp_path):
