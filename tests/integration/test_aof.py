@@ -266,6 +266,18 @@ def test_bgrewriteaof_scheduled_during_bgsave(ember_factory):
     assert "seq 2 type b" in manifest(srv)
 
 
+def test_bgrewriteaof_inside_multi_is_scheduled(ember_factory):
+    srv = start_aof(ember_factory)
+    c = srv.raw()
+    assert c.call("SET", "k", "v") == S("OK")
+    assert c.call("MULTI") == S("OK")
+    assert c.call("BGREWRITEAOF") == S("QUEUED")
+    r = c.call("EXEC")
+    assert r.kind == "array" and r.value[0] == S("Background append only file rewriting scheduled"), r
+    wait_rewrite_done(srv.client(), 1)
+    assert "seq 2 type b" in manifest(srv)
+
+
 def test_auto_rewrite_triggers(ember_factory):
     srv = start_aof(ember_factory, "--auto-aof-rewrite-min-size", "10kb",
                     "--auto-aof-rewrite-percentage", "100")
