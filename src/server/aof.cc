@@ -227,11 +227,15 @@ void Aof::FsyncThread() {
 
 // ---- the incremental file and the manifest -----------------------------------------------------
 
+std::string Aof::TempIncrName() const { return "temp-" + filename() + ".incr"; }
+
 bool Aof::OpenNewIncr() {
   // Redis's openNewIncrAofForAppend: the manifest on disk names the new file before any write
-  // goes to it. While waiting for the first base the manifest is only written at its end.
+  // goes to it. While waiting for the first base the writes go to a temp file instead, which
+  // becomes the first incremental file when the base is done.
   AofManifest next = manifest_;
-  const std::string name = next.NewIncr(filename());
+  const std::string name =
+      state_ == State::kWaitRewrite ? TempIncrName() : next.NewIncr(filename());
   int fd = open(DirPath(name).c_str(), O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     EMBER_LOG_WARNING("Can't open the append-only file {}: {}", name, strerror(errno));
@@ -436,11 +440,24 @@ void Aof::OnChildExit(int status) {
                         strerror(errno));
       ok = false;
     } else {
-      next.MarkRewrittenIncrsAsHistory(/*keep_last=*/fd_ >= 0);
-      if (!WriteAofManifestFile(dirname(), filename(), next.Format())) {
-        unlink(DirPath(base).c_str());
+      std::string incr;
+      if (state_ == State::kWaitRewrite) {
+        // Every incremental file is now history; the temp file becomes the first new one.
+        next.MarkRewrittenIncrsAsHistory(/*keep_last=*/false);
+        incr = next.NewIncr(filename());
+        if (rename(DirPath(TempIncrName()).c_str(), DirPath(incr).c_str()) != 0) {
+          EMBER_LOG_WARNING("Error trying to rename the temporary AOF incr file {} into {}: {}",
+                            TempIncrName(), incr, strerror(errno));
+          ok = false;
+        }
+      } else {
+        next.MarkRewrittenIncrsAsHistory(/*keep_last=*/fd_ >= 0);
+      }
+      if (ok && !WriteAofManifestFile(dirname(), filename(), next.Format())) {
+        if (!incr.empty()) rename(DirPath(incr).c_str(), DirPath(TempIncrName()).c_str());
         ok = false;
       }
+      if (!ok) unlink(DirPath(base).c_str());
     }
     if (ok) {
       manifest_ = std::move(next);
@@ -462,6 +479,10 @@ void Aof::OnChildExit(int status) {
   }
   unlink(tmp.c_str());
   if (!ok) {
+    if (state_ == State::kWaitRewrite) {
+      EMBER_LOG_NOTICE("Removing the temp incr aof file {} in the background", TempIncrName());
+      unlink(DirPath(TempIncrName()).c_str());
+    }
     ++consecutive_failures_;
     // Turning appendonly on keeps retrying until it has its base.
     if (state_ == State::kWaitRewrite) rewrite_scheduled_ = true;
@@ -574,6 +595,8 @@ bool Aof::Start() {
 }
 
 void Aof::Stop() {
+  // Still waiting for the first base: what the temp file holds has no base to follow.
+  if (state_ == State::kWaitRewrite) unlink(DirPath(TempIncrName()).c_str());
   Flush(true);
   if (fd_ >= 0) {
     if (fsync(fd_) != 0) EMBER_LOG_WARNING("Fail to fsync the AOF file: {}", strerror(errno));

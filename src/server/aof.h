@@ -128,6 +128,7 @@ class Aof {
   void PostFsync(int fd, bool close_after);
   void FsyncThread();
   bool OpenNewIncr();
+  std::string TempIncrName() const;  // "temp-appendonly.aof.incr"
   bool StartRewrite();
   void OnChildExit(int status);
   bool Start();  // CONFIG SET appendonly yes

@@ -326,9 +326,17 @@ def test_shutdown_refused_while_writing_the_initial_aof(ember_factory):
         c.set(f"k{i}", i)
     assert c.config_set("appendonly", "yes")
     assert info(c)["aof_rewrite_in_progress"] == "1"
+    # Writes meanwhile go to a temp file until the base is done (as Redis 7.0).
+    c.set("during", 1)
+    assert (aof_dir(srv) / "temp-appendonly.aof.incr").exists()
+    assert not (aof_dir(srv) / "appendonly.aof.manifest").exists()
     assert srv.raw().call("SHUTDOWN") == E("ERR Errors trying to SHUTDOWN. Check logs.")
     assert "Writing initial AOF, can't exit." in srv.log_text()
     c.config_set("rdb-key-save-delay", 0)
+    wait_rewrite_done(c, 1, timeout=15)
+    assert manifest(srv) == MANIFEST_1
+    assert not (aof_dir(srv) / "temp-appendonly.aof.incr").exists()
+    assert b"during" in incr_path(srv).read_bytes()
     srv.stop()
 
 
