@@ -198,11 +198,15 @@ void Aof::Flush(bool force) {
 }
 
 void Aof::PostFsync(int fd, bool close_after) {
+  ++fsync_jobs_pending_;  // aof_pending_bio_fsync counts fsyncs only
+  PostJob({fd, close_after, {}});
+}
+
+void Aof::PostJob(FsyncJob job) {
   if (!fsync_thread_.joinable()) fsync_thread_ = std::thread([this] { FsyncThread(); });
-  ++fsync_jobs_pending_;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back({fd, close_after});
+    jobs_.push_back(std::move(job));
   }
   cv_.notify_one();
 }
@@ -214,8 +218,12 @@ void Aof::FsyncThread() {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stop_thread_ || !jobs_.empty(); });
       if (jobs_.empty()) return;
-      job = jobs_.front();
+      job = std::move(jobs_.front());
       jobs_.pop_front();
+    }
+    if (!job.unlink_path.empty()) {
+      unlink(job.unlink_path.c_str());
+      continue;
     }
     if (fdatasync(job.fd) != 0 && errno != EBADF && errno != EINVAL) {
       fsync_error_.store(errno);
@@ -258,7 +266,7 @@ void Aof::DeleteHistoryFiles() {
   if (manifest_.history.empty() || BoolSetting("aof-disable-auto-gc")) return;
   for (const AofFileInfo& f : manifest_.history) {
     EMBER_LOG_NOTICE("Removing the history file {} in the background", f.name);
-    unlink(DirPath(f.name).c_str());
+    PostJob({-1, false, DirPath(f.name)});
   }
   manifest_.history.clear();
   WriteAofManifestFile(dirname(), filename(), manifest_.Format());

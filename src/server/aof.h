@@ -126,6 +126,8 @@ class Aof {
   bool RewriteLimited();
   void Flush(bool force);
   void PostFsync(int fd, bool close_after);
+  struct FsyncJob;
+  void PostJob(FsyncJob job);
   void FsyncThread();
   bool OpenNewIncr();
   std::string TempIncrName() const;  // "temp-appendonly.aof.incr"
@@ -168,10 +170,12 @@ class Aof {
   int64_t next_limited_rewrite_ = 0;
   int limited_delay_minutes_ = 0;
 
-  // Background fsync (and close) jobs: everysec, and the old file after a switch.
+  // Background jobs: fsync (everysec), fsync and close (the old file after a switch), unlink
+  // (history files: deleting a large file can take a while).
   struct FsyncJob {
-    int fd;
-    bool close_after;
+    int fd = -1;
+    bool close_after = false;
+    std::string unlink_path;
   };
   std::thread fsync_thread_;
   std::mutex mu_;

@@ -201,9 +201,10 @@ def test_bgrewriteaof_keeps_data_and_removes_old_files(ember_factory):
     assert i["aof_last_bgrewrite_status"] == "ok"
     assert manifest(srv) == ("file appendonly.aof.2.base.rdb seq 2 type b\n"
                              "file appendonly.aof.2.incr.aof seq 2 type i\n")
-    assert sorted(os.listdir(aof_dir(srv))) == ["appendonly.aof.2.base.rdb",
-                                                "appendonly.aof.2.incr.aof",
-                                                "appendonly.aof.manifest"]
+    # The old files are removed in the background once the new manifest is durable.
+    wait_for(lambda: sorted(os.listdir(aof_dir(srv))) == ["appendonly.aof.2.base.rdb",
+                                                          "appendonly.aof.2.incr.aof",
+                                                          "appendonly.aof.manifest"], timeout=5)
     c.set("after", "rewrite")
     before = digest(c)
     srv.stop()
