@@ -560,7 +560,10 @@ void Aof::Cron() {
   // everysec: a write that came just before a quiet second still gets its fsync.
   if (fd_ >= 0) Flush(false);
   if (int e = fsync_error_.exchange(0)) {
+    // As a failed write: writes are refused (MISCONF) until one succeeds again.
     EMBER_LOG_WARNING("Fail to fsync the AOF file: {}", strerror(e));
+    last_write_errno_ = e;
+    last_write_ok_ = false;
   }
 }
 
