@@ -164,7 +164,7 @@ void Aof::Flush(bool force) {
       return;
     }
     server_.RecordLatency("aof-write", (MonotonicUs() - start) / 1000);
-    if (!last_write_ok_) {
+    if (!last_write_ok_ && !fsync_failed_) {
       EMBER_LOG_WARNING("AOF write error looks solved, Redis can write again.");
       last_write_ok_ = true;
     }
@@ -225,9 +225,8 @@ void Aof::FsyncThread() {
       unlink(job.unlink_path.c_str());
       continue;
     }
-    if (fdatasync(job.fd) != 0 && errno != EBADF && errno != EINVAL) {
-      fsync_error_.store(errno);
-    }
+    const bool failed = fdatasync(job.fd) != 0 && errno != EBADF && errno != EINVAL;
+    fsync_errno_.store(failed ? errno : 0);
     if (job.close_after) close(job.fd);
     --fsync_jobs_pending_;
   }
@@ -559,12 +558,20 @@ void Aof::Cron() {
   }
   // everysec: a write that came just before a quiet second still gets its fsync.
   if (fd_ >= 0) Flush(false);
-  if (int e = fsync_error_.exchange(0)) {
-    // As a failed write: writes are refused (MISCONF) until one succeeds again.
-    EMBER_LOG_WARNING("Fail to fsync the AOF file: {}", strerror(e));
-    last_write_errno_ = e;
+  // A failed background fsync refuses writes (MISCONF) like a failed write, until a later
+  // background fsync (retried every second) succeeds.
+  const int fsync_errno = fsync_errno_.load();
+  if (fsync_errno != 0 && !fsync_failed_) {
+    EMBER_LOG_WARNING("Fail to fsync the AOF file: {}", strerror(fsync_errno));
+    fsync_failed_ = true;
+    last_write_errno_ = fsync_errno;
     last_write_ok_ = false;
+  } else if (fsync_errno == 0 && fsync_failed_) {
+    EMBER_LOG_WARNING("AOF write error looks solved, Redis can write again.");
+    fsync_failed_ = false;
+    last_write_ok_ = true;
   }
+  if (fsync_failed_) fsynced_size_ = -1;  // fsync again
 }
 
 // ---- appendonly on/off -----------------------------------------------------------------------

@@ -183,7 +183,8 @@ class Aof {
   std::deque<FsyncJob> jobs_;
   bool stop_thread_ = false;
   std::atomic<int> fsync_jobs_pending_{0};
-  std::atomic<int> fsync_error_{0};  // errno of a failed background fsync, logged by the cron
+  std::atomic<int> fsync_errno_{0};  // of the last background fsync (0: it succeeded)
+  bool fsync_failed_ = false;         // the cron saw a failed background fsync
 };
 
 }  // namespace ember
