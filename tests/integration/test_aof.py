@@ -279,6 +279,36 @@ def test_bgrewriteaof_inside_multi_is_scheduled(ember_factory):
     assert "seq 2 type b" in manifest(srv)
 
 
+def test_failed_rewrite_keeps_the_old_files(ember_factory):
+    srv = start_aof(ember_factory, "--rdb-key-save-delay", "100000")
+    c = srv.client()
+    for i in range(20):
+        c.set(f"k{i}", i)
+    assert bgrewriteaof(srv) == S("Background append only file rewriting started")
+    child = wait_for(lambda: subprocess.run(["pgrep", "-P", str(srv.pid)], capture_output=True,
+                                            text=True).stdout.split(), timeout=5)
+    os.kill(int(child[0]), 9)
+    wait_for(lambda: info(c)["aof_rewrite_in_progress"] == "0", timeout=5)
+    i = info(c)
+    assert i["aof_last_bgrewrite_status"] == "err"
+    assert i["aof_rewrites_consecutive_failures"] == "1"
+    assert "Background AOF rewrite terminated by signal 9" in srv.log_text()
+    # The base is unchanged; writes went on into the incremental file opened for the rewrite.
+    assert manifest(srv) == MANIFEST_1 + "file appendonly.aof.2.incr.aof seq 2 type i\n"
+    assert not [f for f in os.listdir(srv.dir) if f.startswith("temp-rewriteaof")]
+    c.set("after", 1)
+    c.config_set("rdb-key-save-delay", 0)
+    before = digest(c)
+    srv.stop()
+    srv.start()
+    assert digest(srv.client()) == before
+    # A later rewrite succeeds and resets the failure count.
+    assert bgrewriteaof(srv) == S("Background append only file rewriting started")
+    i = wait_rewrite_done(srv.client(), 1)
+    assert i["aof_last_bgrewrite_status"] == "ok"
+    assert i["aof_rewrites_consecutive_failures"] == "0"
+
+
 def test_auto_rewrite_triggers(ember_factory):
     srv = start_aof(ember_factory, "--auto-aof-rewrite-min-size", "10kb",
                     "--auto-aof-rewrite-percentage", "100")
