@@ -5,7 +5,7 @@ JOBS ?= 2
 PYTHON ?= /usr/bin/python3
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build build-asan run test unit integration compat test-asan bench bench-rdb bench-repl bench-types bench-pubsub-eval clean
+.PHONY: all setup build build-asan run test unit integration compat test-asan bench bench-rdb bench-repl bench-types bench-pubsub-eval bench-aof clean
 
 all: build
 
@@ -54,6 +54,9 @@ bench-types: build
 
 bench-pubsub-eval: build
 	bench/pubsub_eval.sh $(BUILD_DIR)/ember-server
+
+bench-aof: build
+	bench/aof.sh $(BUILD_DIR)/ember-server
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -140,6 +140,8 @@ void Connection::Unblock() {
 
 bool Connection::FlushOutput() {
   if (closed_) return false;
+  // Nothing is acknowledged before it is in the AOF (an eager flush comes before BeforeSleep).
+  server_->aof().FlushBeforeReplies();
   // A refill (snapshot chunks for a replica) can make the buffer non-empty again.
   for (;;) {
     if (!WriteOut()) return false;

@@ -91,6 +91,8 @@ void DebugHelp(CommandContext& ctx) {
       "    Reply with a test value of the specified type. <type> can be: string,",
       "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
       "    true, false.",
+      "LOADAOF",
+      "    Flush the AOF buffers on disk and reload the AOF in memory.",
       "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
       "    Save the data set to the RDB file, empty memory and load the file back.",
       "    MERGE: keys from the file replace existing ones. NOFLUSH: keep the",
@@ -236,6 +238,16 @@ void DebugReload(CommandContext& ctx) {
   ctx.reply().Ok();
 }
 
+// DEBUG LOADAOF: empty the data set and load the AOF back (Redis exits if that fails).
+void DebugLoadAof(CommandContext& ctx) {
+  Server& server = ServerOf(ctx);
+  server.keyspace().FlushAll();
+  server.watched_keys().TouchAll();
+  if (!server.aof().LoadForDebug()) _exit(1);
+  server.keyspace().dirty = 0;
+  ctx.reply().Ok();
+}
+
 void CmdDebug(CommandContext& ctx) {
   std::string_view sub = ctx.arg(1);
   size_t argc = ctx.argc();
@@ -271,6 +283,7 @@ void CmdDebug(CommandContext& ctx) {
   }
   if (argc == 3 && is("protocol")) return DebugProtocol(ctx);
   if (is("reload")) return DebugReload(ctx);
+  if (argc == 2 && is("loadaof")) return DebugLoadAof(ctx);
   if (argc == 2 && is("change-repl-id")) {
     EMBER_LOG_WARNING("Changing replication IDs after receiving DEBUG change-repl-id");
     ServerOf(ctx).replication().ChangeReplId();

@@ -245,7 +245,6 @@ void MemorySection(Server& server, InfoWriter& w) {
 }
 
 void PersistenceSection(Server& server, InfoWriter& w) {
-  const ServerConfig& cfg = server.config();
   const Snapshots& snap = server.snapshots();
   w.Header("Persistence");
   w.Field("loading", snap.loading() ? 1 : 0);
@@ -266,25 +265,26 @@ void PersistenceSection(Server& server, InfoWriter& w) {
   w.Field("rdb_last_cow_size", snap.last_cow_size());
   w.Field("rdb_last_load_keys_expired", snap.last_load_keys_expired());
   w.Field("rdb_last_load_keys_loaded", snap.last_load_keys_loaded());
-  w.Field("aof_enabled", cfg.appendonly ? 1 : 0);
-  w.Field("aof_rewrite_in_progress", 0);
-  w.Field("aof_rewrite_scheduled", 0);
-  w.Field("aof_last_rewrite_time_sec", -1);
-  w.Field("aof_current_rewrite_time_sec", -1);
-  w.Field("aof_last_bgrewrite_status", "ok");
-  w.Field("aof_rewrites", 0);
-  w.Field("aof_rewrites_consecutive_failures", 0);
-  w.Field("aof_last_write_status", "ok");
-  w.Field("aof_last_cow_size", 0);
+  Aof& aof = server.aof();
+  w.Field("aof_enabled", aof.enabled() ? 1 : 0);
+  w.Field("aof_rewrite_in_progress", aof.child_active() ? 1 : 0);
+  w.Field("aof_rewrite_scheduled", aof.rewrite_scheduled() ? 1 : 0);
+  w.Field("aof_last_rewrite_time_sec", aof.last_rewrite_time_sec());
+  w.Field("aof_current_rewrite_time_sec", aof.current_rewrite_time_sec());
+  w.Field("aof_last_bgrewrite_status", aof.last_bgrewrite_ok() ? "ok" : "err");
+  w.Field("aof_rewrites", aof.rewrites());
+  w.Field("aof_rewrites_consecutive_failures", aof.consecutive_failures());
+  w.Field("aof_last_write_status", aof.last_write_ok() ? "ok" : "err");
+  w.Field("aof_last_cow_size", aof.last_cow_size());
   w.Field("module_fork_in_progress", 0);
   w.Field("module_fork_last_cow_size", 0);
-  if (cfg.appendonly) {
-    w.Field("aof_current_size", 0);
-    w.Field("aof_base_size", 0);
-    w.Field("aof_pending_rewrite", 0);
-    w.Field("aof_buffer_length", 0);
-    w.Field("aof_pending_bio_fsync", 0);
-    w.Field("aof_delayed_fsync", 0);
+  if (aof.enabled()) {
+    w.Field("aof_current_size", aof.current_size());
+    w.Field("aof_base_size", aof.base_size());
+    w.Field("aof_pending_rewrite", aof.rewrite_scheduled() ? 1 : 0);
+    w.Field("aof_buffer_length", aof.buffer_length());
+    w.Field("aof_pending_bio_fsync", aof.pending_bio_fsync());
+    w.Field("aof_delayed_fsync", aof.delayed_fsync());
   }
   if (snap.loading()) {
     const int64_t elapsed = WallClockMs() / 1000 - snap.loading_start_time();

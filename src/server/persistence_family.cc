@@ -1,4 +1,4 @@
-// Persistence commands: SAVE, BGSAVE, LASTSAVE, and DUMP/RESTORE (which use the RDB encoding).
+// Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE, and DUMP/RESTORE (which use the RDB encoding).
 #include <string>
 #include <vector>
 
@@ -24,9 +24,35 @@ void CmdBgsave(CommandContext& ctx) {
   }
   Snapshots& snap = ServerOf(ctx).snapshots();
   if (snap.child_active()) return ctx.reply().Error(errors::kBgsaveInProgress);
+  if (ServerOf(ctx).aof().child_active() || ServerOf(ctx).in_exec()) {
+    // An AOF rewrite runs, or no fork inside EXEC: BGSAVE SCHEDULE (and any BGSAVE inside EXEC)
+    // waits for the cron, a plain BGSAVE is refused (as Redis).
+    if (ctx.argc() == 2 || ServerOf(ctx).in_exec()) {
+      snap.ScheduleBackgroundSave();
+      return ctx.reply().SimpleString("Background saving scheduled");
+    }
+    return ctx.reply().Error(
+        "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+        "SCHEDULE in order to schedule a BGSAVE whenever possible.");
+  }
   std::string err;
   if (!snap.StartBackgroundSave(&err)) return ctx.reply().Error(err);
   ctx.reply().SimpleString("Background saving started");
+}
+
+void CmdBgrewriteaof(CommandContext& ctx) {
+  switch (ServerOf(ctx).aof().RequestRewrite()) {
+    case Aof::RewriteStart::kStarted:
+      return ctx.reply().SimpleString("Background append only file rewriting started");
+    case Aof::RewriteStart::kScheduled:
+      return ctx.reply().SimpleString("Background append only file rewriting scheduled");
+    case Aof::RewriteStart::kInProgress:
+      return ctx.reply().Error("ERR Background append only file rewriting already in progress");
+    case Aof::RewriteStart::kFailed:
+      return ctx.reply().Error(
+          "ERR Can't execute an AOF background rewriting. Please check the server logs for more "
+          "information.");
+  }
 }
 
 void CmdLastSave(CommandContext& ctx) {
@@ -115,6 +141,9 @@ void RegisterPersistenceFamily(CommandTable& table) {
                         "1.0.0"));
   table.Add(MakeCommand("bgsave", -1, kAdmin | kNoScript | kNoAsyncLoading, kNoKeys, CmdBgsave,
                         "server", 0, "Asynchronously saves the database(s) to disk.", "1.0.0"));
+  table.Add(MakeCommand("bgrewriteaof", 1, kAdmin | kNoScript | kNoAsyncLoading, kNoKeys,
+                        CmdBgrewriteaof, "server", 0,
+                        "Asynchronously rewrite the append-only file", "1.0.0"));
   table.Add(MakeCommand("lastsave", 1, kLoading | kStale | kFast, kNoKeys, CmdLastSave, "server",
                         acl_cat::kAdmin | acl_cat::kDangerous,
                         "Returns the Unix timestamp of the last successful save.", "1.0.0"));

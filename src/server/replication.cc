@@ -111,39 +111,15 @@ void Replication::FeedEffects(int db_index, const std::vector<std::vector<std::s
   // With nobody to send to and no backlog, the stream does not exist (nor advance), as Redis.
   if (!backlog_ && replicas_.empty()) return;
   std::string out;
-  ReplyBuilder resp(&out);
-  SelectInStream(resp, db_index);
-  if (effects.empty()) {
-    resp.Command(original);
-  } else if (effects.size() == 1) {
-    resp.Command(effects[0]);
-  } else {
-    resp.Command(std::array<std::string_view, 1>{"MULTI"});
-    for (const auto& e : effects) resp.Command(e);
-    resp.Command(std::array<std::string_view, 1>{"EXEC"});
-  }
+  EncodePropagated(&out, &stream_db_, db_index, effects, original);
   AppendToStream(out);
 }
 
 void Replication::FeedTransaction(std::span<const PropagatedCommand> commands) {
   if ((!backlog_ && replicas_.empty()) || commands.empty()) return;
   std::string out;
-  ReplyBuilder resp(&out);
-  SelectInStream(resp, commands.front().db_index);
-  resp.Command(std::array<std::string_view, 1>{"MULTI"});
-  for (const PropagatedCommand& c : commands) {
-    SelectInStream(resp, c.db_index);
-    resp.Command(c.argv);
-  }
-  resp.Command(std::array<std::string_view, 1>{"EXEC"});
+  EncodePropagatedTransaction(&out, &stream_db_, commands);
   AppendToStream(out);
-}
-
-void Replication::SelectInStream(ReplyBuilder& resp, int db_index) {
-  if (db_index == stream_db_) return;
-  const std::string db = std::to_string(db_index);
-  resp.Command(std::array<std::string_view, 2>{"SELECT", db});
-  stream_db_ = db_index;
 }
 
 void Replication::FillSaveInfo(SnapshotSaveInfo* info) const {
@@ -776,7 +752,7 @@ void Replication::CheckConfigSanity(std::string_view changed) {
 }
 
 void Replication::MaybeStartSnapshot() {
-  if (server_.snapshots().child_active()) return;
+  if (server_.snapshots().child_active() || server_.aof().child_active()) return;
   const ServerConfig& cfg = server_.config();
   size_t waiting = 0;
   int64_t oldest_wait = WallClockMs();

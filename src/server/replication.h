@@ -23,18 +23,13 @@
 #include <vector>
 
 #include "persistence/rdb_snapshot.h"
+#include "server/command_stream.h"
 #include "server/event_loop.h"
 #include "server/repl_backlog.h"
 
 namespace ember {
 
 class ReplyBuilder;
-
-// One command of the replication stream and the database it applies to.
-struct PropagatedCommand {
-  int db_index = 0;
-  std::vector<std::string> argv;
-};
 
 class Connection;
 class Keyspace;
@@ -216,7 +211,6 @@ class Replication {
   static std::string ReplicaName(const Replica& r);
   void AppendToStream(std::string_view bytes);
   // Emits SELECT when the stream is not on `db_index` yet.
-  void SelectInStream(ReplyBuilder& resp, int db_index);
   void CreateBacklog();
   Replica* FindReplica(Connection* conn);
   // Continues the replica from the backlog, or returns why it needs a full sync.

@@ -284,6 +284,7 @@ void Replication::FinishFullSync(const std::string& master_replid, int64_t maste
   // A master that sent `$EOF:` starts the stream on our first ACK.
   SendAck();
   EMBER_LOG_NOTICE("MASTER <-> REPLICA sync: Finished with success");
+  server_.aof().RestartAfterFullSync();
 }
 
 void Replication::ResetEmptySyncRefusal() {

@@ -229,7 +229,7 @@ void Server::RunScript(CommandContext& ctx, bool is_eval, uint32_t flags, bool r
   // ERR_REPLY_FLAG_NO_STATS_UPDATE); CallCommand counts the other errors.
   ctx.spec().failed_calls += LuaScripting::uncounted_errors() - uncounted_before;
   script_run_ = nullptr;
-  script_no_propagate_ = false;
+  script_repl_targets_ = script_repl::kAll;
   // Back to normal: the caller and our master's link are read again.
   for (Connection* conn : run.paused) {
     if (!conn->closed()) loop_.Add(conn->fd(), EPOLLIN, conn);
@@ -311,13 +311,13 @@ void Server::ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp
   c.reply().set_output(reply);
   // Time is frozen for the whole script (serving other clients while busy moves the clock).
   cached_now_ms_ = run.snapshot_ms;
-  script_no_propagate_ = (repl_flags & script_repl::kReplica) == 0;
+  script_repl_targets_ = repl_flags;
   // The script's commands reply into their own builder: their errors are not part of the
   // EVAL's reply (EXEC's nested-error accounting must not subtract them).
   const uint64_t nested_errors = nested_errors_;
   CallCommand(c, *spec, args);
   nested_errors_ = nested_errors;
-  script_no_propagate_ = false;
+  script_repl_targets_ = script_repl::kAll;
   // SELECT inside a script changes the script's database only.
 }
 

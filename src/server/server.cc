@@ -115,6 +115,7 @@ int Server::Configure(int argc, char** argv) {
   acl_.SetDefaultPassword(config_.requirepass);
   ApplyAclSettings();
   RegisterConfigHooks();
+  aof_.RegisterConfigHooks();
   return -1;
 }
 
@@ -399,7 +400,10 @@ bool Server::Start() {
   if (config_.daemonize || !config_.pidfile.empty()) WritePidFile();
   EMBER_LOG_WARNING("Server initialized");
   loop_.set_before_sleep([this] { BeforeSleep(); });
-  if (!snapshots_.LoadAtStartup()) return false;
+  // With appendonly yes the AOF is the data set, not the RDB (as Redis).
+  if (config_.appendonly) snapshots_.StartWithoutLoading();
+  if (!(config_.appendonly ? aof_.LoadAtStartup() : snapshots_.LoadAtStartup())) return false;
+  if (!aof_.OpenOnStart()) return false;
   replication_->RestoreFromSnapshot(snapshots_.last_load_info());
   replication_->CheckConfigSanity("");
   loop_.SetTimer(1000 / config_.hz, [this] { Cron(); });
@@ -411,6 +415,7 @@ bool Server::Start() {
 
 int Server::Run() {
   loop_.Run();
+  aof_.Shutdown();
   // Close every client and remove the pid file and the unix socket.
   for (auto& [id, conn] : clients_) {
     loop_.Remove(conn->fd());
@@ -523,6 +528,8 @@ void Server::BeforeSleep() {
   }
   if (shutdown_deadline_ms_) CheckShutdownProgress();
   replication_->BeforeSleep();
+  // The AOF is written (and fsynced with appendfsync always) before any reply goes out.
+  aof_.FlushBeforeReplies();
   ReleaseThrottledClients();
   HandleBlockedTimeouts();
   if (tracking_.total_prefixes() > 0) tracking_.BroadcastPending();
@@ -674,6 +681,9 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
   if (snapshots_.WritesDenied() && !is_replica() &&
       (has(cmd_flags::kWrite) || spec->name == "ping")) {
     return reject(errors::kMisconf);
+  }
+  if (aof_.WritesDenied() && (has(cmd_flags::kWrite) || spec->name == "ping")) {
+    return reject(aof_.WritesDeniedError());
   }
   if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
   if (std::string_view busy = ScriptBusyError(*spec, args); !busy.empty()) return reject(busy);
@@ -858,25 +868,37 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
 
 void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
                        std::span<const std::string_view> original) {
-  // The single choke point for the replication stream (and later the AOF), in execution order.
-  // A replica forwards its master's bytes instead (OnMasterCommandApplied); its own writes
-  // (replica-read-only no) stay local, as in Redis.
-  if (is_replica() || script_no_propagate_) return;
-  if (atomic_depth_ == 0) return replication_->FeedEffects(db_index, effects, original);
-  if (effects.empty()) {
-    atomic_commands_.push_back({db_index, {original.begin(), original.end()}});
+  // The single choke point for the replication stream and the AOF, in execution order. A
+  // replica's AOF gets what it applies (its master's stream and its own writes), but only its
+  // master's bytes go on to its replicas (OnMasterCommandApplied), as in Redis. Commands replayed
+  // from the AOF itself go nowhere.
+  if (aof_.replaying()) return;
+  const bool to_aof = (script_repl_targets_ & script_repl::kAof) != 0;
+  const bool to_replicas = !is_replica() && (script_repl_targets_ & script_repl::kReplica) != 0;
+  if (atomic_depth_ == 0) {
+    if (to_aof) aof_.Feed(db_index, effects, original);
+    if (to_replicas) replication_->FeedEffects(db_index, effects, original);
+    return;
   }
-  for (const auto& e : effects) atomic_commands_.push_back({db_index, e});
+  if (effects.empty()) {
+    atomic_commands_.push_back({db_index, {original.begin(), original.end()}, to_aof, to_replicas});
+  }
+  for (const auto& e : effects) atomic_commands_.push_back({db_index, e, to_aof, to_replicas});
 }
 
 void Server::EndAtomicPropagation() {
   if (--atomic_depth_ > 0 || atomic_commands_.empty()) return;
-  if (atomic_commands_.size() == 1) {
-    replication_->FeedEffects(atomic_commands_[0].db_index, {atomic_commands_[0].argv}, {});
-  } else {
-    replication_->FeedTransaction(atomic_commands_);
+  // Each destination gets the commands meant for it: one alone, several as MULTI/EXEC.
+  std::vector<PropagatedCommand> aof, replicas;
+  for (const PropagatedCommand& c : atomic_commands_) {
+    if (c.to_aof) aof.push_back(c);
+    if (c.to_replicas) replicas.push_back(c);
   }
   atomic_commands_.clear();
+  if (aof.size() == 1) aof_.Feed(aof[0].db_index, {aof[0].argv}, {});
+  if (aof.size() > 1) aof_.FeedTransaction(aof);
+  if (replicas.size() == 1) replication_->FeedEffects(replicas[0].db_index, {replicas[0].argv}, {});
+  if (replicas.size() > 1) replication_->FeedTransaction(replicas);
 }
 
 Connection* Server::AdoptMasterConnection(int fd, const std::string& peer) {
@@ -1072,7 +1094,8 @@ void Server::Cron() {
   if (config_.maxmemory > 0) evictor_.PerformEvictions();
   // Incremental rehashing: about 1 ms of work per database per cron tick; none while a forked
   // child shares our pages (moving entries would copy them).
-  for (int i = 0; i < keyspace_->num_dbs() && !snapshots_.child_active(); ++i) {
+  for (int i = 0; i < keyspace_->num_dbs() && !snapshots_.child_active() && !aof_.child_active();
+       ++i) {
     Database& db = keyspace_->db(i);
     db.ShrinkIfNeeded();
     int64_t start = MonotonicUs();
@@ -1091,6 +1114,7 @@ void Server::Cron() {
   stats_.net_output.Track(cached_now_ms_, stats_.total_net_output_bytes);
   if (pause_until_ms_ && cached_now_ms_ >= pause_until_ms_) UnpauseClients();
   snapshots_.Cron();
+  aof_.Cron();
   replication_->MaybeStartSnapshot();
   CheckWaitingClients();
   if (cached_now_ms_ - last_repl_cron_ms_ >= 1000) {

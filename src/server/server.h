@@ -17,6 +17,7 @@
 #include "commands/command.h"
 #include "db/keyspace.h"
 #include "server/acl.h"
+#include "server/aof.h"
 #include "server/blocked_clients.h"
 #include "server/config.h"
 #include "server/connection.h"
@@ -26,6 +27,7 @@
 #include "server/metrics_endpoint.h"
 #include "server/pubsub.h"
 #include "server/replication.h"
+#include "server/script_lua.h"
 #include "server/snapshots.h"
 #include "server/tracking.h"
 #include "server/transactions.h"
@@ -150,8 +152,8 @@ class Server : public ServerServices {
   void BlockForReplicas(Connection& conn, int64_t offset, int64_t replicas, int64_t deadline_ms);
   // Replies to WAITing clients whose condition is met or whose time is up.
   void CheckWaitingClients();
-  // The one choke point for the replication stream: a write's effects (or its argv when none
-  // were recorded), in execution order.
+  // The one choke point for the replication stream and the AOF: a write's effects (or its argv
+  // when none were recorded), in execution order.
   void Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
                  std::span<const std::string_view> original);
   // Transactions and scripts: the writes between Begin and End reach the stream as one
@@ -160,6 +162,8 @@ class Server : public ServerServices {
   void EndAtomicPropagation();
   // EXEC: runs the client's queued commands (transaction_family.cc).
   void ExecTransaction(Connection& conn);
+  // Whether EXEC is running its commands (BGSAVE and BGREWRITEAOF then only schedule).
+  bool in_exec() const { return executing_transaction_; }
   // WATCH: the keys clients watch, touched by every change.
   WatchedKeys& watched_keys() { return watched_keys_; }
   // CLIENT TRACKING.
@@ -188,6 +192,7 @@ class Server : public ServerServices {
   int64_t start_time_ms() const { return start_time_ms_; }
   int64_t now_ms() const { return cached_now_ms_; }
   Snapshots& snapshots() { return snapshots_; }
+  Aof& aof() { return aof_; }
   // In a forked child: closes the sockets and pipes only the parent may use.
   void CloseFdsInChild();
   // Serves clients for a moment during a long load (they get -LOADING).
@@ -347,6 +352,7 @@ class Server : public ServerServices {
   bool pause_writes_only_ = false;
   int expire_db_cursor_ = 0;
   Snapshots snapshots_{*this};
+  Aof aof_{*this};
   MetricsEndpoint metrics_{*this};  // the Prometheus endpoint (metrics-port)
   std::unique_ptr<Replication> replication_ = std::make_unique<Replication>(*this);
   struct WaitingClient {
@@ -378,7 +384,8 @@ class Server : public ServerServices {
   std::unique_ptr<LuaScripting, void (*)(LuaScripting*)> functions_{nullptr, nullptr};
   uint64_t functions_generation_ = 0;  // the snapshot load the libraries came from
   ScriptRun* script_run_ = nullptr;
-  bool script_no_propagate_ = false;  // redis.set_repl(redis.REPL_NONE) in the running script
+  // redis.set_repl in the running script: which of the AOF and the replicas get its writes.
+  int script_repl_targets_ = script_repl::kAll;
 };
 
 // Registers the server-level command families (server/ *_family.cc).

@@ -85,6 +85,11 @@ bool Server::FinishShutdown(std::string* err) {
     snapshots_.KillChild();
   }
   const ShutdownOptions& o = shutdown_options_;
+  if (!aof_.PrepareShutdown(o.force)) {
+    EMBER_LOG_WARNING("Errors trying to shut down the server. Check the logs for more information.");
+    *err = "ERR Errors trying to SHUTDOWN. Check logs.";
+    return false;
+  }
   if (o.save || (!o.nosave && !config_.save.empty())) {
     EMBER_LOG_NOTICE("Saving the final RDB snapshot before exiting.");
     if (!snapshots_.SaveInForeground()) {

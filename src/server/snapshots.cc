@@ -25,8 +25,10 @@ constexpr size_t kIncrementalFsyncBytes = 4 << 20;  // Redis's REDIS_AUTOSYNC_BY
 
 std::string TempFileName(pid_t pid) { return "temp-" + std::to_string(pid) + ".rdb"; }
 
-// Private dirty memory of this process: in a BGSAVE child, the pages copied on write.
-uint64_t PrivateDirtyBytes() {
+}  // namespace
+
+// Private dirty memory of this process: in a forked child, the pages copied on write.
+uint64_t ChildCopyOnWriteBytes() {
   std::ifstream in("/proc/self/smaps_rollup");
   std::string line;
   uint64_t total_kb = 0;
@@ -35,6 +37,27 @@ uint64_t PrivateDirtyBytes() {
   }
   return total_kb * 1024;
 }
+
+void EnterForkedChild(Server& server) {
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGUSR1, SIG_DFL);
+  GetLogSettings().role = 'C';
+  server.CloseFdsInChild();
+}
+
+void ExitForkedChild(bool ok, int info_fd, std::string_view what) {
+  if (ok) {
+    const uint64_t cow = ChildCopyOnWriteBytes();
+    if (cow > 0) EMBER_LOG_NOTICE("{}: {} MB of memory used by copy-on-write", what, cow >> 20);
+    if (info_fd >= 0) {
+      [[maybe_unused]] ssize_t n = write(info_fd, &cow, sizeof(cow));
+    }
+  }
+  _exit(ok ? 0 : 1);
+}
+
+namespace {
 
 std::string CurrentDirForLog() {
   char buf[4096];
@@ -107,6 +130,11 @@ bool Snapshots::SaveInForeground() {
 }
 
 bool Snapshots::Fork(std::string* err, Target target, int snapshot_pipe) {
+  if (server_.aof().child_active()) {
+    *err = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+           "SCHEDULE in order to schedule a BGSAVE whenever possible.";
+    return false;
+  }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) pipe_fds[0] = pipe_fds[1] = -1;
   const int64_t now = WallClockMs() / 1000;
@@ -116,11 +144,7 @@ bool Snapshots::Fork(std::string* err, Target target, int snapshot_pipe) {
   pid_t pid = fork();
   if (pid == 0) {
     // The child: write the fork-time data set and report the copy-on-write cost.
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGUSR1, SIG_DFL);
-    GetLogSettings().role = 'C';
-    server_.CloseFdsInChild();
+    EnterForkedChild(server_);
     if (pipe_fds[0] >= 0) close(pipe_fds[0]);
     bool ok;
     if (target == Target::kReplicationPipe) {
@@ -132,14 +156,7 @@ bool Snapshots::Fork(std::string* err, Target target, int snapshot_pipe) {
     } else {
       ok = WriteFile(TempFileName(getpid()));
     }
-    if (ok) {
-      uint64_t cow = PrivateDirtyBytes();
-      if (cow > 0) EMBER_LOG_NOTICE("RDB: {} MB of memory used by copy-on-write", cow >> 20);
-      if (pipe_fds[1] >= 0) {
-        [[maybe_unused]] ssize_t n = write(pipe_fds[1], &cow, sizeof(cow));
-      }
-    }
-    _exit(ok ? 0 : 1);
+    ExitForkedChild(ok, pipe_fds[1], "RDB");
   }
   if (pipe_fds[1] >= 0) close(pipe_fds[1]);
   if (pid < 0) {
@@ -244,9 +261,10 @@ void Snapshots::Cron() {
     }
     return;
   }
-  // (BGSAVE SCHEDULE has nothing to wait for yet: the only child is an RDB save, and Redis then
-  // answers "already in progress". It schedules once AOF rewrites exist.)
-  if (SavePointDue(WallClockMs() / 1000)) {
+  // Another child (an AOF rewrite) holds off BGSAVE SCHEDULE and the save points.
+  if (server_.aof().child_active()) return;
+  if (bgsave_scheduled_ || SavePointDue(WallClockMs() / 1000)) {
+    bgsave_scheduled_ = false;
     std::string err;
     StartBackgroundSave(&err);
   }
@@ -276,10 +294,10 @@ bool Snapshots::LoadFile(const std::string& path, bool serve_clients, bool merge
 
 bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool serve_clients,
                      bool merge, std::string* err) {
-  loading_ = true;
-  loading_start_time_ = WallClockMs() / 1000;
-  loading_total_bytes_ = total_bytes;
-  loading_loaded_bytes_ = 0;
+  // Inside a longer load (an AOF's base), the outer one keeps its totals and its state.
+  const bool outer = !loading_;
+  if (outer) BeginLoading(total_bytes);
+  const uint64_t loaded_before = loading_loaded_bytes_;
   const int64_t start_us = MonotonicUs();
 
   SnapshotLoadOptions opts;
@@ -290,13 +308,13 @@ bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool
   opts.key_delay_us = server_.config().key_load_delay;
   opts.progress_interval =
       static_cast<uint64_t>(server_.config().loading_process_events_interval_bytes);
-  opts.progress = [this, serve_clients](uint64_t offset) {
-    loading_loaded_bytes_ = offset;
+  opts.progress = [this, serve_clients, loaded_before](uint64_t offset) {
+    loading_loaded_bytes_ = loaded_before + offset;
     if (serve_clients) server_.ProcessEventsWhileLoading();
   };
   SnapshotLoadInfo info;
   bool ok = LoadSnapshot(reader, ks, opts, &info);
-  loading_ = false;
+  if (outer) loading_ = false;
   if (!ok) {
     *err = reader.error() + " (at offset " + std::to_string(reader.error_offset()) + ")";
     return false;
@@ -321,8 +339,17 @@ bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool
   return true;
 }
 
+void Snapshots::BeginLoading(uint64_t total_bytes) {
+  loading_ = true;
+  loading_start_time_ = WallClockMs() / 1000;
+  loading_total_bytes_ = total_bytes;
+  loading_loaded_bytes_ = 0;
+}
+
+void Snapshots::StartWithoutLoading() { last_save_time_ = WallClockMs() / 1000; }
+
 bool Snapshots::LoadAtStartup() {
-  last_save_time_ = WallClockMs() / 1000;
+  StartWithoutLoading();
   const std::string& path = server_.config().dbfilename;
   if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) return true;
   std::string err;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "persistence/rdb_snapshot.h"
@@ -16,6 +17,13 @@
 namespace ember {
 
 class Server;
+
+// Starts a forked child (BGSAVE, AOF rewrite): default signal handling, the 'C' log role, and
+// only the file descriptors the child may use.
+void EnterForkedChild(Server& server);
+// Ends a forked child (BGSAVE, AOF rewrite): on success reports its copy-on-write size on
+// `info_fd` (and in the log as "<what>: N MB ..."), then exits 0 or 1.
+[[noreturn]] void ExitForkedChild(bool ok, int info_fd, std::string_view what);
 
 class Snapshots {
  public:
@@ -42,6 +50,12 @@ class Snapshots {
   // Loads `dbfilename` at start-up. A missing file is an empty data set; any other failure is
   // logged (file, offset, reason) and returns false: the server must not start.
   bool LoadAtStartup();
+  // Start-up from the AOF instead: the save points count from now.
+  void StartWithoutLoading();
+  // A load made of several files (the AOF): INFO's loading fields and -LOADING cover all of it.
+  void BeginLoading(uint64_t total_bytes);
+  void set_loaded_bytes(uint64_t n) { loading_loaded_bytes_ = n; }
+  void EndLoading() { loading_ = false; }
   // Loads the snapshot at `path` into the keyspace. With `serve_clients`, other clients are
   // answered (-LOADING) during a long load; only safe when no command is executing.
   bool LoadFile(const std::string& path, bool serve_clients, bool merge, std::string* err);
@@ -49,6 +63,16 @@ class Snapshots {
   // `total_bytes` is for INFO's progress (0: unknown).
   bool Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool serve_clients, bool merge,
             std::string* err);
+
+  // What a snapshot records besides the data (also an AOF base's).
+  SnapshotSaveInfo SaveInfo() const;
+  // A fork made for another child (an AOF rewrite), for INFO's total_forks/latest_fork_usec.
+  void CountFork(int64_t usec) {
+    ++total_forks_;
+    latest_fork_usec_ = usec;
+  }
+  // BGSAVE SCHEDULE while an AOF rewrite runs: started by the cron once it ends.
+  void ScheduleBackgroundSave() { bgsave_scheduled_ = true; }
 
   // MISCONF: a failed background save stops writes while stop-writes-on-bgsave-error is set.
   bool WritesDenied() const;
@@ -79,7 +103,6 @@ class Snapshots {
   // Writes the snapshot to a temp file and renames it over the target. Runs in the parent (SAVE)
   // or in the child (BGSAVE).
   bool WriteFile(const std::string& tmp_name);
-  SnapshotSaveInfo SaveInfo() const;
   void OnChildExit(int status);
   void RemoveTempFile(pid_t pid);
   bool SavePointDue(int64_t now) const;
@@ -98,6 +121,7 @@ class Snapshots {
   int64_t last_bgsave_time_sec_ = -1;
   uint64_t saves_ = 0;
   uint64_t last_cow_size_ = 0;
+  bool bgsave_scheduled_ = false;
 
   bool loading_ = false;
   int64_t loading_start_time_ = 0;

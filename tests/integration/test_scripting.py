@@ -287,3 +287,38 @@ def test_tracking_ignores_keys_a_script_reads(srv):
     assert other.call("SET", "tk", "2") == OK
     push = c.read_reply(timeout=5)
     assert push.kind == "push" and push.value[0] == B("invalidate"), push
+
+
+@pytest.mark.parametrize("kind", ["ember", "redis"])
+def test_set_repl_targets_aof_and_replicas_apart(kind, ember_factory, ref_factory):
+    from harness.replication import REPL_ARGS
+    factory = ember_factory if kind == "ember" else ref_factory
+    master = factory(args=REPL_ARGS + ["--appendonly", "yes"])
+    replica = factory(args=REPL_ARGS)
+    master.skip_unless_commands("EVAL", "BGREWRITEAOF")
+    make_replica(replica, master)
+    wait_in_sync(master, replica)
+    c = master.raw()
+    assert c.call("EVAL", "redis.set_repl(redis.REPL_AOF); redis.call('set', 'aof-only', 1);"
+                          "redis.set_repl(redis.REPL_REPLICA); redis.call('set', 'replica-only', 1);"
+                          "redis.set_repl(redis.REPL_ALL); redis.call('set', 'both', 1)", "0") \
+        == Reply("nullbulk", None)
+    c.call("SET", "sync-mark", "1")
+    poll(lambda: (replica.raw().call("EXISTS", "sync-mark") == I(1), None), 10, "the replica")
+    r = replica.raw()
+    assert [r.call("EXISTS", k).value for k in ("aof-only", "replica-only", "both")] == [0, 1, 1]
+    # The master's AOF, reloaded, holds what was meant for it.
+    assert c.call("DEBUG", "LOADAOF") == OK
+    assert [c.call("EXISTS", k).value for k in ("aof-only", "replica-only", "both")] == [1, 0, 1]
+
+
+def test_push_in_a_script_serves_blocked_clients(srv):
+    waiter = srv.raw()
+    waiter.send_command("BLPOP", "q", "5")
+    poll(lambda: (b"blocked_clients:1" in srv.raw().call("INFO", "clients").value, None), 5,
+         "one blocked client")
+    c = srv.raw()
+    assert c.call("EVAL", "redis.call('rpush', KEYS[1], 'a', 'b'); redis.call('lpop', KEYS[1]);"
+                          "return redis.call('llen', KEYS[1])", "1", "q") == I(1)
+    # Served after the script, with what it left.
+    assert waiter.read_reply(timeout=5) == A(B("q"), B("b"))
