@@ -32,13 +32,6 @@ for bin in "$EMBER" "$REDIS"; do
   [ -x "$bin" ] || { echo "not executable: $bin" >&2; exit 1; }
 done
 
-stop_server() {
-  [ -n "$SPID" ] || return 0
-  kill -TERM "$SPID" 2>/dev/null || true
-  wait_exit "$SPID" || { kill -KILL "$SPID" 2>/dev/null || true; wait_exit "$SPID" || true; }
-  wait "$SPID" 2>/dev/null || true
-  SPID=
-}
 trap 'stop_server; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 

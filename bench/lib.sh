@@ -33,7 +33,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 # Starts server binary $1 on port $2 (extra arguments after), pinned to core 0, without
 # persistence, its files in $WORK; waits until it answers PING and prints its pid.
-start_server() {
+start_pinned_server() {
   local binary=$1 port=$2
   shift 2
   taskset -c 0 "$binary" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
@@ -44,4 +44,17 @@ start_server() {
     sleep 0.05
   done
   echo $pid
+}
+
+# Stops the server whose pid is in $SPID (and any forked child it left: a BGSAVE or rewrite
+# child stopped mid-way), bounded by $TIMEOUT; clears $SPID.
+stop_server() {
+  [ -n "$SPID" ] || return 0
+  local kids pid
+  kids=$(pgrep -P "$SPID" 2>/dev/null || true)
+  for pid in $kids; do kill -CONT "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
+  kill -TERM "$SPID" 2>/dev/null || true
+  wait_exit "$SPID" || { kill -KILL "$SPID" 2>/dev/null || true; wait_exit "$SPID" || true; }
+  wait "$SPID" 2>/dev/null || true
+  SPID=
 }

@@ -32,8 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-EPID=$(start_server "$EMBER" "$EMBER_PORT")
-RPID=$(start_server "$REDIS" "$REDIS_PORT")
+EPID=$(start_pinned_server "$EMBER" "$EMBER_PORT")
+RPID=$(start_pinned_server "$REDIS" "$REDIS_PORT")
 
 # 10 subscribers per server on the channel the publish_10 row uses, on the client's core.
 for port in $EMBER_PORT $REDIS_PORT; do

@@ -47,16 +47,6 @@ for bin in "$EMBER" "$REDIS"; do
 done
 
 # Stops server $SPID and its fork child, if any (the child may be stopped: SIGCONT it first).
-stop_server() {
-  [ -n "$SPID" ] || return 0
-  local kids pid
-  kids=$(pgrep -P "$SPID" 2>/dev/null || true)
-  for pid in $kids; do kill -CONT "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
-  kill -TERM "$SPID" 2>/dev/null || true
-  wait_exit "$SPID" || { kill -KILL "$SPID" 2>/dev/null || true; wait_exit "$SPID" || true; }
-  wait "$SPID" 2>/dev/null || true
-  SPID=
-}
 trap 'stop_server; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 

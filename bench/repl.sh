@@ -62,7 +62,7 @@ ORDER=()           # ports of running servers, in start order
 
 
 # Stops the server on port $1 and its fork children, if any.
-stop_server() {
+stop_node() {
   local port=$1 pid kids kid p rest=()
   pid=${PID_OF[$port]:-}
   [ -n "$pid" ] || return 0
@@ -78,7 +78,7 @@ stop_server() {
 
 # Stops every server, replicas before their masters (the newest first).
 stop_all() {
-  while [ ${#ORDER[@]} -gt 0 ]; do stop_server "${ORDER[-1]}"; done
+  while [ ${#ORDER[@]} -gt 0 ]; do stop_node "${ORDER[-1]}"; done
 }
 trap 'stop_all; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
@@ -247,7 +247,7 @@ die_with_log() {  # message port...
 }
 
 # Starts binary $1 on port $2 pinned to core $3, in a fresh directory.
-start_server() {
+start_node() {
   local bin=$1 port=$2 core=$3 dir="$WORK/$2" pid deadline
   rm -rf "$dir"; mkdir -p "$dir"
   taskset -c "$core" "$bin" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
@@ -286,29 +286,29 @@ rec() { echo "$3" >>"$WORK/res.$1.$2"; }  # metric server value
 # Part 1: full-sync times, on a master holding KEYS keys.
 full_syncs() {  # name binary
   local name=$1 bin=$2 m=${PORTS[$1.0]} r=${PORTS[$1.1]} mode out
-  start_server "$bin" "$m" 0
+  start_node "$bin" "$m" 0
   cli "$m" debug populate "$KEYS" >/dev/null
   out=$(cli "$m" dbsize)
   [ "$out" = "$KEYS" ] || die_with_log "$name master has $out keys after DEBUG POPULATE, not $KEYS" "$m"
   for mode in yes no; do
     out=$(cli "$m" config set repl-diskless-sync "$mode")
     [ "$out" = OK ] || die_with_log "$name: CONFIG SET repl-diskless-sync $mode replied '$out'" "$m"
-    start_server "$bin" "$r" 1
+    start_node "$bin" "$r" 1
     out=$(poll sync "$r" "$m" "$KEYS") || die_with_log "$name: full sync (diskless $mode) failed" "$r" "$m"
     rec "sync_diskless_$mode" "$name" "$out"
-    stop_server "$r"
+    stop_node "$r"
   done
-  stop_server "$m"
+  stop_node "$m"
 }
 
 # Parts 2 and 3: throughput with 0, 1 and 3 replicas, and the lag under load with one.
 load_tests() {  # name binary
   local name=$1 bin=$2 m=${PORTS[$1.0]} i rps0 rps3 median max catchup samples
-  start_server "$bin" "$m" 0
+  start_node "$bin" "$m" 0
   rps0=$(bench_rps "$m")
   rec rps_0_replicas "$name" "$rps0"
 
-  start_server "$bin" "${PORTS[$name.1]}" 1
+  start_node "$bin" "${PORTS[$name.1]}" 1
   cli "${PORTS[$name.1]}" replicaof 127.0.0.1 "$m" >/dev/null
   poll insync "$m" "${PORTS[$name.1]}" || die_with_log "$name: replica not in sync" "${PORTS[$name.1]}" "$m"
   rec rps_1_replica "$name" "$(bench_rps "$m")"
@@ -324,7 +324,7 @@ load_tests() {  # name binary
   rec rps_lag_load "$name" "$(rps_of <"$WORK/lag.out")"
 
   for i in 2 3; do
-    start_server "$bin" "${PORTS[$name.$i]}" 1
+    start_node "$bin" "${PORTS[$name.$i]}" 1
     cli "${PORTS[$name.$i]}" replicaof 127.0.0.1 "$m" >/dev/null
   done
   poll insync "$m" "${PORTS[$name.1]}" "${PORTS[$name.2]}" "${PORTS[$name.3]}" \

@@ -26,8 +26,8 @@ trap 'kill $EPID $RPID 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$W
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-EPID=$(start_server "$EMBER" $EMBER_PORT --enable-debug-command yes)
-RPID=$(start_server "$REDIS" $REDIS_PORT --enable-debug-command yes)
+EPID=$(start_pinned_server "$EMBER" $EMBER_PORT --enable-debug-command yes)
+RPID=$(start_pinned_server "$REDIS" $REDIS_PORT --enable-debug-command yes)
 
 # One measurement: prints "rps cpu_seconds".
 measure() {  # port pid test pipeline size

@@ -27,8 +27,8 @@ WORK=$(mktemp -d)
 TIMEOUT=10
 trap 'kill $EPID $RPID 2>/dev/null || true; wait_exit $EPID || true; wait_exit $RPID || true; rm -rf "$WORK"' EXIT
 
-EPID=$(start_server "$EMBER" "$EMBER_PORT")
-RPID=$(start_server "$REDIS" "$REDIS_PORT")
+EPID=$(start_pinned_server "$EMBER" "$EMBER_PORT")
+RPID=$(start_pinned_server "$REDIS" "$REDIS_PORT")
 
 rps() {  # port test pipeline
   taskset -c 1 "$BENCH" -p "$1" -c 50 -n "$REQUESTS" -P "$3" -t "$2" -q 2>/dev/null |

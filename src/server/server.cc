@@ -114,6 +114,7 @@ int Server::Configure(int argc, char** argv) {
   acl_.Init();
   acl_.SetDefaultPassword(config_.requirepass);
   ApplyAclSettings();
+  if (!ApplyConfiguredUsers()) return 1;
   RegisterConfigHooks();
   aof_.RegisterConfigHooks();
   return -1;
@@ -128,6 +129,20 @@ void Server::ApplyEncodingLimits() {
   l.set_max_intset_entries = config_.set_max_intset_entries;
   l.zset_max_listpack_entries = config_.zset_max_listpack_entries;
   l.zset_max_listpack_value = config_.zset_max_listpack_value;
+}
+
+bool Server::ApplyConfiguredUsers() {
+  // Each `user` directive defines its user from scratch, as Redis's ACLLoadConfiguredUsers.
+  for (const std::vector<std::string>& d : config_table_.user_directives()) {
+    std::vector<std::string_view> rules{"reset"};
+    rules.insert(rules.end(), d.begin() + 1, d.end());
+    std::string err;
+    if (!acl_.SetUser(d[0], rules, &err)) {
+      EMBER_LOG_WARNING("Error in user declaration '{}': {}", d[0], err);
+      return false;
+    }
+  }
+  return true;
 }
 
 void Server::ApplyAclSettings() {

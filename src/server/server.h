@@ -286,6 +286,8 @@ class Server : public ServerServices {
   void ApplyEncodingLimits();
   // Copies acllog-max-len and acl-pubsub-default into the ACL.
   void ApplyAclSettings();
+  // Creates the users of `user` directives; false (logged) when one is invalid.
+  bool ApplyConfiguredUsers();
   // Copies maxmemory-policy (LRU or LFU) and the lfu-* settings into Tracking().
   void ApplyAccessTracking();
   // Copies the lazyfree-lazy-* directives into LazyFree's settings.

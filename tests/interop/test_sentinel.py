@@ -27,7 +27,14 @@ pytestmark = pytest.mark.skipif(not os.path.exists(SENTINEL_BINARY),
                                 reason="redis-sentinel not installed")
 
 
-def sentinel_config(port: int, master_port: int, password: str | None) -> str:
+# The ACL user Redis's Sentinel documentation gives Sentinel: only what it sends.
+SENTINEL_USER = ["sentinel-user", "on", ">sentinel-pw", "allchannels", "+multi", "+slaveof",
+                 "+ping", "+exec", "+subscribe", "+config|rewrite", "+role", "+publish", "+info",
+                 "+client|setname", "+client|kill", "+script|kill"]
+
+
+def sentinel_config(port: int, master_port: int, password: str | None,
+                    acl_user: bool = False) -> str:
     return "\n".join([
         f"port {port}",
         "bind 127.0.0.1",
@@ -37,7 +44,9 @@ def sentinel_config(port: int, master_port: int, password: str | None) -> str:
         f"sentinel down-after-milliseconds {MASTER_NAME} {DOWN_AFTER_MS}",
         f"sentinel failover-timeout {MASTER_NAME} 10000",
         f"sentinel parallel-syncs {MASTER_NAME} 1",
-        f"sentinel auth-pass {MASTER_NAME} {password}" if password else "",
+        f"sentinel auth-user {MASTER_NAME} {SENTINEL_USER[0]}" if acl_user else "",
+        (f"sentinel auth-pass {MASTER_NAME} {SENTINEL_USER[2][1:] if acl_user else password}"
+         if password else ""),
         "",
     ])
 
@@ -47,11 +56,11 @@ def sentinel_factory(request):
     """callable(master) -> SENTINELS started Sentinels monitoring it; all cleaned up."""
     started: list[ServerProcess] = []
 
-    def make(master, password: str | None = None) -> list[ServerProcess]:
+    def make(master, password: str | None = None, acl_user: bool = False) -> list[ServerProcess]:
         sentinels = []
         for _ in range(SENTINELS):
             port = free_port()
-            s = ServerProcess(SENTINEL_BINARY, config=sentinel_config(port, master.port, password),
+            s = ServerProcess(SENTINEL_BINARY, config=sentinel_config(port, master.port, password, acl_user),
                               port=port, defaults=False, name="sentinel")
             s.logfile = s.dir / "sentinel.log"
             started.append(s)
@@ -90,14 +99,19 @@ def wait_sentinels_ready(sentinels, replicas: int) -> None:
     poll(ready, 30, "Sentinels discovering the replicas and each other", interval=0.2)
 
 
-@pytest.mark.parametrize("kinds,password", [("ember/ember", None), ("ember/redis", None),
-                                            ("redis/ember", None), ("ember/ember", "s3cret")],
+@pytest.mark.parametrize("kinds,password,acl_user",
+                         [("ember/ember", None, False), ("ember/redis", None, False),
+                          ("redis/ember", None, False), ("ember/ember", "s3cret", False),
+                          ("ember/ember", "s3cret", True)],
                          ids=["ember", "ember-master-redis-replicas", "redis-master-ember-replicas",
-                              "ember-auth-pass"])
-def test_sentinel_failover(kinds, password, ember_factory, ref_factory, sentinel_factory):
+                              "ember-auth-pass", "ember-auth-user"])
+def test_sentinel_failover(kinds, password, acl_user, ember_factory, ref_factory,
+                           sentinel_factory):
     master_kind, replica_kind = kinds.split("/")
     make = {"ember": ember_factory, "redis": ref_factory}
     args = REPL_ARGS + (["--requirepass", password, "--masterauth", password] if password else [])
+    if acl_user:
+        args += ["--user", *SENTINEL_USER]
     master = make[master_kind](args=args)
     replicas = [make[replica_kind](args=args) for _ in range(2)]
     for srv in [master, *replicas]:
@@ -108,7 +122,7 @@ def test_sentinel_failover(kinds, password, ember_factory, ref_factory, sentinel
     wait_in_sync(master, *replicas)
     # replica-priority 0: Sentinel must never promote this one.
     assert call(replicas[0], "CONFIG", "SET", "replica-priority", "0") == Reply("simple", "OK")
-    sentinels = sentinel_factory(master, password)
+    sentinels = sentinel_factory(master, password, acl_user)
     wait_sentinels_ready(sentinels, replicas=2)
 
     c = master.raw()
