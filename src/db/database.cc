@@ -13,7 +13,18 @@
 
 namespace ember {
 
-uint32_t LruClock() { return static_cast<uint32_t>((WallClockMs() / 1000) & 0xFFFFFF); }
+namespace {
+uint32_t RealLruClock() { return static_cast<uint32_t>((WallClockMs() / 1000) & 0xFFFFFF); }
+bool g_lru_clock_cached = false;
+uint32_t g_lru_clock = 0;
+}  // namespace
+
+uint32_t LruClock() { return g_lru_clock_cached ? g_lru_clock : RealLruClock(); }
+
+void RefreshLruClock() {
+  g_lru_clock = RealLruClock();
+  g_lru_clock_cached = true;
+}
 
 int64_t IdleTimeMs(const KeyEntry* e) {
   uint32_t now = LruClock();

@@ -46,8 +46,12 @@ struct ExpireEntryTraits {
   static ExpireEntry*& Next(ExpireEntry* e) { return e->next; }
 };
 
-// The current LRU clock (seconds, 24 bits), as Redis's LRU_CLOCK.
+// The current LRU clock (seconds, 24 bits), as Redis's LRU_CLOCK: the value the server caches
+// from its cron (reading the clock on every key access would cost more than a GET), or the
+// real clock until one is cached (tools, unit tests).
 uint32_t LruClock();
+// Caches the clock now (the server's cron; its period is well under the clock's second).
+void RefreshLruClock();
 // Milliseconds since an entry was last accessed (meaningful when LFU is off).
 int64_t IdleTimeMs(const KeyEntry* e);
 

@@ -46,6 +46,10 @@ class Connection : public ClientState, public IoHandler {
     return last_command_ ? std::string_view(last_command_->name) : std::string_view();
   }
   void set_last_command(const CommandSpec* spec) { last_command_ = spec; }
+  // The top-level command of the last one run (the container of a subcommand), or null.
+  const CommandSpec* last_top_command() const {
+    return last_command_ && last_command_->parent ? last_command_->parent : last_command_;
+  }
 
   // Writes a message that is not the reply to this client's command (a Pub/Sub message, an
   // invalidation) in the client's own protocol; it may run during another client's command.

@@ -65,7 +65,13 @@ double ServerStats::Metric::Average() const {
 Server::Server() {
   run_id_ = RandomHex(40);
   start_time_ms_ = WallClockMs();
-  cached_now_ms_ = start_time_ms_;
+  AnchorClocks();
+}
+
+void Server::AnchorClocks() {
+  mono_anchor_us_ = MonotonicUs();
+  wall_anchor_us_ = WallClockUs();
+  cached_now_ms_ = wall_anchor_us_ / 1000;
 }
 
 Server::~Server() {
@@ -421,6 +427,7 @@ bool Server::Start() {
   if (!aof_.OpenOnStart()) return false;
   replication_->RestoreFromSnapshot(snapshots_.last_load_info());
   replication_->CheckConfigSanity("");
+  RefreshLruClock();
   loop_.SetTimer(1000 / config_.hz, [this] { Cron(); });
   used_memory_startup_ = UsedMemory();
   UpdateMemoryPeak();
@@ -530,7 +537,7 @@ bool Server::CheckOutputBufferLimits(Connection* conn) {
 }
 
 void Server::BeforeSleep() {
-  cached_now_ms_ = WallClockMs();
+  AnchorClocks();
   // Not in the middle of a busy script (it would save half its writes): after it ends.
   if (g_shutdown_signal && !ScriptTimedOut()) {
     EMBER_LOG_WARNING("Received {} scheduling shutdown...",
@@ -736,9 +743,14 @@ void Server::DispatchFromMaster(Connection& conn, std::span<const std::string_vi
 }
 
 void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) {
-  cached_now_ms_ = WallClockMs();
+  // One clock read per command gives both "now" and the start of the command's timer: the wall
+  // clock is derived from the monotonic one, re-anchored every event-loop iteration.
+  const int64_t mono_us = MonotonicUs();
+  cached_now_ms_ = (wall_anchor_us_ + (mono_us - mono_anchor_us_)) / 1000;
   if (conn.is_master_link) return DispatchFromMaster(conn, args);
-  const CommandSpec* spec = CommandTable::Global().Find(args[0]);
+  // A pipeline usually repeats one command: try the connection's last one before the table.
+  const CommandSpec* spec = conn.last_top_command();
+  if (!spec || !EqualsIgnoreCase(spec->name, args[0])) spec = CommandTable::Global().Find(args[0]);
   if (spec && !spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = spec->FindSubcommand(args[1]);
     if (!sub) {
@@ -765,6 +777,7 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
     return;
   }
   tracking_.BeginCommand(conn.id);
+  call_start_us_ = mono_us;
   CallCommand(conn, *spec, args);
   // CLIENT CACHING applies to the next command: it lasts through CLIENT commands and MULTI.
   const CommandSpec& top = spec->parent ? *spec->parent : *spec;
@@ -790,7 +803,7 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   // A master's stream never blocks (it carries the served effects, not blocking commands), nor
   // does a command run by EXEC or by a script (it answers as if it timed out).
   ctx.set_may_block(!conn.is_master_link && !executing_transaction_ && !conn.script_client);
-  int64_t start = MonotonicUs();
+  const int64_t start = call_start_us_ ? std::exchange(call_start_us_, 0) : MonotonicUs();
   spec.handler(ctx);
   int64_t duration = MonotonicUs() - start;
 
@@ -1105,6 +1118,7 @@ void Server::CloseTimedOutClients() {
 
 void Server::Cron() {
   cached_now_ms_ = WallClockMs();
+  RefreshLruClock();
   if (!is_replica() && config_.active_expire_enabled) ActiveExpireCycle();
   if (config_.maxmemory > 0) evictor_.PerformEvictions();
   // Incremental rehashing: about 1 ms of work per database per cron tick; none while a forked

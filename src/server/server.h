@@ -278,6 +278,7 @@ class Server : public ServerServices {
   bool ListenTcp(const std::string& addr);
   bool ListenUnix();
   void BeforeSleep();
+  void AnchorClocks();
   void ActiveExpireCycle();
   void CloseTimedOutClients();
   void ApplyRenamedCommands();
@@ -343,6 +344,11 @@ class Server : public ServerServices {
   std::string executable_;
   int64_t start_time_ms_ = 0;
   int64_t cached_now_ms_ = 0;
+  // The wall and monotonic clocks read together once per event-loop iteration (AnchorClocks):
+  // Dispatch derives "now" from one monotonic read, which also starts the command's timer.
+  int64_t wall_anchor_us_ = 0;
+  int64_t mono_anchor_us_ = 0;
+  int64_t call_start_us_ = 0;  // set by Dispatch for the CallCommand that follows
   size_t used_memory_startup_ = 0;
   bool shutdown_requested_ = false;
   ShutdownOptions shutdown_options_;
