@@ -424,14 +424,15 @@ int DeniedChannel(const AclUser& u, const CommandSpec& spec,
 
 }  // namespace
 
-bool Acl::Check(std::string_view user, const CommandSpec& spec,
-                std::span<const std::string_view> args, std::string_view context,
-                const std::function<std::string()>& client_info, std::string* err) {
+Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
+                        std::span<const std::string_view> args, std::string_view context,
+                        const std::function<std::string()>& client_info, std::string* err) {
   int arg_index = 0;
   LogEntry entry;
-  switch (Check(user, spec, args, &arg_index)) {
+  const Verdict verdict = Check(user, spec, args, &arg_index);
+  switch (verdict) {
     case Verdict::kOk:
-      return true;
+      return verdict;
     case Verdict::kDeniedCommand:
       *err = fmt::format("NOPERM this user has no permissions to run the '{}' command", spec.name);
       entry.reason = "command";
@@ -453,7 +454,7 @@ bool Acl::Check(std::string_view user, const CommandSpec& spec,
   entry.username = user;
   entry.client_info = client_info();
   AddLogEntry(std::move(entry), WallClockMs());
-  return false;
+  return verdict;
 }
 
 void Acl::AddLogEntry(LogEntry entry, int64_t now_ms) {

@@ -86,11 +86,11 @@ class Acl {
   enum class Verdict { kOk, kDeniedCommand, kDeniedKey, kDeniedChannel };
   Verdict Check(std::string_view user, const CommandSpec& spec,
                 std::span<const std::string_view> args, int* arg_index) const;
-  // The dispatcher's form: fills Redis's NOPERM error text, and records the denial in the ACL
-  // log with `context` ("toplevel", "multi", "lua") and the client's CLIENT INFO line.
-  bool Check(std::string_view user, const CommandSpec& spec, std::span<const std::string_view> args,
-             std::string_view context, const std::function<std::string()>& client_info,
-             std::string* err);
+  // The dispatcher's form: a denial also gets Redis's NOPERM error text in *err and is recorded
+  // in the ACL log with `context` ("toplevel", "multi", "lua") and the client's CLIENT INFO line.
+  Verdict Check(std::string_view user, const CommandSpec& spec,
+                std::span<const std::string_view> args, std::string_view context,
+                const std::function<std::string()>& client_info, std::string* err);
 
   // ACL LOG: denied commands, keys, channels and failed AUTHs, newest first.
   struct LogEntry {

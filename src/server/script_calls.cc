@@ -260,16 +260,13 @@ void Server::ScriptCall(ScriptRun& run, std::vector<std::string>& argv, int resp
     return refuse("Can not execute the command on a stale replica");
   }
   if (!acl_.all_unrestricted()) {
-    int arg_index = 0;
-    const Acl::Verdict verdict = acl_.Check(run.caller.user, *spec, args, &arg_index);
-    if (verdict != Acl::Verdict::kOk) {
-      // The dispatcher's form records the denial in ACL LOG (context "lua", the caller's info).
-      std::string ignored;
-      acl_.Check(
-          run.caller.user, *spec, args, "lua",
-          [&] { return DescribeClient(run.caller, *this, run.command, ToLower(run.command[0])); },
-          &ignored);
-    }
+    // A denial is recorded in ACL LOG (context "lua", the caller's info); the script gets
+    // Redis's script-specific text rather than the NOPERM one.
+    std::string noperm;
+    const Acl::Verdict verdict = acl_.Check(
+        run.caller.user, *spec, args, "lua",
+        [&] { return DescribeClient(run.caller, *this, run.command, ToLower(run.command[0])); },
+        &noperm);
     switch (verdict) {
       case Acl::Verdict::kOk:
         break;

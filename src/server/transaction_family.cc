@@ -16,6 +16,21 @@ bool KeyIsExpired(Database& db, std::string_view key, int64_t now_ms) {
   return e && db.IsExpired(e, now_ms);
 }
 
+// Why EXEC refuses a queued command the ACL no longer allows (Redis's execCommand texts).
+std::string_view ExecDenialReason(Acl::Verdict verdict) {
+  switch (verdict) {
+    case Acl::Verdict::kDeniedCommand:
+      return "no permission to execute the command or subcommand";
+    case Acl::Verdict::kDeniedKey:
+      return "no permission to touch the specified keys";
+    case Acl::Verdict::kDeniedChannel:
+      return "no permission to access one of the channels used as arguments";
+    case Acl::Verdict::kOk:
+      break;
+  }
+  return "no permission";
+}
+
 void CmdMulti(CommandContext& ctx) {
   Connection& conn = ConnOf(ctx);
   if (conn.multi) return ctx.reply().Error("ERR MULTI calls can not be nested");
@@ -72,20 +87,27 @@ void Server::ExecTransaction(Connection& conn) {
   for (const std::vector<std::string>& argv : multi->commands) {
     const std::vector<std::string_view> args(argv.begin(), argv.end());
     const CommandSpec* spec = CommandTable::Global().Resolve(args);
-    std::string acl_error;
     if (!spec) {
       // Renamed away by a CONFIG SET that came between queueing and EXEC: cannot happen today,
       // but the reply array must keep its length.
       reply.Error(fmt::format("ERR unknown command '{}'", args[0].substr(0, 128)));
-    } else if (!conn.is_master_link && !acl_.all_unrestricted() &&
-               !acl_.Check(conn.user, *spec, args, "multi",
-                           [&] { return DescribeClient(conn, *this, args, spec->name); },
-                           &acl_error)) {
-      // ACL rules may have changed since the command was queued.
-      reply.Error(acl_error);
-    } else {
-      CallCommand(conn, *spec, args);
+      continue;
     }
+    if (!conn.is_master_link && !acl_.all_unrestricted()) {
+      // ACL rules may have changed since the command was queued.
+      std::string noperm;
+      const Acl::Verdict verdict = acl_.Check(
+          conn.user, *spec, args, "multi", [&] { return DescribeClient(conn, *this, {}, "exec"); },
+          &noperm);
+      if (verdict != Acl::Verdict::kOk) {
+        reply.Error(fmt::format(
+            "NOPERM ACLs rules changed between the moment the transaction was accumulated and "
+            "the EXEC call. This command is no longer allowed for the following reason: {}",
+            ExecDenialReason(verdict)));
+        continue;
+      }
+    }
+    CallCommand(conn, *spec, args);
   }
   EndAtomicPropagation();
   executing_transaction_ = false;

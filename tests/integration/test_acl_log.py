@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.resp import Reply
+
 
 def run_script(srv) -> list[dict]:
     admin = srv.raw()
@@ -81,3 +83,25 @@ def test_channel_permissions(kind, ember_factory, ref_factory):
     admin.call("ACL", "SETUSER", "open", "on", ">pw", "+@all")
     users = [u.value for u in admin.call("ACL", "LIST").value]
     assert any(u.startswith(b"user open ") and b" &* " in u for u in users), users
+
+
+def exec_after_acl_change(srv) -> tuple:
+    admin, c = srv.raw(), srv.raw()
+    admin.call("ACL", "SETUSER", "u9", "on", ">p", "~*", "&*", "+@all")
+    c.call("AUTH", "u9", "p")
+    c.call("MULTI")
+    for cmd in (("GET", "k"), ("PUBLISH", "ch", "x"), ("SET", "zz", "1"), ("SET", "a1", "1")):
+        c.call(*cmd)
+    admin.call("ACL", "SETUSER", "u9", "-get", "resetchannels", "resetkeys", "~a*")
+    replies = c.call("EXEC")
+    log = [[f.value for f in e.value[:10]] for e in admin.call("ACL", "LOG").value]
+    return replies, log
+
+
+def test_exec_rechecks_acl_as_redis(pair):
+    """Rules changed between queueing and EXEC: each refused command gets Redis's text, and the
+    denials are logged with context multi."""
+    ember, redis = pair
+    got, want = exec_after_acl_change(ember), exec_after_acl_change(redis)
+    assert got == want
+    assert got[0].value[3] == Reply("simple", "OK")
