@@ -255,6 +255,10 @@ class ServerServices {
   // After FLUSHALL emptied the keyspace: persistence resets its snapshot (Redis saves an empty
   // RDB when save points are configured).
   virtual void AfterFlushAll() {}
+  // Before FLUSHDB (`db`), FLUSHALL (db -1) or SWAPDB a b empties or swaps databases: WATCH and
+  // client tracking see the keys that are about to change (Redis's signalFlushedDb).
+  virtual void BeforeFlush(int /*db*/) {}
+  virtual void BeforeSwapDb(int /*a*/, int /*b*/) {}
 
   // Keyspace notifications: the notify-keyspace-events classes (common/notify.h) in force, kept
   // here so a command tests them with one AND before anything else.

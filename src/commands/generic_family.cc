@@ -577,6 +577,7 @@ void CmdSwapDb(CommandContext& ctx) {
     ctx.reply().Error(errors::kDbIndexOutOfRange);
     return;
   }
+  ctx.services().BeforeSwapDb(*a, *b);
   ctx.keyspace().Swap(*a, *b);
   ctx.MarkDirty();  // even when a == b, as Redis (it is propagated)
   ctx.reply().Ok();
@@ -586,7 +587,6 @@ void CmdDbSize(CommandContext& ctx) {
   ctx.reply().Integer(static_cast<int64_t>(ctx.db().size()));
 }
 
-// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC. Both free synchronously for now.
 // FLUSHDB/FLUSHALL [ASYNC|SYNC]: whether to free in the background (without an argument,
 // lazyfree-lazy-user-flush decides). nullopt after a syntax error reply.
 std::optional<bool> ParseFlushMode(CommandContext& ctx) {
@@ -608,6 +608,7 @@ void CmdFlushDb(CommandContext& ctx) {
   if (!lazy) return;
   Database& db = ctx.db();
   size_t removed = db.size();
+  ctx.services().BeforeFlush(ctx.client().db_index);
   if (*lazy) {
     db.ClearLazily();
   } else {
@@ -623,6 +624,7 @@ void CmdFlushAll(CommandContext& ctx) {
   const std::optional<bool> lazy = ParseFlushMode(ctx);
   if (!lazy) return;
   size_t removed = ctx.keyspace().TotalKeys();
+  ctx.services().BeforeFlush(-1);
   ctx.keyspace().FlushAll(*lazy);
   if (removed) ctx.MarkDirty(removed);
   // With save points, this writes an empty snapshot (resetting the change count).

@@ -1,6 +1,6 @@
 // What hears of changes to keys: WATCH (transactions.h) and client tracking (tracking.h). Every
-// write command's written keys, FLUSHDB/FLUSHALL/SWAPDB, expiry, eviction and a replaced data set
-// (full sync, DEBUG RELOAD) come through here.
+// write command's written keys, FLUSHDB/FLUSHALL/SWAPDB (through ServerServices::BeforeFlush and
+// BeforeSwapDb), expiry, eviction and a replaced data set (full sync, DEBUG RELOAD) come here.
 #include "common/strings.h"
 #include "server/command_meta.h"
 #include "server/server.h"
@@ -14,7 +14,7 @@ void Server::SignalModifiedKey(int db, std::string_view key, bool exists, uint64
 
 void Server::SignalDataSetReplaced() {
   watched_keys_.TouchAll();
-  tracking_.InvalidateAll(0);
+  tracking_.InvalidateAll();
 }
 
 void Server::SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
@@ -42,28 +42,24 @@ void Server::SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
   }
 }
 
-void Server::SignalFlush(const Connection& conn, const CommandSpec& spec,
-                         std::span<const std::string_view> args) {
-  auto exists_in = [this](int db) {
-    return [this, db](std::string_view key) { return keyspace_->db(db).FindRaw(key) != nullptr; };
-  };
-  if (spec.name == "flushdb" || spec.name == "flushall") tracking_.InvalidateAll(conn.id);
-  if (spec.name == "flushdb") {
-    watched_keys_.TouchDb(conn.db_index, exists_in(conn.db_index));
-  } else if (spec.name == "flushall") {
-    for (int db = 0; db < keyspace_->num_dbs(); ++db) watched_keys_.TouchDb(db, exists_in(db));
-  } else if (spec.name == "swapdb" && args.size() == 3) {
-    // A key watched in either database changes if it is in either of them.
-    int64_t a, b;
-    if (!ParseInt64(args[1], &a) || !ParseInt64(args[2], &b) || a < 0 || b < 0 ||
-        a >= keyspace_->num_dbs() || b >= keyspace_->num_dbs() || a == b) {
-      return;
-    }
-    const int da = static_cast<int>(a), db = static_cast<int>(b);
-    auto in_either = [&](std::string_view key) { return exists_in(da)(key) || exists_in(db)(key); };
-    watched_keys_.TouchDb(da, in_either);
-    watched_keys_.TouchDb(db, in_either);
+void Server::BeforeFlush(int db_index) {
+  if (watched_keys_.empty() && tracking_.clients() == 0) return;
+  tracking_.InvalidateAll();
+  for (int db = 0; db < keyspace_->num_dbs(); ++db) {
+    if (db_index >= 0 && db != db_index) continue;
+    Database& in = keyspace_->db(db);
+    watched_keys_.TouchDb(db, [&](std::string_view key) { return in.FindRaw(key) != nullptr; });
   }
+}
+
+void Server::BeforeSwapDb(int a, int b) {
+  if (watched_keys_.empty() || a == b) return;
+  // A key watched in either database changes if it is in either of them.
+  Database& da = keyspace_->db(a);
+  Database& db = keyspace_->db(b);
+  auto in_either = [&](std::string_view key) { return da.FindRaw(key) || db.FindRaw(key); };
+  watched_keys_.TouchDb(a, in_either);
+  watched_keys_.TouchDb(b, in_either);
 }
 
 }  // namespace ember

@@ -629,8 +629,7 @@ namespace {
 // is refused or paused like a write when it holds one.
 // `flags`: the command's own, or a script's as declared in its shebang (Server::CommandFlags).
 uint32_t FlagsAsRun(const Connection& conn, const CommandSpec& spec, uint32_t flags) {
-  const bool exec = spec.name == "exec" && conn.multi;
-  return flags | (exec ? conn.multi->flags : 0);
+  return conn.multi && spec.name == "exec" ? flags | conn.multi->flags : flags;
 }
 // Commands that run at once inside MULTI instead of being queued (Redis's processCommand list).
 bool RunsInsideMulti(const CommandSpec& spec) {
@@ -644,7 +643,7 @@ bool EndsTransaction(const CommandSpec& spec) {
 }  // namespace
 
 bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
-                           std::span<const std::string_view> args) {
+                           std::span<const std::string_view> args, uint32_t* flags_as_run) {
   auto reject = [&](std::string_view err) {
     conn.reply().Error(err);
     CountError(conn.reply().last_error_code());
@@ -683,13 +682,13 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
   if (conn.multi && spec->is(cmd_flags::kNoMulti)) {
     return reject("ERR Command not allowed inside a transaction");
   }
-  const uint32_t flags = FlagsAsRun(conn, *spec, CommandFlags(*spec, args));
+  const uint32_t flags = *flags_as_run = FlagsAsRun(conn, *spec, CommandFlags(*spec, args));
   auto has = [flags](uint32_t f) { return (flags & f) != 0; };
   if (!acl_.all_unrestricted()) {
     std::string err;
     auto client_info = [&] { return DescribeClient(conn, *this, args, spec->name); };
-    if (!acl_.Check(conn.user, *spec, args, conn.multi ? "multi" : "toplevel", client_info,
-                    &err)) {
+    if (acl_.Check(conn.user, *spec, args, conn.multi ? "multi" : "toplevel", client_info, &err) !=
+        Acl::Verdict::kOk) {
       return reject(err);
     }
   }
@@ -762,16 +761,17 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
     }
     spec = sub;
   }
-  if (RejectCommand(conn, spec, args)) {
+  uint32_t flags = 0;
+  if (RejectCommand(conn, spec, args, &flags)) {
     if (conn.multi) conn.multi->exec_abort = true;
     return;
   }
   if (conn.multi && !RunsInsideMulti(*spec)) {
-    conn.multi->Queue({args.begin(), args.end()}, spec->flags);
+    conn.multi->Queue({args.begin(), args.end()}, flags);
     conn.reply().SimpleString("QUEUED");
     return;
   }
-  if (ClientPaused(FlagsAsRun(conn, *spec, CommandFlags(*spec, args)))) {
+  if (ClientPaused(flags)) {
     // Re-run this request when the pause ends: leave it in the buffer.
     conn.set_paused(true);
     return;
@@ -797,7 +797,6 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   const uint64_t errors_before = reply.errors_sent();
   const uint64_t nested_errors_before = nested_errors_;
   int db_before = conn.db_index;
-  if (!watched_keys_.empty() || tracking_.clients() > 0) SignalFlush(conn, spec, args);
 
   CommandContext ctx(args, &spec, reply, *keyspace_, conn, *this, cached_now_ms_);
   // A master's stream never blocks (it carries the served effects, not blocking commands), nor

@@ -109,6 +109,8 @@ class Server : public ServerServices {
   int64_t max_string_len() const override { return config_.proto_max_bulk_len; }
   bool is_replica() const override { return !config_.replicaof_host.empty(); }
   void AfterFlushAll() override;
+  void BeforeFlush(int db) override;  // key_signals.cc
+  void BeforeSwapDb(int a, int b) override;
   // Keyspace notifications (keyspace_events.cc).
   void NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
                            int db) override;
@@ -308,16 +310,15 @@ class Server : public ServerServices {
   bool ReplicasCaughtUp();
   // Replies `error` to the blocked SHUTDOWN clients and lets writes go on.
   void CancelShutdown(std::string_view error);
+  // Replies the error and returns true when the command may not run now; otherwise
+  // *flags_as_run holds the flags it runs with (a script's declared ones, EXEC's queued ones).
   bool RejectCommand(Connection& conn, const CommandSpec* spec,
-                     std::span<const std::string_view> args);
+                     std::span<const std::string_view> args, uint32_t* flags_as_run);
   void CallCommand(Connection& conn, const CommandSpec& spec,
                    std::span<const std::string_view> args);
   // After a write: signals the keys it wrote (its key specs that are not read-only).
   void SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
                          std::span<const std::string_view> args, int db);
-  // Before FLUSHDB/FLUSHALL/SWAPDB: signals the keys they will change.
-  void SignalFlush(const Connection& conn, const CommandSpec& spec,
-                   std::span<const std::string_view> args);
 
   ServerConfig config_;
   ConfigTable config_table_{&config_};

@@ -166,8 +166,7 @@ void ClientTracking::InvalidateKey(std::string_view key, uint64_t origin) {
   }
 }
 
-void ClientTracking::InvalidateAll(uint64_t origin) {
-  (void)origin;
+void ClientTracking::InvalidateAll() {
   for (const auto& [id, t] : clients_) {
     if (id == current_client_) {
       pending_.emplace_back(std::nullopt);

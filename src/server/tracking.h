@@ -54,7 +54,7 @@ class ClientTracking {
   // A key changed (by `origin`, 0 when the server changed it: expiry, eviction).
   void InvalidateKey(std::string_view key, uint64_t origin);
   // FLUSHDB/FLUSHALL/a new data set: every tracking client gets a null invalidation.
-  void InvalidateAll(uint64_t origin);
+  void InvalidateAll();
 
   // Invalidations for the client whose command is running are held until its reply is out.
   void BeginCommand(uint64_t client) { current_client_ = client; }
