@@ -206,10 +206,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     o.alpha = true;
     o.by.reset();
   }
-  if (e && e->value.type() == ValueType::kZSet) {
-    ZSetObject* z = e->value.As<ZSetObject>();
-    if (z->is_listpack()) z->ConvertToSkiplist();
-  }
+  if (e && e->value.type() == ValueType::kZSet) ZSetConvertToSkiplist(e->value);
 
   const auto vectorlen = static_cast<int64_t>(e ? e->value.object()->size() : 0);
   int64_t start = std::max<int64_t>(o.limit_start, 0);

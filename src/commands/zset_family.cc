@@ -148,48 +148,50 @@ bool ParseLongInRange(CommandContext& ctx, string_view s, int64_t min, int64_t m
 // Keys
 // ---------------------------------------------------------------------------------------------
 
-ZSetObject* AsZSet(KeyEntry* e) { return e ? e->value.As<ZSetObject>() : nullptr; }
+const ZSetObject& Read(const Value& zset) { return *zset.As<ZSetObject>(); }
 
-// Looks `key` up for reading. Returns false (WRONGTYPE replied) when it holds another type;
-// otherwise *zset is the zset or null when missing.
-bool LookupZSet(CommandContext& ctx, string_view key, bool for_write, ZSetObject** zset) {
+// Looks `key` up. Returns false (WRONGTYPE replied) when it holds another type; otherwise
+// *zset is the zset's Value or null when missing. Changes to the zset go through that Value.
+bool LookupZSetValue(CommandContext& ctx, string_view key, bool for_write, Value** zset) {
   KeyEntry* e = for_write ? ctx.LookupWrite(key) : ctx.LookupRead(key);
   if (e && e->value.type() != ValueType::kZSet) {
     ctx.reply().Error(errors::kWrongType);
     return false;
   }
-  *zset = AsZSet(e);
+  *zset = e ? &e->value : nullptr;
+  return true;
+}
+
+// Looks `key` up for reading, as LookupZSetValue.
+bool LookupZSet(CommandContext& ctx, string_view key, const ZSetObject** zset) {
+  Value* v;
+  if (!LookupZSetValue(ctx, key, /*for_write=*/false, &v)) return false;
+  *zset = v ? &Read(*v) : nullptr;
   return true;
 }
 
 // Adds a key that a LookupWrite just reported missing (on a replica it may hide an expired key,
 // which is overwritten).
-ZSetObject* AddZSet(CommandContext& ctx, string_view key, std::unique_ptr<ZSetObject> zset) {
-  ZSetObject* raw = zset.get();
-  Value v = Value::FromObject(ValueType::kZSet, std::move(zset));
-  if (ctx.services().is_replica()) {
-    ctx.db().Set(key, std::move(v));
-  } else {
-    ctx.db().Insert(key, std::move(v));
-  }
-  return raw;
+Value* AddZSet(CommandContext& ctx, string_view key, Value zset) {
+  KeyEntry* e = ctx.services().is_replica() ? ctx.db().Set(key, std::move(zset))
+                                            : ctx.db().Insert(key, std::move(zset));
+  return &e->value;
 }
 
 // Stores a result zset at `key`, replacing whatever is there (Redis's setKey: the TTL goes).
-void StoreZSet(CommandContext& ctx, string_view key, std::unique_ptr<ZSetObject> zset) {
+void StoreZSet(CommandContext& ctx, string_view key, Value zset) {
   ctx.LookupWrite(key);  // setKey's lookup: an expired destination is removed ("expired") first
-  ctx.db().Set(key, Value::FromObject(ValueType::kZSet, std::move(zset)));
+  ctx.db().Set(key, std::move(zset));
 }
 
-void DeleteIfEmpty(CommandContext& ctx, string_view key, const ZSetObject* zset) {
-  if (zset->size() == 0) ctx.db().Delete(key);
+void DeleteIfEmpty(CommandContext& ctx, string_view key, const Value& zset) {
+  if (Read(zset).size() == 0) ctx.db().Delete(key);
 }
 
 // After a command removed members: its keyspace event, then Redis's "del" if the zset emptied.
-void NotifyRemoved(CommandContext& ctx, string_view key, const ZSetObject* zset,
-                   string_view event) {
+void NotifyRemoved(CommandContext& ctx, string_view key, const Value& zset, string_view event) {
   ctx.Notify(notify::kZset, event, key);
-  if (zset->size() == 0) {
+  if (Read(zset).size() == 0) {
     ctx.db().Delete(key);
     ctx.Notify(notify::kGeneric, "del", key);
   }
@@ -259,8 +261,8 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
   }
 
   string_view key = ctx.arg(1);
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, key, /*for_write=*/true, &zset)) return;
+  Value* zset;
+  if (!LookupZSetValue(ctx, key, /*for_write=*/true, &zset)) return;
   size_t added = 0, updated = 0, processed = 0;
   double score = 0;
   if (!zset) {
@@ -269,12 +271,12 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
       return ctx.reply().Integer(0);
     }
     // Redis 7.0 picks the encoding from the first member only; adding the rest converts.
-    zset = AddZSet(ctx, key, ZSetObject::Create(1, ctx.arg(idx + 1).size()));
+    zset = AddZSet(ctx, key, NewZSetValue(1, ctx.arg(idx + 1).size()));
   }
   bool nan = false;
   for (size_t j = 0; j < elements && !nan; ++j) {
     double new_score = 0;
-    auto outcome = zset->Add(ctx.arg(idx + j * 2 + 1), scores[j], flags, &new_score);
+    auto outcome = ZSetAdd(*zset, ctx.arg(idx + j * 2 + 1), scores[j], flags, &new_score);
     if (outcome == ZSetObject::AddOutcome::kNaN) nan = true;
     if (outcome == ZSetObject::AddOutcome::kAdded) ++added;
     if (outcome == ZSetObject::AddOutcome::kUpdated) ++updated;
@@ -290,7 +292,7 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
   } else {
     ctx.reply().Integer(static_cast<int64_t>(ch ? added + updated : added));
   }
-  DeleteIfEmpty(ctx, key, zset);
+  DeleteIfEmpty(ctx, key, *zset);
   if (added + updated) {
     ctx.MarkDirty(added + updated);
     ctx.Notify(notify::kZset, incr ? "zincr" : "zadd", key);
@@ -304,17 +306,17 @@ void CmdZIncrBy(CommandContext& ctx) {
   double incr;
   if (!ParseScore(ctx.arg(2), &incr)) return ctx.reply().Error(errors::kNotFloat);
   string_view key = ctx.arg(1);
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, key, true, &zset)) return;
-  if (!zset) zset = AddZSet(ctx, key, ZSetObject::Create(1, ctx.arg(3).size()));
+  Value* zset;
+  if (!LookupZSetValue(ctx, key, true, &zset)) return;
+  if (!zset) zset = AddZSet(ctx, key, NewZSetValue(1, ctx.arg(3).size()));
   double new_score = 0;
-  auto outcome = zset->Add(ctx.arg(3), incr, ZSetObject::kIncr, &new_score);
+  auto outcome = ZSetAdd(*zset, ctx.arg(3), incr, ZSetObject::kIncr, &new_score);
   if (outcome == ZSetObject::AddOutcome::kNaN) {
     ctx.reply().Error(kErrNaN);
   } else {
     ctx.reply().Double(new_score);
   }
-  DeleteIfEmpty(ctx, key, zset);
+  DeleteIfEmpty(ctx, key, *zset);
   if (outcome == ZSetObject::AddOutcome::kAdded || outcome == ZSetObject::AddOutcome::kUpdated) {
     ctx.MarkDirty();
     ctx.Notify(notify::kZset, "zincr", key);
@@ -326,21 +328,21 @@ void CmdZIncrBy(CommandContext& ctx) {
 // ---------------------------------------------------------------------------------------------
 
 void CmdZCard(CommandContext& ctx) {
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, ctx.arg(1), false, &zset)) return;
+  const ZSetObject* zset;
+  if (!LookupZSet(ctx, ctx.arg(1), &zset)) return;
   ctx.reply().Integer(zset ? static_cast<int64_t>(zset->size()) : 0);
 }
 
 void CmdZScore(CommandContext& ctx) {
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, ctx.arg(1), false, &zset)) return;
+  const ZSetObject* zset;
+  if (!LookupZSet(ctx, ctx.arg(1), &zset)) return;
   std::optional<double> score = zset ? zset->Score(ctx.arg(2)) : std::nullopt;
   score ? ctx.reply().Double(*score) : ctx.reply().Null();
 }
 
 void CmdZMScore(CommandContext& ctx) {
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, ctx.arg(1), false, &zset)) return;
+  const ZSetObject* zset;
+  if (!LookupZSet(ctx, ctx.arg(1), &zset)) return;
   ctx.reply().ArrayLen(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
     std::optional<double> score = zset ? zset->Score(ctx.arg(i)) : std::nullopt;
@@ -349,8 +351,8 @@ void CmdZMScore(CommandContext& ctx) {
 }
 
 void ZRankGeneric(CommandContext& ctx, bool reverse) {
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, ctx.arg(1), false, &zset)) return;
+  const ZSetObject* zset;
+  if (!LookupZSet(ctx, ctx.arg(1), &zset)) return;
   std::optional<size_t> rank = zset ? zset->Rank(ctx.arg(2), reverse) : std::nullopt;
   rank ? ctx.reply().Integer(static_cast<int64_t>(*rank)) : ctx.reply().Null();
 }
@@ -362,16 +364,16 @@ void CmdZCount(CommandContext& ctx) {
   if (!ParseScoreRange(ctx.arg(2), ctx.arg(3), &range)) {
     return ctx.reply().Error(kErrMinMaxNotFloat);
   }
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, ctx.arg(1), false, &zset)) return;
+  const ZSetObject* zset;
+  if (!LookupZSet(ctx, ctx.arg(1), &zset)) return;
   ctx.reply().Integer(zset ? static_cast<int64_t>(zset->CountInRange(range)) : 0);
 }
 
 void CmdZLexCount(CommandContext& ctx) {
   LexRange range;
   if (!ParseLexRange(ctx.arg(2), ctx.arg(3), &range)) return ctx.reply().Error(kErrMinMaxNotLex);
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, ctx.arg(1), false, &zset)) return;
+  const ZSetObject* zset;
+  if (!LookupZSet(ctx, ctx.arg(1), &zset)) return;
   ctx.reply().Integer(zset ? static_cast<int64_t>(zset->CountInLexRange(range)) : 0);
 }
 
@@ -487,8 +489,8 @@ void ZRangeGeneric(CommandContext& ctx, size_t first, string_view dst, RangeType
       }
   }
 
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, ctx.arg(first), /*for_write=*/false, &zset)) return;
+  const ZSetObject* zset;
+  if (!LookupZSet(ctx, ctx.arg(first), &zset)) return;
   std::vector<ScoredMember> items;
   if (zset) q.Collect(*zset, &items);
   if (!store) return ReplyMembers(ctx.reply(), items, withscores);
@@ -503,8 +505,8 @@ void ZRangeGeneric(CommandContext& ctx, size_t first, string_view dst, RangeType
     return;
   }
   size_t hint = type == RangeType::kRank ? items.size() : 0;
-  auto result = ZSetObject::Create(hint, 0);
-  for (const auto& item : items) result->InsertNew(item.member, item.score);
+  Value result = NewZSetValue(hint, 0);
+  for (const auto& item : items) ZSetInsertNew(result, item.member, item.score);
   StoreZSet(ctx, dst, std::move(result));
   ctx.MarkDirty();
   NotifyStored(ctx, dst, true, "zrangestore");
@@ -538,17 +540,17 @@ void CmdZRevRangeByLex(CommandContext& ctx) {
 
 void CmdZRem(CommandContext& ctx) {
   string_view key = ctx.arg(1);
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, key, true, &zset)) return;
+  Value* zset;
+  if (!LookupZSetValue(ctx, key, true, &zset)) return;
   if (!zset) return ctx.reply().Integer(0);
   int64_t deleted = 0;
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    if (zset->Remove(ctx.arg(i))) ++deleted;
-    if (zset->size() == 0) break;
+    if (ZSetRemove(*zset, ctx.arg(i))) ++deleted;
+    if (Read(*zset).size() == 0) break;
   }
   if (deleted) {
     ctx.MarkDirty(static_cast<uint64_t>(deleted));
-    NotifyRemoved(ctx, key, zset, "zrem");
+    NotifyRemoved(ctx, key, *zset, "zrem");
   }
   ctx.reply().Integer(deleted);
 }
@@ -567,23 +569,23 @@ void ZRemRangeGeneric(CommandContext& ctx, RangeType type) {
   } else if (!ParseLexRange(ctx.arg(2), ctx.arg(3), &lex)) {
     return ctx.reply().Error(kErrMinMaxNotLex);
   }
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, key, true, &zset)) return;
+  Value* zset;
+  if (!LookupZSetValue(ctx, key, true, &zset)) return;
   if (!zset) return ctx.reply().Integer(0);
   size_t deleted = 0;
   if (type == RangeType::kRank) {
-    if (!ClampRanks(static_cast<int64_t>(zset->size()), &start, &end)) {
+    if (!ClampRanks(static_cast<int64_t>(Read(*zset).size()), &start, &end)) {
       return ctx.reply().Integer(0);
     }
-    deleted = zset->RemoveRangeByRank(static_cast<size_t>(start), static_cast<size_t>(end));
+    deleted = ZSetRemoveRangeByRank(*zset, static_cast<size_t>(start), static_cast<size_t>(end));
   } else if (type == RangeType::kScore) {
-    deleted = zset->RemoveRangeByScore(score);
+    deleted = ZSetRemoveRangeByScore(*zset, score);
   } else {
-    deleted = zset->RemoveRangeByLex(lex);
+    deleted = ZSetRemoveRangeByLex(*zset, lex);
   }
   if (deleted) {
     ctx.MarkDirty(deleted);
-    NotifyRemoved(ctx, key, zset,
+    NotifyRemoved(ctx, key, *zset,
                   type == RangeType::kRank    ? "zremrangebyrank"
                   : type == RangeType::kScore ? "zremrangebyscore"
                                               : "zremrangebylex");
@@ -610,10 +612,10 @@ struct PopStyle {
 // erroring on a key of another type met before it. Returns the key popped from (empty if none).
 std::string PopGeneric(CommandContext& ctx, std::span<const string_view> keys, bool max,
                        int64_t count, PopStyle style) {
-  ZSetObject* zset = nullptr;
+  Value* zset = nullptr;
   string_view key;
   for (string_view k : keys) {
-    if (!LookupZSet(ctx, k, true, &zset)) return {};
+    if (!LookupZSetValue(ctx, k, true, &zset)) return {};
     if (zset) {
       key = k;
       break;
@@ -629,18 +631,19 @@ std::string PopGeneric(CommandContext& ctx, std::span<const string_view> keys, b
     return {};
   }
   if (count == -1) count = 1;
-  size_t n = std::min(static_cast<size_t>(count), zset->size());
+  const size_t size = Read(*zset).size();
+  size_t n = std::min(static_cast<size_t>(count), size);
   std::vector<ScoredMember> popped;
   popped.reserve(n);
-  ZSetObject::Cursor c = zset->AtRank(0, max);
+  ZSetObject::Cursor c = Read(*zset).AtRank(0, max);
   for (size_t i = 0; i < n; ++i) {
     popped.push_back({std::string(c.member()), c.score()});
     max ? c.Prev() : c.Next();
   }
   if (max) {
-    zset->RemoveRangeByRank(zset->size() - n, zset->size() - 1);
+    ZSetRemoveRangeByRank(*zset, size - n, size - 1);
   } else {
-    zset->RemoveRangeByRank(0, n - 1);
+    ZSetRemoveRangeByRank(*zset, 0, n - 1);
   }
 
   if (!style.emit_key) {
@@ -659,7 +662,7 @@ std::string PopGeneric(CommandContext& ctx, std::span<const string_view> keys, b
     r.Double(item.score);
   }
   std::string popped_key(key);
-  NotifyRemoved(ctx, key, zset, max ? "zpopmax" : "zpopmin");
+  NotifyRemoved(ctx, key, *zset, max ? "zpopmax" : "zpopmin");
   ctx.MarkDirty(n);
   return popped_key;
 }
@@ -686,9 +689,9 @@ void BlockingPop(CommandContext& ctx, std::span<const string_view> keys, bool ma
   int64_t deadline_ms;
   if (!ParseBlockingTimeout(ctx, timeout_arg, &deadline_ms)) return;
   for (string_view k : keys) {
-    ZSetObject* zset;
-    if (!LookupZSet(ctx, k, true, &zset)) return;
-    if (!zset || zset->size() == 0) continue;
+    Value* zset;
+    if (!LookupZSetValue(ctx, k, true, &zset)) return;
+    if (!zset || Read(*zset).size() == 0) continue;
     std::string key = PopGeneric(ctx, std::span<const string_view>(&k, 1), max, count, style);
     std::vector<std::string> effect{max ? "ZPOPMAX" : "ZPOPMIN", key};
     if (count != -1) effect.push_back(std::to_string(count));
@@ -748,7 +751,7 @@ void CmdBZMPop(CommandContext& ctx) { ZMPopGeneric(ctx, 2, true); }
 // ---------------------------------------------------------------------------------------------
 
 // A uniformly random member.
-ScoredMember RandomMember(CommandContext& ctx, ZSetObject& zset) {
+ScoredMember RandomMember(CommandContext& ctx, const ZSetObject& zset) {
   auto& rng = ctx.keyspace().rng();
   if (zset.is_listpack()) {
     ZSetObject::Cursor c = zset.AtRank(rng() % zset.size(), false);
@@ -759,8 +762,8 @@ ScoredMember RandomMember(CommandContext& ctx, ZSetObject& zset) {
 }
 
 void ZRandMemberWithCount(CommandContext& ctx, int64_t l, bool withscores) {
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, ctx.arg(1), false, &zset)) return;
+  const ZSetObject* zset;
+  if (!LookupZSet(ctx, ctx.arg(1), &zset)) return;
   ReplyBuilder& r = ctx.reply();
   if (!zset) return r.EmptyArray();
   const bool unique = l >= 0;
@@ -819,8 +822,8 @@ void CmdZRandMember(CommandContext& ctx) {
     }
     return ZRandMemberWithCount(ctx, l, withscores);
   }
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, ctx.arg(1), false, &zset)) return;
+  const ZSetObject* zset;
+  if (!LookupZSet(ctx, ctx.arg(1), &zset)) return;
   if (!zset) return ctx.reply().Null();
   ctx.reply().Bulk(RandomMember(ctx, *zset).member);
 }
@@ -832,8 +835,8 @@ void CmdZRandMember(CommandContext& ctx) {
 void CmdZScan(CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(ctx.arg(2), &cursor)) return ctx.reply().Error(errors::kInvalidCursor);
-  ZSetObject* zset;
-  if (!LookupZSet(ctx, ctx.arg(1), false, &zset)) return;
+  const ZSetObject* zset;
+  if (!LookupZSet(ctx, ctx.arg(1), &zset)) return;
   ReplyBuilder& r = ctx.reply();
   if (!zset) {
     r.ArrayLen(2);
@@ -846,8 +849,8 @@ void CmdZScan(CommandContext& ctx) {
   // stored; a skiplist is walked through its member index, scores formatted as d2string.
   std::vector<std::pair<std::string, std::string>> found;
   if (zset->is_listpack()) {
-    const Listpack& lp = zset->listpack();
-    for (Listpack::Pos p = lp.First(); p != Listpack::kNoPos; p = lp.Next(lp.Next(p))) {
+    const ListpackView lp = zset->listpack();
+    for (ListpackView::Pos p = lp.First(); p != ListpackView::kNoPos; p = lp.Next(lp.Next(p))) {
       found.emplace_back(lp.Get(p).ToString(), lp.Get(lp.Next(p)).ToString());
     }
     cursor = 0;
@@ -936,7 +939,7 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
     KeyEntry* e = ctx.LookupRead(key);
     if (!e) continue;
     if (e->value.type() == ValueType::kZSet) {
-      s.zset = AsZSet(e);
+      s.zset = &Read(e->value);
     } else if (e->value.type() == ValueType::kSet) {
       s.set = &e->value;
     } else {
@@ -986,7 +989,7 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
                      [](const Source& a, const Source& b) { return a.size() < b.size(); });
   }
 
-  auto result = ZSetObject::CreateSkiplist();  // compacted when stored
+  Value result = NewSkiplistZSetValue();  // compacted when stored
   uint64_t cardinality = 0;
   if (op == SetOp::kInter) {
     if (src[0].size() > 0) {
@@ -1006,7 +1009,7 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
           ++cardinality;
           if (limit && cardinality >= static_cast<uint64_t>(limit)) stop = true;
         } else {
-          result->InsertNew(member, total);
+          ZSetInsertNew(result, member, total);
         }
       });
     }
@@ -1025,19 +1028,19 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
         }
       });
     }
-    for (const std::string* m : order) result->InsertNew(*m, acc[*m]);
+    for (const std::string* m : order) ZSetInsertNew(result, *m, acc[*m]);
   } else {
     // Members of the first input found in no other, with their first-input score.
     src[0].ForEach([&](string_view member, double score) {
       for (size_t k = 1; k < src.size(); ++k) {
         if (src[k].Find(member)) return;
       }
-      result->InsertNew(member, score);
+      ZSetInsertNew(result, member, score);
     });
   }
 
   if (store) {
-    if (result->size() == 0) {
+    if (Read(result).size() == 0) {
       ctx.reply().Integer(0);
       if (ctx.db().Delete(dst)) {
         ctx.MarkDirty();
@@ -1045,8 +1048,8 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
       }
       return;
     }
-    result->ShrinkToListpackIfFits();
-    ctx.reply().Integer(static_cast<int64_t>(result->size()));
+    ZSetShrinkToListpackIfFits(result);
+    ctx.reply().Integer(static_cast<int64_t>(Read(result).size()));
     StoreZSet(ctx, dst, std::move(result));
     ctx.MarkDirty();
     NotifyStored(ctx, dst, true,
@@ -1057,9 +1060,9 @@ void ZSetOpGeneric(CommandContext& ctx, string_view dst, size_t numkeys_idx, Set
   }
   if (cardinality_only) return ctx.reply().Integer(static_cast<int64_t>(cardinality));
   ReplyBuilder& r = ctx.reply();
-  size_t n = result->size();
+  size_t n = Read(result).size();
   r.ArrayLen(withscores && !r.resp3() ? n * 2 : n);
-  for (ZSetObject::Cursor c = result->AtRank(0, false); c.valid(); c.Next()) {
+  for (ZSetObject::Cursor c = Read(result).AtRank(0, false); c.valid(); c.Next()) {
     if (withscores && r.resp3()) r.ArrayLen(2);
     r.Bulk(c.member());
     if (withscores) r.Double(c.score());

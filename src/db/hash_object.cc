@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
-#include <new>
 #include <utility>
 
 #include "common/memory.h"
@@ -16,8 +15,6 @@ namespace {
 
 // Redis's LISTPACK_MAX_SAFETY_SIZE: a listpack never grows past 1 GB, whatever the limits say.
 constexpr size_t kListpackSafeBytes = size_t{1} << 30;
-
-constexpr uint8_t kEmptyListpack[] = {7, 0, 0, 0, 0, 0, 0xFF};
 
 bool TooLongForListpack(size_t len) {
   return static_cast<int64_t>(len) > Limits().hash_max_listpack_value;
@@ -73,38 +70,6 @@ std::pair<PackedValue, PackedValue> HashObject::RandomPair(std::mt19937_64& rng)
 }
 
 // ---------------------------------------------------------------------------------------------
-// ListpackHash
-// ---------------------------------------------------------------------------------------------
-
-void ListpackHash::operator delete(void* p) { MemFree(p); }
-
-std::unique_ptr<ListpackHash> ListpackHash::Allocate(size_t capacity) {
-  void* block = MemAlloc(sizeof(ListpackHash) + capacity);
-  return std::unique_ptr<ListpackHash>(new (block) ListpackHash());
-}
-
-std::unique_ptr<ListpackHash> ListpackHash::FromBytes(std::string_view pairs) {
-  auto h = Allocate(pairs.size());
-  std::memcpy(h->blob(), pairs.data(), pairs.size());
-  return h;
-}
-
-std::unique_ptr<ListpackHash> ListpackHash::Empty() {
-  return FromBytes({reinterpret_cast<const char*>(kEmptyListpack), sizeof(kEmptyListpack)});
-}
-
-size_t ListpackHash::MallocSize() const { return MemUsableSize(this); }
-size_t ListpackHash::Capacity() const { return MemUsableSize(this) - sizeof(ListpackHash); }
-
-std::unique_ptr<Object> ListpackHash::Clone() const { return FromBytes(pairs().Bytes()); }
-
-std::unique_ptr<ListpackHash> ListpackHash::CopyPrefix(size_t keep, size_t capacity) const {
-  auto copy = Allocate(std::max(keep, capacity));
-  std::memcpy(copy->blob(), blob(), keep);
-  return copy;
-}
-
-// ---------------------------------------------------------------------------------------------
 // HashtableHash
 // ---------------------------------------------------------------------------------------------
 
@@ -126,33 +91,10 @@ bool IsListpack(const Value& hash) {
   return hash.object()->encoding() == ObjectEncoding::kListpack;
 }
 
-// A listpack hash's block as a ListpackEditor sees it: the listpack grows in place while the
-// block has room, and otherwise moves to a bigger block that replaces the Value's object. A block
-// left far bigger than its listpack after removals is copied to a tighter one.
-class HashBlock final : public ListpackStorage {
- public:
-  explicit HashBlock(Value& hash) : hash_(hash) {}
-
-  uint8_t* Resize(uint8_t* blob, size_t keep, size_t total) override {
-    const ListpackHash* h = hash_.As<ListpackHash>();
-    const size_t capacity = h->Capacity();
-    const bool wasteful = keep == total && capacity >= 64 && capacity > 2 * total;
-    if (total <= capacity && !wasteful) return blob;
-    hash_ = Value::FromObject(ValueType::kHash, h->CopyPrefix(keep, total));
-    return hash_.As<ListpackHash>()->blob();
-  }
-
- private:
-  Value& hash_;
-};
-
 // Runs edit(ListpackEditor&) on the pairs of a listpack hash.
 template <typename F>
 auto EditPairs(Value& hash, F&& edit) {
-  HashBlock block(hash);
-  ListpackHash* h = hash.As<ListpackHash>();
-  ListpackEditor pairs(h->blob(), h->pairs().size(), block);
-  return edit(pairs);
+  return EditPacked<ListpackHash>(hash, std::forward<F>(edit));
 }
 
 void ConvertIfPairTooLong(Value& hash, std::string_view field, std::string_view value) {

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "db/object.h"
+#include "db/packed_object.h"
 #include "db/value.h"
 #include "ds/listpack.h"
 #include "ds/string_map.h"
@@ -67,37 +68,20 @@ class HashObject : public Object {
   void AddToDigest(Digest& digest) const override;
 };
 
-// The listpack form. The object is sizeof(ListpackHash) bytes followed by the listpack, in one
-// MemAlloc'd block whose usable size is the capacity; it is created only by the factories.
-class ListpackHash final : public HashObject {
+// The listpack form: the pairs in the object's own block (db/packed_object.h).
+class ListpackHash final : public PackedObject<ListpackHash, HashObject> {
  public:
-  // A hash over a copy of `pairs`. REQUIRES: a valid listpack with an even number of entries
-  // and no duplicate field.
-  static std::unique_ptr<ListpackHash> FromBytes(std::string_view pairs);
-  static std::unique_ptr<ListpackHash> Empty();
-
-  // Allocated by the factories with MemAlloc; freed here, whatever deletes it.
-  static void* operator new(size_t, void* where) { return where; }
-  static void operator delete(void* p);
+  // FromBytes(pairs) REQUIRES: a valid listpack with an even number of entries and no
+  // duplicate field.
+  static std::unique_ptr<ListpackHash> Empty() { return FromBytes(kEmptyListpackBytes); }
 
   ObjectEncoding encoding() const override { return ObjectEncoding::kListpack; }
   size_t size() const override { return pairs().size() / 2; }
-  size_t MallocSize() const override;
-  std::unique_ptr<Object> Clone() const override;
-
-  ListpackView pairs() const { return ListpackView::Over(blob()); }
-  uint8_t* blob() { return reinterpret_cast<uint8_t*>(this) + sizeof(ListpackHash); }
-  const uint8_t* blob() const {
-    return reinterpret_cast<const uint8_t*>(this) + sizeof(ListpackHash);
-  }
-  // Bytes the allocation can hold for the listpack.
-  size_t Capacity() const;
-  // A copy of the first `keep` listpack bytes in a block holding at least `capacity`.
-  std::unique_ptr<ListpackHash> CopyPrefix(size_t keep, size_t capacity) const;
+  ListpackView pairs() const { return listpack(); }
 
  private:
+  friend class PackedObject<ListpackHash, HashObject>;
   ListpackHash() = default;
-  static std::unique_ptr<ListpackHash> Allocate(size_t capacity);
 };
 
 class HashtableHash final : public HashObject {

@@ -18,10 +18,6 @@ namespace {
 // Redis refuses to grow a listpack past 1 GB (LISTPACK_MAX_SAFETY_SIZE) and converts instead.
 constexpr size_t kListpackSafetySize = size_t{1} << 30;
 
-bool ListpackSafeToAdd(const Listpack& lp, size_t add) {
-  return lp.ByteSize() + add <= kListpackSafetySize;
-}
-
 bool FitsListpack(size_t count, size_t max_member_len) {
   return count <= static_cast<size_t>(Limits().zset_max_listpack_entries) &&
          max_member_len <= static_cast<size_t>(Limits().zset_max_listpack_value);
@@ -86,43 +82,20 @@ double PackedScore(const PackedValue& v) {
 // Creation, memory, copy, digest
 // ---------------------------------------------------------------------------------------------
 
-std::unique_ptr<ZSetObject> ZSetObject::Create(size_t size_hint, size_t max_member_len) {
-  std::unique_ptr<ZSetObject> z(new ZSetObject());
-  if (!FitsListpack(size_hint, max_member_len) || Limits().zset_max_listpack_entries == 0) {
-    z->skiplist_ = std::make_unique<Skiplist>();
+ListpackView ZSetObject::listpack() const {
+  return static_cast<const ListpackZSet*>(this)->listpack();
+}
+
+Skiplist& ZSetObject::skiplist() const { return static_cast<const SkiplistZSet*>(this)->skiplist(); }
+
+size_t SkiplistZSet::MallocSize() const { return MemUsableSize(this) + skiplist_.MallocSize(); }
+
+std::unique_ptr<Object> SkiplistZSet::Clone() const {
+  auto copy = std::make_unique<SkiplistZSet>();
+  for (const Skiplist::Node* n = skiplist_.First(); n; n = n->next()) {
+    copy->skiplist_.Insert(n->member(), n->score);
   }
-  return z;
-}
-
-std::unique_ptr<ZSetObject> ZSetObject::CreateSkiplist() {
-  std::unique_ptr<ZSetObject> z(new ZSetObject());
-  z->skiplist_ = std::make_unique<Skiplist>();
-  return z;
-}
-
-std::unique_ptr<ZSetObject> ZSetObject::FromListpack(Listpack lp) {
-  std::unique_ptr<ZSetObject> z(new ZSetObject());
-  z->listpack_ = std::move(lp);
-  return z;
-}
-
-size_t ZSetObject::MallocSize() const {
-  size_t bytes = MemUsableSize(this);
-  if (skiplist_) return bytes + MemUsableSize(skiplist_.get()) + skiplist_->MallocSize();
-  return bytes + listpack_.MallocSize();
-}
-
-std::unique_ptr<Object> ZSetObject::Clone() const {
-  std::unique_ptr<ZSetObject> z(new ZSetObject());
-  if (skiplist_) {
-    z->skiplist_ = std::make_unique<Skiplist>();
-    for (const Skiplist::Node* n = skiplist_->First(); n; n = n->next()) {
-      z->skiplist_->Insert(n->member(), n->score);
-    }
-  } else if (!listpack_.empty()) {
-    z->listpack_ = Listpack::FromBytes(listpack_.Bytes());
-  }
-  return z;
+  return copy;
 }
 
 void ZSetObject::AddToDigest(Digest& digest) const {
@@ -136,154 +109,43 @@ void ZSetObject::AddToDigest(Digest& digest) const {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Point operations
+// Reads
 // ---------------------------------------------------------------------------------------------
 
-Listpack::Pos ZSetObject::ListpackFind(std::string_view member, double* score) const {
-  Listpack::Pos p = listpack_.First() == Listpack::kNoPos
-                        ? Listpack::kNoPos
-                        : listpack_.Find(member, listpack_.First(), 1);
-  if (p != Listpack::kNoPos && score) *score = PackedScore(listpack_.Get(listpack_.Next(p)));
+ListpackView::Pos ZSetObject::ListpackFind(std::string_view member, double* score) const {
+  const ListpackView lp = listpack();
+  ListpackView::Pos p =
+      lp.First() == ListpackView::kNoPos ? ListpackView::kNoPos : lp.Find(member, lp.First(), 1);
+  if (p != ListpackView::kNoPos && score) *score = PackedScore(lp.Get(lp.Next(p)));
   return p;
 }
 
-void ZSetObject::ListpackInsert(std::string_view member, double score) {
-  char score_buf[32];
-  std::string_view score_text(score_buf, FormatListpackScore(score, score_buf));
-  char buf[21];
-  for (Listpack::Pos p = listpack_.First(); p != Listpack::kNoPos;) {
-    Listpack::Pos sp = listpack_.Next(p);
-    double s = PackedScore(listpack_.Get(sp));
-    if (s > score ||
-        (s == score && CompareMembers(PackedText(listpack_.Get(p), buf), member) > 0)) {
-      Listpack::Pos mp = listpack_.InsertBefore(p, member);
-      listpack_.InsertAfter(mp, score_text);
-      return;
-    }
-    p = listpack_.Next(sp);
-  }
-  listpack_.Append(member);
-  listpack_.Append(score_text);
-}
-
-void ZSetObject::InsertNew(std::string_view member, double score) {
-  if (!skiplist_) {
-    if (FitsListpack(size() + 1, member.size()) &&
-        ListpackSafeToAdd(listpack_, member.size())) {
-      ListpackInsert(member, score);
-      return;
-    }
-    ConvertToSkiplist();
-  }
-  skiplist_->Insert(member, score);
-}
-
-ZSetObject::AddOutcome ZSetObject::Add(std::string_view member, double score, int flags,
-                                       double* new_score) {
-  const bool nx = flags & kNx, xx = flags & kXx, gt = flags & kGt, lt = flags & kLt;
-  if (std::isnan(score)) return AddOutcome::kNaN;
-
-  double current;
-  Listpack::Pos lp_pos = Listpack::kNoPos;
-  Skiplist::Node* node = nullptr;
-  bool found;
-  if (skiplist_) {
-    node = skiplist_->Find(member);
-    found = node != nullptr;
-    if (found) current = node->score;
-  } else {
-    lp_pos = ListpackFind(member, &current);
-    found = lp_pos != Listpack::kNoPos;
-  }
-
-  if (!found) {
-    if (xx) return AddOutcome::kNop;
-    InsertNew(member, score);
-    *new_score = score;
-    return AddOutcome::kAdded;
-  }
-  if (nx) return AddOutcome::kNop;
-  if (flags & kIncr) {
-    score += current;
-    if (std::isnan(score)) return AddOutcome::kNaN;
-  }
-  if ((lt && score >= current) || (gt && score <= current)) return AddOutcome::kNop;
-  *new_score = score;
-  if (score == current) return AddOutcome::kUnchanged;
-  if (skiplist_) {
-    skiplist_->UpdateScore(node, score);
-  } else {
-    listpack_.Delete(lp_pos, 2);
-    ListpackInsert(member, score);
-  }
-  return AddOutcome::kUpdated;
-}
-
-bool ZSetObject::Remove(std::string_view member) {
-  if (skiplist_) return skiplist_->Remove(member);
-  Listpack::Pos p = ListpackFind(member, nullptr);
-  if (p == Listpack::kNoPos) return false;
-  listpack_.Delete(p, 2);
-  return true;
-}
-
 std::optional<double> ZSetObject::Score(std::string_view member) const {
-  if (skiplist_) {
-    const Skiplist::Node* n = skiplist_->Find(member);
+  if (!is_listpack()) {
+    const Skiplist::Node* n = skiplist().Find(member);
     if (!n) return std::nullopt;
     return n->score;
   }
   double score;
-  if (ListpackFind(member, &score) == Listpack::kNoPos) return std::nullopt;
+  if (ListpackFind(member, &score) == ListpackView::kNoPos) return std::nullopt;
   return score;
 }
 
 std::optional<size_t> ZSetObject::Rank(std::string_view member, bool reverse) const {
   size_t n = size();
   size_t rank;
-  if (skiplist_) {
-    const Skiplist::Node* node = skiplist_->Find(member);
+  if (!is_listpack()) {
+    const Skiplist::Node* node = skiplist().Find(member);
     if (!node) return std::nullopt;
-    rank = skiplist_->Rank(node) - 1;
+    rank = skiplist().Rank(node) - 1;
   } else {
-    Listpack::Pos p = ListpackFind(member, nullptr);
-    if (p == Listpack::kNoPos) return std::nullopt;
+    ListpackView::Pos p = ListpackFind(member, nullptr);
+    if (p == ListpackView::kNoPos) return std::nullopt;
+    const ListpackView lp = listpack();
     rank = 0;
-    for (Listpack::Pos q = listpack_.First(); q != p; q = listpack_.Next(listpack_.Next(q))) {
-      ++rank;
-    }
+    for (ListpackView::Pos q = lp.First(); q != p; q = lp.Next(lp.Next(q))) ++rank;
   }
   return reverse ? n - 1 - rank : rank;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Conversions
-// ---------------------------------------------------------------------------------------------
-
-void ZSetObject::ConvertToSkiplist() {
-  if (skiplist_) return;
-  auto sl = std::make_unique<Skiplist>();
-  for (Cursor c = AtRank(0, false); c.valid(); c.Next()) sl->Insert(c.member(), c.score());
-  listpack_ = Listpack();
-  skiplist_ = std::move(sl);
-}
-
-void ZSetObject::ShrinkToListpackIfFits() {
-  if (!skiplist_) return;
-  size_t max_len = 0, total_len = 0;
-  for (const Skiplist::Node* n = skiplist_->First(); n; n = n->next()) {
-    max_len = std::max<size_t>(max_len, n->member().size());
-    total_len += n->member().size();
-  }
-  if (!FitsListpack(skiplist_->size(), max_len) || total_len > kListpackSafetySize) return;
-  Listpack lp;
-  char score_buf[32];
-  for (const Skiplist::Node* n = skiplist_->First(); n; n = n->next()) {
-    lp.Append(n->member());
-    lp.Append(std::string_view(score_buf, FormatListpackScore(n->score, score_buf)));
-  }
-  skiplist_.reset();
-  listpack_ = std::move(lp);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,19 +154,19 @@ void ZSetObject::ShrinkToListpackIfFits() {
 
 std::string_view ZSetObject::Cursor::member() {
   if (node_) return node_->member();
-  return PackedText(lp_->Get(pos_), buf_);
+  return PackedText(lp_.Get(pos_), buf_);
 }
 
 double ZSetObject::Cursor::score() const {
   if (node_) return node_->score;
-  return PackedScore(lp_->Get(lp_->Next(pos_)));
+  return PackedScore(lp_.Get(lp_.Next(pos_)));
 }
 
 void ZSetObject::Cursor::Next() {
   if (node_) {
     node_ = node_->next();
   } else {
-    pos_ = lp_->Next(lp_->Next(pos_));
+    pos_ = lp_.Next(lp_.Next(pos_));
   }
 }
 
@@ -312,30 +174,34 @@ void ZSetObject::Cursor::Prev() {
   if (node_) {
     node_ = node_->prev();
   } else {
-    Listpack::Pos score_pos = lp_->Prev(pos_);
-    pos_ = score_pos == Listpack::kNoPos ? Listpack::kNoPos : lp_->Prev(score_pos);
+    ListpackView::Pos score_pos = lp_.Prev(pos_);
+    pos_ = score_pos == ListpackView::kNoPos ? ListpackView::kNoPos : lp_.Prev(score_pos);
   }
 }
 
-ZSetObject::Cursor ZSetObject::AtRank(size_t rank, bool reverse) const {
+ZSetObject::Cursor ZSetObject::MakeCursor() const {
   Cursor c;
-  c.lp_ = &listpack_;
+  if (is_listpack()) c.lp_ = listpack();
+  return c;
+}
+
+ZSetObject::Cursor ZSetObject::AtRank(size_t rank, bool reverse) const {
+  Cursor c = MakeCursor();
   size_t n = size();
   if (rank >= n) return c;
   if (reverse) rank = n - 1 - rank;
-  if (skiplist_) {
-    c.node_ = skiplist_->ByRank(rank + 1);
+  if (!is_listpack()) {
+    c.node_ = skiplist().ByRank(rank + 1);
   } else {
-    c.pos_ = listpack_.Seek(static_cast<int64_t>(rank * 2));
+    c.pos_ = c.lp_.Seek(static_cast<int64_t>(rank * 2));
   }
   return c;
 }
 
 ZSetObject::Cursor ZSetObject::FirstInRange(const ScoreRange& range, bool reverse) const {
-  Cursor c;
-  c.lp_ = &listpack_;
-  if (skiplist_) {
-    c.node_ = reverse ? skiplist_->LastInRange(range) : skiplist_->FirstInRange(range);
+  Cursor c = MakeCursor();
+  if (!is_listpack()) {
+    c.node_ = reverse ? skiplist().LastInRange(range) : skiplist().FirstInRange(range);
     return c;
   }
   // Redis's zzlIsInRange: nothing when the last member is below the range or the first above.
@@ -355,10 +221,9 @@ ZSetObject::Cursor ZSetObject::FirstInRange(const ScoreRange& range, bool revers
 }
 
 ZSetObject::Cursor ZSetObject::FirstInLexRange(const LexRange& range, bool reverse) const {
-  Cursor c;
-  c.lp_ = &listpack_;
-  if (skiplist_) {
-    c.node_ = reverse ? skiplist_->LastInLexRange(range) : skiplist_->FirstInLexRange(range);
+  Cursor c = MakeCursor();
+  if (!is_listpack()) {
+    c.node_ = reverse ? skiplist().LastInLexRange(range) : skiplist().FirstInLexRange(range);
     return c;
   }
   // Redis's zzlIsInLexRange: when members are not in order (mixed scores) this pre-check decides
@@ -377,14 +242,9 @@ ZSetObject::Cursor ZSetObject::FirstInLexRange(const LexRange& range, bool rever
   return c;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Ranges
-// ---------------------------------------------------------------------------------------------
-
 size_t ZSetObject::CountInRange(const ScoreRange& range) const {
-  if (skiplist_) {
-    return SkiplistCount(*skiplist_, skiplist_->FirstInRange(range),
-                         skiplist_->LastInRange(range));
+  if (!is_listpack()) {
+    return SkiplistCount(skiplist(), skiplist().FirstInRange(range), skiplist().LastInRange(range));
   }
   size_t count = 0;
   for (Cursor c = FirstInRange(range, false); c.valid() && range.BelowMax(c.score()); c.Next()) {
@@ -394,9 +254,9 @@ size_t ZSetObject::CountInRange(const ScoreRange& range) const {
 }
 
 size_t ZSetObject::CountInLexRange(const LexRange& range) const {
-  if (skiplist_) {
-    return SkiplistCount(*skiplist_, skiplist_->FirstInLexRange(range),
-                         skiplist_->LastInLexRange(range));
+  if (!is_listpack()) {
+    return SkiplistCount(skiplist(), skiplist().FirstInLexRange(range),
+                         skiplist().LastInLexRange(range));
   }
   size_t count = 0;
   for (Cursor c = FirstInLexRange(range, false); c.valid() && range.BelowMax(c.member());
@@ -406,31 +266,184 @@ size_t ZSetObject::CountInLexRange(const LexRange& range) const {
   return count;
 }
 
-size_t ZSetObject::RemoveRangeByRank(size_t start, size_t end) {
-  if (skiplist_) return skiplist_->RemoveRangeByRank(start + 1, end + 1);
+// ---------------------------------------------------------------------------------------------
+// Making and changing a sorted set
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+bool IsListpack(const Value& zset) {
+  return zset.object()->encoding() == ObjectEncoding::kListpack;
+}
+
+const ZSetObject& Read(const Value& zset) { return *zset.As<ZSetObject>(); }
+
+// Runs edit(ListpackEditor&) on the pairs of a listpack zset.
+template <typename F>
+auto EditPairs(Value& zset, F&& edit) {
+  return EditPacked<ListpackZSet>(zset, std::forward<F>(edit));
+}
+
+void ListpackInsert(Value& zset, std::string_view member, double score) {
+  char score_buf[32];
+  std::string_view score_text(score_buf, FormatListpackScore(score, score_buf));
+  char buf[21];
+  EditPairs(zset, [&](ListpackEditor& lp) {
+    for (ListpackView::Pos p = lp.First(); p != ListpackView::kNoPos;) {
+      ListpackView::Pos sp = lp.Next(p);
+      double s = PackedScore(lp.Get(sp));
+      if (s > score || (s == score && CompareMembers(PackedText(lp.Get(p), buf), member) > 0)) {
+        ListpackView::Pos mp = lp.InsertBefore(p, member);
+        lp.InsertAfter(mp, score_text);
+        return;
+      }
+      p = lp.Next(sp);
+    }
+    lp.Append(member);
+    lp.Append(score_text);
+  });
+}
+
+// Deletes `members` members starting at the member entry `first`.
+void ListpackDelete(Value& zset, ListpackView::Pos first, size_t members) {
+  EditPairs(zset, [&](ListpackEditor& lp) { lp.Delete(first, static_cast<uint32_t>(members * 2)); });
+}
+
+}  // namespace
+
+Value NewZSetValue(size_t size_hint, size_t max_member_len) {
+  if (!FitsListpack(size_hint, max_member_len) || Limits().zset_max_listpack_entries == 0) {
+    return NewSkiplistZSetValue();
+  }
+  return Value::FromObject(ValueType::kZSet, ListpackZSet::FromBytes(kEmptyListpackBytes));
+}
+
+Value NewSkiplistZSetValue() {
+  return Value::FromObject(ValueType::kZSet, std::make_unique<SkiplistZSet>());
+}
+
+Value NewZSetValueFromListpack(std::string_view blob) {
+  return Value::FromObject(ValueType::kZSet, ListpackZSet::FromBytes(blob));
+}
+
+void ZSetInsertNew(Value& zset, std::string_view member, double score) {
+  if (IsListpack(zset)) {
+    if (FitsListpack(Read(zset).size() + 1, member.size()) &&
+        Read(zset).listpack().TotalBytes() + member.size() <= kListpackSafetySize) {
+      ListpackInsert(zset, member, score);
+      return;
+    }
+    ZSetConvertToSkiplist(zset);
+  }
+  Read(zset).skiplist().Insert(member, score);
+}
+
+ZSetObject::AddOutcome ZSetAdd(Value& zset, std::string_view member, double score, int flags,
+                               double* new_score) {
+  using Outcome = ZSetObject::AddOutcome;
+  const bool nx = flags & ZSetObject::kNx, xx = flags & ZSetObject::kXx;
+  const bool gt = flags & ZSetObject::kGt, lt = flags & ZSetObject::kLt;
+  if (std::isnan(score)) return Outcome::kNaN;
+
+  const ZSetObject& z = Read(zset);
+  double current;
+  ListpackView::Pos lp_pos = ListpackView::kNoPos;
+  Skiplist::Node* node = nullptr;
+  bool found;
+  if (!z.is_listpack()) {
+    node = z.skiplist().Find(member);
+    found = node != nullptr;
+    if (found) current = node->score;
+  } else {
+    lp_pos = z.ListpackFind(member, &current);
+    found = lp_pos != ListpackView::kNoPos;
+  }
+
+  if (!found) {
+    if (xx) return Outcome::kNop;
+    ZSetInsertNew(zset, member, score);
+    *new_score = score;
+    return Outcome::kAdded;
+  }
+  if (nx) return Outcome::kNop;
+  if (flags & ZSetObject::kIncr) {
+    score += current;
+    if (std::isnan(score)) return Outcome::kNaN;
+  }
+  if ((lt && score >= current) || (gt && score <= current)) return Outcome::kNop;
+  *new_score = score;
+  if (score == current) return Outcome::kUnchanged;
+  if (node) {
+    z.skiplist().UpdateScore(node, score);
+  } else {
+    ListpackDelete(zset, lp_pos, 1);
+    ListpackInsert(zset, member, score);
+  }
+  return Outcome::kUpdated;
+}
+
+bool ZSetRemove(Value& zset, std::string_view member) {
+  if (!IsListpack(zset)) return Read(zset).skiplist().Remove(member);
+  ListpackView::Pos p = Read(zset).ListpackFind(member, nullptr);
+  if (p == ListpackView::kNoPos) return false;
+  ListpackDelete(zset, p, 1);
+  return true;
+}
+
+size_t ZSetRemoveRangeByRank(Value& zset, size_t start, size_t end) {
+  if (!IsListpack(zset)) return Read(zset).skiplist().RemoveRangeByRank(start + 1, end + 1);
   size_t n = end - start + 1;
-  listpack_.Delete(listpack_.Seek(static_cast<int64_t>(start * 2)), static_cast<uint32_t>(n * 2));
+  ListpackDelete(zset, Read(zset).listpack().Seek(static_cast<int64_t>(start * 2)), n);
   return n;
 }
 
-size_t ZSetObject::RemoveRangeByScore(const ScoreRange& range) {
-  if (skiplist_) return range.Empty() ? 0 : skiplist_->RemoveRangeByScore(range);
-  Cursor first = FirstInRange(range, false);
+size_t ZSetRemoveRangeByScore(Value& zset, const ScoreRange& range) {
+  const ZSetObject& z = Read(zset);
+  if (!z.is_listpack()) return range.Empty() ? 0 : z.skiplist().RemoveRangeByScore(range);
+  ZSetObject::Cursor first = z.FirstInRange(range, false);
   if (!first.valid()) return 0;
   size_t n = 0;
-  for (Cursor c = first; c.valid() && range.BelowMax(c.score()); c.Next()) ++n;
-  listpack_.Delete(first.pos_, static_cast<uint32_t>(n * 2));
+  for (ZSetObject::Cursor c = first; c.valid() && range.BelowMax(c.score()); c.Next()) ++n;
+  ListpackDelete(zset, first.listpack_pos(), n);
   return n;
 }
 
-size_t ZSetObject::RemoveRangeByLex(const LexRange& range) {
-  if (skiplist_) return skiplist_->RemoveRangeByLex(range);
-  Cursor first = FirstInLexRange(range, false);
+size_t ZSetRemoveRangeByLex(Value& zset, const LexRange& range) {
+  const ZSetObject& z = Read(zset);
+  if (!z.is_listpack()) return z.skiplist().RemoveRangeByLex(range);
+  ZSetObject::Cursor first = z.FirstInLexRange(range, false);
   if (!first.valid()) return 0;
   size_t n = 0;
-  for (Cursor c = first; c.valid() && range.BelowMax(c.member()); c.Next()) ++n;
-  listpack_.Delete(first.pos_, static_cast<uint32_t>(n * 2));
+  for (ZSetObject::Cursor c = first; c.valid() && range.BelowMax(c.member()); c.Next()) ++n;
+  ListpackDelete(zset, first.listpack_pos(), n);
   return n;
+}
+
+void ZSetConvertToSkiplist(Value& zset) {
+  if (!IsListpack(zset)) return;
+  auto sl = std::make_unique<SkiplistZSet>();
+  for (auto c = Read(zset).AtRank(0, false); c.valid(); c.Next()) {
+    sl->skiplist().Insert(c.member(), c.score());
+  }
+  zset = Value::FromObject(ValueType::kZSet, std::move(sl));
+}
+
+void ZSetShrinkToListpackIfFits(Value& zset) {
+  if (IsListpack(zset)) return;
+  const Skiplist& sl = Read(zset).skiplist();
+  size_t max_len = 0, total_len = 0;
+  for (const Skiplist::Node* n = sl.First(); n; n = n->next()) {
+    max_len = std::max<size_t>(max_len, n->member().size());
+    total_len += n->member().size();
+  }
+  if (!FitsListpack(sl.size(), max_len) || total_len > kListpackSafetySize) return;
+  Listpack lp;
+  char score_buf[32];
+  for (const Skiplist::Node* n = sl.First(); n; n = n->next()) {
+    lp.Append(n->member());
+    lp.Append(std::string_view(score_buf, FormatListpackScore(n->score, score_buf)));
+  }
+  zset = NewZSetValueFromListpack(lp.Bytes());
 }
 
 }  // namespace ember

@@ -56,14 +56,14 @@ bool ValidPackedScore(const PackedValue& v, double* score) {
 
 // Checks a validated listpack as a zset: member/score pairs, at least one, numeric scores,
 // sorted by score then member, as Redis keeps them, and no member twice.
-bool CheckZSetListpack(RdbReader& r, const Listpack& lp) {
+bool CheckZSetListpack(RdbReader& r, const ListpackView& lp) {
   if (lp.size() == 0) return r.Fail("Empty zset listpack");
   if (lp.size() % 2) return r.Fail("Zset listpack has an odd number of entries");
   bool first = true;
   double prev_score = 0;
   std::string prev_member;
   std::unordered_set<std::string> seen;
-  for (Listpack::Pos p = lp.First(); p != Listpack::kNoPos; p = lp.Next(lp.Next(p))) {
+  for (ListpackView::Pos p = lp.First(); p != ListpackView::kNoPos; p = lp.Next(lp.Next(p))) {
     std::string member = lp.Get(p).ToString();
     double score;
     if (!ValidPackedScore(lp.Get(lp.Next(p)), &score)) {
@@ -83,13 +83,12 @@ bool CheckZSetListpack(RdbReader& r, const Listpack& lp) {
   return true;
 }
 
-bool FinishListpack(RdbReader& r, Listpack lp, Value* out) {
+bool FinishListpack(RdbReader& r, const ListpackView& lp, Value* out) {
   if (!CheckZSetListpack(r, lp)) return false;
-  auto zset = ZSetObject::FromListpack(std::move(lp));
-  if (zset->size() > static_cast<size_t>(Limits().zset_max_listpack_entries)) {
-    zset->ConvertToSkiplist();
+  *out = NewZSetValueFromListpack(lp.Bytes());
+  if (lp.size() / 2 > static_cast<size_t>(Limits().zset_max_listpack_entries)) {
+    ZSetConvertToSkiplist(*out);
   }
-  *out = Value::FromObject(ValueType::kZSet, std::move(zset));
   return true;
 }
 
@@ -97,18 +96,18 @@ bool LoadPairs(RdbReader& r, bool binary_scores, Value* out) {
   uint64_t len;
   if (!r.ReadLen(&len)) return false;
   if (len == 0) return r.Fail("Empty zset");
-  auto zset = ZSetObject::CreateSkiplist();  // compacted once every member is in
+  Value zset = NewSkiplistZSetValue();  // compacted once every member is in
   std::string member;
   for (uint64_t i = 0; i < len; ++i) {
     double score;
     if (!r.ReadString(&member)) return false;
     if (!(binary_scores ? r.ReadBinaryDouble(&score) : r.ReadStringDouble(&score))) return false;
     if (std::isnan(score)) return r.Fail("Zset with NAN score detected");
-    if (zset->Score(member)) return r.Fail("Duplicate zset member detected");
-    zset->InsertNew(member, score);
+    if (zset.As<ZSetObject>()->Score(member)) return r.Fail("Duplicate zset member detected");
+    ZSetInsertNew(zset, member, score);
   }
-  zset->ShrinkToListpackIfFits();
-  *out = Value::FromObject(ValueType::kZSet, std::move(zset));
+  ZSetShrinkToListpackIfFits(zset);
+  *out = std::move(zset);
   return true;
 }
 
@@ -121,10 +120,12 @@ bool LoadZSet(RdbReader& r, uint8_t type, Value* out) {
     case rdb::kTypeZSetListpack: {
       std::string blob;
       if (!r.ReadString(&blob)) return false;
-      if (!Listpack::ValidateIntegrity(blob, /*deep=*/true)) {
+      size_t count;
+      if (!Listpack::ValidateIntegrity(blob, /*deep=*/true, &count)) {
         return r.Fail("Zset listpack integrity check failed");
       }
-      return FinishListpack(r, Listpack::FromBytes(blob), out);
+      return FinishListpack(r, ListpackView(reinterpret_cast<const uint8_t*>(blob.data()), count),
+                            out);
     }
     case rdb::kTypeZSetZiplist: {
       std::string blob;
@@ -135,7 +136,7 @@ bool LoadZSet(RdbReader& r, uint8_t type, Value* out) {
       ziplist::ForEach(blob, [&](const PackedValue& v) {
         v.is_int ? lp.AppendInt(v.num) : lp.Append(v.str);
       });
-      return FinishListpack(r, std::move(lp), out);
+      return FinishListpack(r, lp.View(), out);
     }
     default:
       return r.Fail("Unknown zset RDB type " + std::to_string(type));

@@ -22,9 +22,9 @@ class RdbZSetTest : public ::testing::Test {
 };
 
 Value MakeZSet(bool skiplist, int n, const std::string& prefix = "m") {
-  auto z = skiplist ? ZSetObject::CreateSkiplist() : ZSetObject::Create(1, 0);
-  for (int i = 0; i < n; ++i) z->InsertNew(prefix + std::to_string(i), i * 1.5 - 3);
-  return Value::FromObject(ValueType::kZSet, std::move(z));
+  Value z = skiplist ? NewSkiplistZSetValue() : NewZSetValue(1, 0);
+  for (int i = 0; i < n; ++i) ZSetInsertNew(z, prefix + std::to_string(i), i * 1.5 - 3);
+  return z;
 }
 
 // Type byte + payload, as inside a DUMP.
@@ -118,10 +118,10 @@ TEST_F(RdbZSetTest, OldForms) {
   EXPECT_EQ(z->size(), 2u);
   EXPECT_EQ(*z->Score("b"), 2);
   // Re-encoded as the listpack Redis would hold.
-  auto expect = ZSetObject::Create(1, 1);
-  expect->InsertNew("a", 1);
-  expect->InsertNew("b", 2);
-  EXPECT_EQ(z->listpack().Bytes(), expect->listpack().Bytes());
+  Value expect = NewZSetValue(1, 1);
+  ZSetInsertNew(expect, "a", 1);
+  ZSetInsertNew(expect, "b", 2);
+  EXPECT_EQ(z->listpack().Bytes(), expect.As<ZSetObject>()->listpack().Bytes());
 }
 
 TEST_F(RdbZSetTest, RejectsInvalidZSets) {
