@@ -85,15 +85,13 @@ void TouchEntry(KeyEntry* e) {
 }
 
 static KeyEntry* NewEntry(std::string_view key, Value value) {
-  void* mem = MemAlloc(sizeof(KeyEntry) + key.size());
+  void* mem = MemAlloc(KeyEntry::AllocSize(key.size()));
   auto* e = static_cast<KeyEntry*>(mem);
   e->next = nullptr;
   new (&e->value) Value(std::move(value));
   e->lru = InitialAccessData();
   e->has_expire = 0;
-  e->unused_flags = 0;
-  e->key_len = static_cast<uint32_t>(key.size());
-  std::memcpy(e->key_data, key.data(), key.size());
+  e->SetKey(key);
   return e;
 }
 

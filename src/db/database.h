@@ -8,7 +8,9 @@
 // hides logically expired keys from reads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <string>
@@ -19,16 +21,41 @@
 
 namespace ember {
 
+// One key: 28 bytes and the key, in one allocation. Most keys are short, so the length lives in
+// 7 bits next to the flags; longer keys start with their 32-bit length instead.
 struct KeyEntry {
   KeyEntry* next;
   Value value;
-  uint32_t lru : 24;  // LRU clock in seconds (for OBJECT IDLETIME), or LFU counter later
+  uint32_t lru : 24;  // LRU clock in seconds (for OBJECT IDLETIME), or LFU access data
   uint32_t has_expire : 1;
-  uint32_t unused_flags : 7;
-  uint32_t key_len;
+  uint32_t short_len : 7;  // the key's length, or kLongKey
   char key_data[];
 
-  std::string_view key() const { return {key_data, key_len}; }
+  static constexpr uint32_t kLongKey = 127;
+
+  std::string_view key() const {
+    if (short_len != kLongKey) return {key_data, short_len};
+    uint32_t len;
+    std::memcpy(&len, key_data, sizeof(len));
+    return {key_data + sizeof(len), len};
+  }
+  // Bytes of the entry for a key of `key_len` bytes.
+  static size_t AllocSize(size_t key_len) {
+    return offsetof(KeyEntry, key_data) + key_len + (key_len >= kLongKey ? sizeof(uint32_t) : 0);
+  }
+  // Writes the key's length and bytes. REQUIRES: allocated with AllocSize(key.size()).
+  void SetKey(std::string_view key) {
+    char* dst = key_data;
+    if (key.size() < kLongKey) {
+      short_len = static_cast<uint32_t>(key.size());
+    } else {
+      short_len = kLongKey;
+      auto len = static_cast<uint32_t>(key.size());
+      std::memcpy(dst, &len, sizeof(len));
+      dst += sizeof(len);
+    }
+    std::memcpy(dst, key.data(), key.size());
+  }
 };
 
 struct ExpireEntry {

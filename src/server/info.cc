@@ -507,7 +507,7 @@ MemoryOverview ComputeMemoryOverview(Server& server) {
     if (db.size() == 0) continue;
     // Our layout: the tables' bucket arrays plus each entry's fixed header (the key bytes and
     // the value are data).
-    size_t main = db.OverheadBytes() + db.size() * sizeof(KeyEntry);
+    size_t main = db.OverheadBytes() + db.size() * offsetof(KeyEntry, key_data);
     size_t expires = db.expires_count() * sizeof(ExpireEntry);
     m.dbs.push_back({i, main, expires});
     db_overhead += main + expires;

@@ -52,6 +52,27 @@ TEST_F(DatabaseTest, InsertSetDelete) {
   EXPECT_EQ(db_.size(), 1u);
 }
 
+// Keys below 127 bytes keep their length beside the flags; longer ones carry it before the key.
+TEST_F(DatabaseTest, KeysOfEveryLengthAroundTheShortLimit) {
+  std::vector<std::string> keys{""};
+  for (size_t len : {1, 125, 126, 127, 128, 300, 70000}) keys.emplace_back(len, 'k');
+  keys.push_back(std::string(127, 'k') + "x");
+  for (const auto& k : keys) {
+    KeyEntry* e = db_.Insert(k, Value::FromString(std::to_string(k.size())));
+    EXPECT_EQ(e->key(), k);
+    EXPECT_EQ(e->has_expire, 0u);
+  }
+  db_.SetExpire(db_.FindRaw(keys[4]), INT64_MAX);  // the flag beside the length must not touch it
+  for (const auto& k : keys) {
+    KeyEntry* e = db_.FindRaw(k);
+    ASSERT_NE(e, nullptr) << k.size();
+    EXPECT_EQ(e->key(), k);
+    EXPECT_EQ(e->value.ToString(), std::to_string(k.size()));
+  }
+  EXPECT_EQ(KeyEntry::AllocSize(10), 38u);
+  EXPECT_EQ(KeyEntry::AllocSize(127), 28u + 4 + 127);
+}
+
 TEST_F(DatabaseTest, SetGetRemoveExpire) {
   KeyEntry* e = db_.Insert("k", Value::FromString("v"));
   EXPECT_EQ(db_.GetExpire(e), -1);
