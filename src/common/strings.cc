@@ -90,17 +90,32 @@ bool ParseDouble(std::string_view s, double* out) {
 }
 
 size_t FormatInt64(int64_t v, char* buf) {
-  char tmp[21];
+  // Two digits per division, from a table: lengths and counts in replies are formatted for
+  // nearly every command.
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  char tmp[20];
+  char* end = tmp + sizeof(tmp);
+  char* p = end;
   uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  size_t n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u);
+  while (u >= 100) {
+    const size_t pair = static_cast<size_t>(u % 100) * 2;
+    u /= 100;
+    *--p = kPairs[pair + 1];
+    *--p = kPairs[pair];
+  }
+  if (u >= 10) {
+    *--p = kPairs[u * 2 + 1];
+    *--p = kPairs[u * 2];
+  } else {
+    *--p = static_cast<char>('0' + u);
+  }
   size_t len = 0;
   if (v < 0) buf[len++] = '-';
-  while (n) buf[len++] = tmp[--n];
-  return len;
+  std::memcpy(buf + len, p, static_cast<size_t>(end - p));
+  return len + static_cast<size_t>(end - p);
 }
 
 std::string Int64ToString(int64_t v) {
@@ -256,11 +271,13 @@ std::string QuotedRepr(std::string_view s) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  // ASCII only, as Redis's strcasecmp in the C locale; no libc call per byte (every command's
+  // name is compared once).
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    if ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z') return false;
   }
   return true;
 }

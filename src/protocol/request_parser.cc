@@ -92,8 +92,34 @@ RequestParser::Status RequestParser::ParseBulkLengthLine(std::string_view rest, 
   return Status::kRequest;
 }
 
+bool RequestParser::ParseWhole(std::string_view buf, size_t* consumed) {
+  if (buf.size() < 4 || buf[1] < '1' || buf[1] > '9') return false;
+  size_t n = static_cast<size_t>(buf[1] - '0');
+  size_t i = 2;
+  if (buf[i] >= '0' && buf[i] <= '9') n = n * 10 + static_cast<size_t>(buf[i++] - '0');
+  if (i + 1 >= buf.size() || buf[i] != '\r' || buf[i + 1] != '\n') return false;
+  if (n > 10 && unauthenticated_) return false;
+  i += 2;
+  args_.clear();
+  for (size_t k = 0; k < n; ++k) {
+    int64_t len;
+    size_t line_len;
+    if (!FastBulkLength(buf.substr(i), &len, &line_len) || len > max_bulk_len_ ||
+        (len > 16384 && unauthenticated_)) {
+      return false;
+    }
+    i += line_len;
+    if (buf.size() - i < static_cast<size_t>(len) + 2) return false;
+    args_.emplace_back(buf.data() + i, static_cast<size_t>(len));
+    i += static_cast<size_t>(len) + 2;  // the CRLF is skipped unchecked, as below
+  }
+  *consumed = i;
+  return true;
+}
+
 RequestParser::Status RequestParser::ParseMultibulk(std::string_view buf, size_t* consumed) {
   last_was_inline_ = false;
+  if (multibulk_left_ == 0 && ParseWhole(buf, consumed)) return Status::kRequest;
   if (multibulk_left_ == 0) {
     // Count line "*<n>\r\n".
     const void* cr = memchr(buf.data(), '\r', buf.size());

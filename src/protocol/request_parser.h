@@ -44,6 +44,10 @@ class RequestParser {
  private:
   Status ParseInline(std::string_view buf, size_t* consumed);
   Status ParseMultibulk(std::string_view buf, size_t* consumed);
+  // The common case in one pass: a whole request with at most 99 arguments and canonical
+  // lengths, all in `buf`, straight into args_. False (nothing consumed) sends anything else,
+  // split requests and errors included, the general way.
+  bool ParseWhole(std::string_view buf, size_t* consumed);
   Status ParseBulkLengthLine(std::string_view rest, int64_t* len, size_t* line_len);
   Status Fail(std::string msg);
 

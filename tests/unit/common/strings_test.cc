@@ -23,6 +23,25 @@ TEST(StringsTest, FormatInt64) {
   EXPECT_EQ(Int64ToString(0), "0");
   EXPECT_EQ(Int64ToString(INT64_MIN), "-9223372036854775808");
   EXPECT_EQ(Int64ToString(123), "123");
+  EXPECT_EQ(Int64ToString(INT64_MAX), "9223372036854775807");
+  // Every length and both parities of digit count agree with std::to_string.
+  for (int64_t v : {1L, 9L, 10L, 99L, 100L, 101L, 999L, 1000L, 1024L, 65535L, 1000000007L}) {
+    EXPECT_EQ(Int64ToString(v), std::to_string(v));
+    EXPECT_EQ(Int64ToString(-v), std::to_string(-v));
+  }
+  for (int64_t v = 1; v < INT64_MAX / 10; v = v * 10 + 7) {
+    EXPECT_EQ(Int64ToString(v), std::to_string(v));
+  }
+}
+
+TEST(StringsTest, EqualsIgnoreCaseIsAsciiOnly) {
+  EXPECT_TRUE(EqualsIgnoreCase("GeT", "get"));
+  EXPECT_TRUE(EqualsIgnoreCase("", ""));
+  EXPECT_FALSE(EqualsIgnoreCase("get", "gets"));
+  EXPECT_FALSE(EqualsIgnoreCase("@", "`"));  // differ only in bit 0x20, but not letters
+  EXPECT_FALSE(EqualsIgnoreCase("[", "{"));
+  EXPECT_TRUE(EqualsIgnoreCase("a1-_", "A1-_"));
+  EXPECT_FALSE(EqualsIgnoreCase("\xc9", "\xe9"));  // Latin-1 letters are not folded
 }
 
 TEST(StringsTest, LongDoubleHumanForm) {

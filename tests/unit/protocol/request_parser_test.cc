@@ -78,6 +78,28 @@ TEST(RequestParserTest, EverySplitPointGivesTheSameRequests) {
   }
 }
 
+// The one-pass path (whole request, canonical lengths, < 100 arguments) and the general one
+// (anything else) give the same requests: two- and three-digit counts, and whole requests
+// after a split one.
+TEST(RequestParserTest, WholeAndGeneralPathsAgree) {
+  std::string many = "*12\r\n", lots = "*100\r\n";
+  Args many_args, lots_args;
+  for (int i = 0; i < 12; ++i) {
+    many += "$2\r\nv" + std::to_string(i % 10) + "\r\n";
+    many_args.push_back("v" + std::to_string(i % 10));
+  }
+  for (int i = 0; i < 100; ++i) {
+    lots += "$1\r\nx\r\n";
+    lots_args.push_back("x");
+  }
+  const std::string input = many + lots + "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n" + many;
+  const std::vector<Args> expected = {many_args, lots_args, {"GET", "k"}, many_args};
+  EXPECT_EQ(ParseInPieces(input, {}), expected);
+  for (size_t i = 0; i <= input.size(); i += 5) {
+    EXPECT_EQ(ParseInPieces(input, {i}), expected) << "split at " << i;
+  }
+}
+
 TEST(RequestParserTest, ByteAtATime) {
   std::string input;
   std::vector<Args> expected;
