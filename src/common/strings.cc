@@ -271,13 +271,15 @@ std::string QuotedRepr(std::string_view s) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  // ASCII only, as Redis's strcasecmp in the C locale; no libc call per byte (every command's
-  // name is compared once).
+  // ASCII only, as Redis's strcasecmp in the C locale, and branch-free per byte: every
+  // command's name is compared once.
   if (a.size() != b.size()) return false;
+  auto lower = [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return static_cast<unsigned char>(u + ((static_cast<unsigned>(u - 'A') < 26u) << 5));
+  };
   for (size_t i = 0; i < a.size(); ++i) {
-    auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x == y) continue;
-    if ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z') return false;
+    if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
 }

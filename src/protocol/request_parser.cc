@@ -93,27 +93,33 @@ RequestParser::Status RequestParser::ParseBulkLengthLine(std::string_view rest, 
 }
 
 bool RequestParser::ParseWhole(std::string_view buf, size_t* consumed) {
-  if (buf.size() < 4 || buf[1] < '1' || buf[1] > '9') return false;
-  size_t n = static_cast<size_t>(buf[1] - '0');
-  size_t i = 2;
-  if (buf[i] >= '0' && buf[i] <= '9') n = n * 10 + static_cast<size_t>(buf[i++] - '0');
-  if (i + 1 >= buf.size() || buf[i] != '\r' || buf[i + 1] != '\n') return false;
-  if (n > 10 && unauthenticated_) return false;
-  i += 2;
+  const char* p = buf.data();
+  const char* const end = p + buf.size();
+  // Reads "<digits>\r\n" at p: a canonical number of at most 18 digits (no overflow).
+  auto number = [&](int64_t* out) {
+    const char* start = p;
+    int64_t v = 0;
+    while (p < end && *p >= '0' && *p <= '9' && p - start < 18) v = v * 10 + (*p++ - '0');
+    if (p == start || (*start == '0' && p - start > 1)) return false;
+    if (end - p < 2 || p[0] != '\r' || p[1] != '\n') return false;
+    p += 2;
+    *out = v;
+    return true;
+  };
+  ++p;  // '*'
+  int64_t n;
+  if (!number(&n) || n < 1 || n > 99 || (n > 10 && unauthenticated_)) return false;
   args_.clear();
-  for (size_t k = 0; k < n; ++k) {
+  for (int64_t k = 0; k < n; ++k) {
     int64_t len;
-    size_t line_len;
-    if (!FastBulkLength(buf.substr(i), &len, &line_len) || len > max_bulk_len_ ||
-        (len > 16384 && unauthenticated_)) {
+    if (p == end || *p++ != '$' || !number(&len) || len > max_bulk_len_ ||
+        (len > 16384 && unauthenticated_) || end - p < len + 2) {
       return false;
     }
-    i += line_len;
-    if (buf.size() - i < static_cast<size_t>(len) + 2) return false;
-    args_.emplace_back(buf.data() + i, static_cast<size_t>(len));
-    i += static_cast<size_t>(len) + 2;  // the CRLF is skipped unchecked, as below
+    args_.emplace_back(p, static_cast<size_t>(len));
+    p += len + 2;  // the CRLF is skipped unchecked, as below
   }
-  *consumed = i;
+  *consumed = static_cast<size_t>(p - buf.data());
   return true;
 }
 
