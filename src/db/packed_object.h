@@ -43,6 +43,9 @@ class PackedObject : public Base {
   // Bytes the block can hold for the blob.
   size_t Capacity() const { return MemUsableSize(this) - sizeof(Derived); }
   size_t MallocSize() const override { return MemUsableSize(this); }
+  // One block: never worth a background free, whatever the element count (as Redis's
+  // lazyfreeGetFreeEffort for listpack and intset encodings).
+  size_t FreeEffort() const override { return 1; }
   std::unique_ptr<Object> Clone() const override { return FromBytes(listpack().Bytes()); }
 
   // A copy of the first `keep` blob bytes in a block holding at least `capacity`.

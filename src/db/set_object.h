@@ -45,6 +45,7 @@ class IntsetSet final : public Object {
 
   ObjectEncoding encoding() const override { return ObjectEncoding::kIntset; }
   size_t MallocSize() const override;
+  size_t FreeEffort() const override { return 1; }  // one block
   std::unique_ptr<Object> Clone() const override;
   void AddToDigest(Digest& digest) const override;
   size_t size() const override;

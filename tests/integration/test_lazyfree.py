@@ -53,6 +53,20 @@ def test_unlink_frees_large_values_in_the_background(srv):
     assert c.call("DEL", "nothing") == I(0)
 
 
+def test_compact_encodings_are_one_allocation(srv):
+    # 100 elements each, past the threshold of 64, but a listpack or intset is freed in place.
+    c = srv.raw()
+    members = [str(i) for i in range(100)]
+    c.call("SADD", "ints", *members)
+    c.call("HSET", "hash", *[x for m in members for x in (f"f{m}", m)])
+    c.call("ZADD", "zset", *[x for m in members for x in (m, f"m{m}")])
+    assert c.call("OBJECT", "ENCODING", "zset").value == b"listpack"
+    assert c.call("UNLINK", "ints", "hash", "zset") == I(3)
+    c.call("SADD", "big", *members, "not-an-int")  # a hashtable: one allocation per member
+    assert c.call("UNLINK", "big") == I(1)
+    wait_lazyfreed(c, 1)
+
+
 def test_del_is_lazy_with_lazyfree_lazy_user_del(srv):
     c = srv.raw()
     big_list(c, "a")
