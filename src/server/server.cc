@@ -594,13 +594,13 @@ void Server::UnpauseClients() {
 void Server::RecordLatency(const std::string& event, int64_t ms) {
   if (config_.latency_monitor_threshold <= 0 || ms < config_.latency_monitor_threshold) return;
   auto& e = latency_events_[event];
-  e.last_time_sec = cached_now_ms_ / 1000;
-  e.last_ms = ms;
   e.max_ms = std::max(e.max_ms, ms);
-  if (!e.samples.empty() && e.samples.back().first == e.last_time_sec) {
+  // The second the event ended (Redis's time(NULL) after the slow operation).
+  const int64_t now_sec = WallClockMs() / 1000;
+  if (!e.samples.empty() && e.samples.back().first == now_sec) {
     e.samples.back().second = std::max(e.samples.back().second, ms);
   } else {
-    e.samples.emplace_back(e.last_time_sec, ms);
+    e.samples.emplace_back(now_sec, ms);
     if (e.samples.size() > 160) e.samples.pop_front();
   }
 }
@@ -870,7 +870,9 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
       slowlog_.pop_back();
     }
   }
-  if (config_.latency_monitor_threshold > 0) RecordLatency("command", duration / 1000);
+  if (config_.latency_monitor_threshold > 0) {
+    RecordLatency(spec.is(cmd_flags::kFast) ? "fast-command" : "command", duration / 1000);
+  }
 
   if (monitors_ > 0 && !spec.is(cmd_flags::kSkipMonitor) && !spec.is(cmd_flags::kAdmin)) {
     FeedMonitors(conn, args);
