@@ -284,8 +284,6 @@ class Server : public ServerServices {
   void CloseTimedOutClients();
   void ApplyRenamedCommands();
   void ApplyLogLevel();
-  // Copies the *-max-listpack-* / set-max-intset-entries settings into EncodingLimits().
-  void ApplyEncodingLimits();
   // Copies acllog-max-len and acl-pubsub-default into the ACL.
   void ApplyAclSettings();
   // Creates the users of `user` directives; false (logged) when one is invalid.
