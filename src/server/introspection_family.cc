@@ -4,7 +4,6 @@
 #include <malloc.h>
 
 #include <cstdlib>
-#include <fstream>
 
 #include "common/clock.h"
 #include "common/errors.h"
@@ -163,17 +162,6 @@ void CmdLatencyGraph(CommandContext& ctx) {
   ctx.reply().Verbatim(graph);
 }
 
-// Anonymous huge pages mapped by this process (Redis's THPGetAnonHugePagesSize).
-int64_t AnonHugePagesBytes() {
-  std::ifstream in("/proc/self/smaps_rollup");
-  std::string line;
-  int64_t kb = 0;
-  while (std::getline(in, line)) {
-    if (line.rfind("AnonHugePages:", 0) == 0) kb += std::strtoll(line.c_str() + 14, nullptr, 10);
-  }
-  return kb * 1024;
-}
-
 // LATENCY DOCTOR: Redis 7.0's createLatencyReport. Each event's statistics (spikes, average,
 // mean absolute deviation, mean period between spikes, all-time high), then the advice its
 // kind calls for, in Redis's order and words.
@@ -264,7 +252,7 @@ std::string LatencyReport(Server& server) {
     if (is("eviction-cycle")) add({kMassEviction});
     report += '\n';
   }
-  if (AnonHugePagesBytes() > 0) add({kDisableThp});
+  if (SmapsFieldBytes("AnonHugePages:") > 0) add({kDisableThp});  // THPGetAnonHugePagesSize
 
   if (eventnum == 0 && advices == 0) {
     report +=
