@@ -8,7 +8,6 @@
 // created or grown, as in Redis 7.0, so no-op writes are not propagated.
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
