@@ -8,13 +8,15 @@
 // created or grown, as in Redis 7.0, so no-op writes are not propagated.
 #include <cstdint>
 #include <cstring>
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "commands/command.h"
 #include "commands/command_families.h"
+#include "commands/string_helpers.h"
 #include "common/errors.h"
 #include "common/strings.h"
 #include "db/database.h"
@@ -26,6 +28,7 @@ namespace ember {
 namespace {
 
 using std::string_view;
+using namespace string_helpers;
 
 // Error texts only this family sends, word for word as Redis 7.0.
 constexpr string_view kErrBitArg = "ERR The bit argument must be 1 or 0.";
@@ -36,43 +39,9 @@ constexpr string_view kErrBitfieldType =
     "i64 is.";
 constexpr string_view kErrBitfieldRo = "ERR BITFIELD_RO only supports the GET subcommand";
 
-// A value's length is stored in 32 bits, whatever proto-max-bulk-len says.
-constexpr uint64_t kValueMaxLen = UINT32_MAX;
-
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-inline bool IsString(const KeyEntry* e) { return e->value.type() == ValueType::kString; }
-
-// Adds a key that a LookupWrite just reported missing. On a replica the lookup only hides a
-// logically expired key, so overwrite it instead of assuming the slot is free.
-KeyEntry* AddNew(CommandContext& ctx, string_view key, Value v) {
-  if (ctx.services().is_replica()) return ctx.db().Set(key, std::move(v));
-  return ctx.db().Insert(key, std::move(v));
-}
-
-// A raw-encoded string of `n` bytes filled by `fill(uint8_t*)`. Redis creates these with sdsnewlen
-// at their exact size; so do we, through a temporary buffer, up to 1MB. Larger ones are built in
-// place: growing in place reserves at most 1MB extra, and avoids holding the bytes twice.
-template <typename F>
-Value BuildRaw(size_t n, F&& fill) {
-  constexpr size_t kStackMax = 4096;
-  constexpr size_t kCopyMax = 1024 * 1024;
-  if (n <= kStackMax) {
-    uint8_t buf[kStackMax];
-    fill(buf);
-    return Value::FromBytes(string_view(reinterpret_cast<char*>(buf), n), Encoding::kRaw);
-  }
-  if (n < kCopyMax) {
-    std::unique_ptr<uint8_t[]> buf(new uint8_t[n]);
-    fill(buf.get());
-    return Value::FromBytes(string_view(reinterpret_cast<char*>(buf.get()), n), Encoding::kRaw);
-  }
-  Value v;
-  fill(reinterpret_cast<uint8_t*>(v.MutableString(n)));
-  return v;
-}
 
 // Redis's getBitOffsetFromArgument. With `hash_bits` > 0 the "#N" form means N * hash_bits
 // (BITFIELD). Negative offsets and offsets past proto-max-bulk-len bytes are errors.
@@ -86,7 +55,7 @@ bool ParseBitOffset(CommandContext& ctx, string_view arg, int hash_bits, uint64_
     v = static_cast<int64_t>(static_cast<uint64_t>(v) * static_cast<uint64_t>(hash_bits));
   if (v < 0) return false;
   const uint64_t byte = static_cast<uint64_t>(v) >> 3;
-  if (byte >= kValueMaxLen) return false;
+  if (byte >= static_cast<uint64_t>(kValueMaxLen)) return false;
   if (!ctx.client().is_master_link &&
       byte >= static_cast<uint64_t>(ctx.services().max_string_len())) {
     return false;
@@ -104,7 +73,7 @@ KeyEntry* LookupStringForBits(CommandContext& ctx, uint64_t max_bit, bool* grown
   KeyEntry* e = ctx.LookupWrite(key);
   if (!e) {
     *grown = true;
-    return AddNew(ctx, key, BuildRaw(need, [&](uint8_t* p) { std::memset(p, 0, need); }));
+    return AddNew(ctx, key, BuildRaw<uint8_t>(need, [&](uint8_t* p) { std::memset(p, 0, need); }));
   }
   if (!IsString(e)) {
     ctx.ReplyStatus(OpStatus::kWrongType);
@@ -258,20 +227,12 @@ void CmdBitPos(CommandContext& ctx) {
 // ---------------------------------------------------------------------------------------------
 
 void CmdBitOp(CommandContext& ctx) {
-  string_view opname = ctx.arg(1);
-  bitops::BitOp op;
-  if (EqualsIgnoreCase(opname, "and")) {
-    op = bitops::BitOp::kAnd;
-  } else if (EqualsIgnoreCase(opname, "or")) {
-    op = bitops::BitOp::kOr;
-  } else if (EqualsIgnoreCase(opname, "xor")) {
-    op = bitops::BitOp::kXor;
-  } else if (EqualsIgnoreCase(opname, "not")) {
-    op = bitops::BitOp::kNot;
-  } else {
-    return ctx.ReplySyntaxError();
-  }
-  if (op == bitops::BitOp::kNot && ctx.argc() != 4) return ctx.reply().Error(kErrBitopNot);
+  using bitops::BitOp;
+  const std::optional<BitOp> op = MatchKeyword<BitOp>(
+      ctx.arg(1),
+      {{"and", BitOp::kAnd}, {"or", BitOp::kOr}, {"xor", BitOp::kXor}, {"not", BitOp::kNot}});
+  if (!op) return ctx.ReplySyntaxError();
+  if (*op == BitOp::kNot && ctx.argc() != 4) return ctx.reply().Error(kErrBitopNot);
 
   // Missing keys are empty strings; int-encoded values are formatted into per-key scratch.
   const size_t numkeys = ctx.argc() - 3;
@@ -289,7 +250,8 @@ void CmdBitOp(CommandContext& ctx) {
   string_view dest = ctx.arg(2);
   if (maxlen) {
     // Computed into a fresh value before the destination (maybe also a source) is replaced.
-    Value result = BuildRaw(maxlen, [&](uint8_t* p) { bitops::Combine(op, srcs, p, maxlen); });
+    Value result =
+        BuildRaw<uint8_t>(maxlen, [&](uint8_t* p) { bitops::Combine(*op, srcs, p, maxlen); });
     ctx.LookupWrite(dest);  // setKey's lookup: an expired destination goes first
     ctx.db().Set(dest, std::move(result));
     ctx.MarkDirty();
@@ -335,6 +297,47 @@ bool ParseBitfieldType(string_view arg, bool* is_signed, int* bits) {
   return true;
 }
 
+// A BITFIELD SET or INCRBY of the field `op` names in `buf`, Int giving the field's signedness
+// (int64_t or uint64_t): replies with the old value (SET) or the new one (INCRBY), or null when
+// OVERFLOW FAIL refuses the write (nullopt). Returns whether the field's bits changed.
+template <typename Int>
+std::optional<bool> WriteBitfield(uint8_t* buf, const BitfieldOp& op, ReplyBuilder& r) {
+  constexpr bool kSigned = std::is_signed_v<Int>;
+  auto overflows = [&](Int value, int64_t incr, Int* limit) {
+    if constexpr (kSigned) {
+      return bitops::CheckSignedOverflow(value, incr, op.bits, op.overflow, limit);
+    } else {
+      return bitops::CheckUnsignedOverflow(value, incr, op.bits, op.overflow, limit);
+    }
+  };
+  Int old_val;
+  if constexpr (kSigned) {
+    old_val = bitops::GetSignedField(buf, op.offset, op.bits);
+  } else {
+    old_val = bitops::GetUnsignedField(buf, op.offset, op.bits);
+  }
+  Int new_val, wrapped = 0;
+  int of;
+  if (op.kind == BitfieldOp::kIncrBy) {
+    of = overflows(old_val, op.value, &wrapped);
+    // Two's complement addition, without signed overflow.
+    new_val = static_cast<Int>(static_cast<uint64_t>(old_val) + static_cast<uint64_t>(op.value));
+  } else {
+    new_val = static_cast<Int>(op.value);
+    of = overflows(new_val, 0, &wrapped);
+  }
+  if (of) {
+    if (op.overflow == bitops::Overflow::kFail) {
+      r.Null();
+      return std::nullopt;
+    }
+    new_val = wrapped;
+  }
+  r.Integer(static_cast<int64_t>(op.kind == BitfieldOp::kIncrBy ? new_val : old_val));
+  bitops::SetUnsignedField(buf, op.offset, op.bits, static_cast<uint64_t>(new_val));
+  return old_val != new_val;
+}
+
 void BitfieldGeneric(CommandContext& ctx, bool read_only_cmd) {
   std::vector<BitfieldOp> ops;
   bitops::Overflow overflow = bitops::Overflow::kWrap;
@@ -352,16 +355,12 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only_cmd) {
     } else if (EqualsIgnoreCase(sub, "incrby") && remaining >= 3) {
       op.kind = BitfieldOp::kIncrBy;
     } else if (EqualsIgnoreCase(sub, "overflow") && remaining >= 1) {
-      string_view type = ctx.arg(++j);
-      if (EqualsIgnoreCase(type, "wrap")) {
-        overflow = bitops::Overflow::kWrap;
-      } else if (EqualsIgnoreCase(type, "sat")) {
-        overflow = bitops::Overflow::kSat;
-      } else if (EqualsIgnoreCase(type, "fail")) {
-        overflow = bitops::Overflow::kFail;
-      } else {
-        return ctx.reply().Error(kErrOverflowType);
-      }
+      const std::optional<bitops::Overflow> type = MatchKeyword<bitops::Overflow>(
+          ctx.arg(++j), {{"wrap", bitops::Overflow::kWrap},
+                         {"sat", bitops::Overflow::kSat},
+                         {"fail", bitops::Overflow::kFail}});
+      if (!type) return ctx.reply().Error(kErrOverflowType);
+      overflow = *type;
       continue;
     } else {
       return ctx.ReplySyntaxError();
@@ -412,52 +411,9 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only_cmd) {
       }
       continue;
     }
-    if (op.is_signed) {
-      int64_t old_val = bitops::GetSignedField(buf, op.offset, op.bits);
-      int64_t new_val, ret, wrapped = 0;
-      int of;
-      if (op.kind == BitfieldOp::kIncrBy) {
-        of = bitops::CheckSignedOverflow(old_val, op.value, op.bits, op.overflow, &wrapped);
-        new_val = of ? wrapped
-                     : static_cast<int64_t>(static_cast<uint64_t>(old_val) +
-                                            static_cast<uint64_t>(op.value));
-        ret = new_val;
-      } else {
-        new_val = op.value;
-        of = bitops::CheckSignedOverflow(new_val, 0, op.bits, op.overflow, &wrapped);
-        if (of) new_val = wrapped;
-        ret = old_val;
-      }
-      if (of && op.overflow == bitops::Overflow::kFail) {
-        r.Null();
-        continue;
-      }
-      r.Integer(ret);
-      bitops::SetSignedField(buf, op.offset, op.bits, new_val);
-      if (grown || old_val != new_val) ++changes;
-    } else {
-      uint64_t old_val = bitops::GetUnsignedField(buf, op.offset, op.bits);
-      uint64_t new_val, ret, wrapped = 0;
-      int of;
-      if (op.kind == BitfieldOp::kIncrBy) {
-        new_val = old_val + static_cast<uint64_t>(op.value);
-        of = bitops::CheckUnsignedOverflow(old_val, op.value, op.bits, op.overflow, &wrapped);
-        if (of) new_val = wrapped;
-        ret = new_val;
-      } else {
-        new_val = static_cast<uint64_t>(op.value);
-        of = bitops::CheckUnsignedOverflow(new_val, 0, op.bits, op.overflow, &wrapped);
-        if (of) new_val = wrapped;
-        ret = old_val;
-      }
-      if (of && op.overflow == bitops::Overflow::kFail) {
-        r.Null();
-        continue;
-      }
-      r.Integer(static_cast<int64_t>(ret));
-      bitops::SetUnsignedField(buf, op.offset, op.bits, new_val);
-      if (grown || old_val != new_val) ++changes;
-    }
+    const std::optional<bool> changed = op.is_signed ? WriteBitfield<int64_t>(buf, op, r)
+                                                      : WriteBitfield<uint64_t>(buf, op, r);
+    if (changed && (grown || *changed)) ++changes;
   }
   if (changes) {
     ctx.MarkDirty(changes);

@@ -12,13 +12,13 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "commands/command.h"
 #include "commands/command_families.h"
+#include "commands/string_helpers.h"
 #include "common/errors.h"
 #include "common/strings.h"
 #include "db/database.h"
@@ -30,6 +30,7 @@ namespace ember {
 namespace {
 
 using std::string_view;
+using namespace string_helpers;
 
 // Error texts only this family sends, word for word as Redis 7.0.
 constexpr string_view kErrOffsetRange = "ERR offset is out of range";
@@ -44,14 +45,9 @@ constexpr string_view kErrLcsExceedsLimit =
 constexpr string_view kErrLcsAlloc =
     "ERR Insufficient memory, failed allocating transient memory for LCS";
 
-// A value's length is stored in 32 bits, whatever proto-max-bulk-len says.
-constexpr int64_t kValueMaxLen = UINT32_MAX;
-
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-inline bool IsString(const KeyEntry* e) { return e->value.type() == ValueType::kString; }
 
 // Redis's checkStringLength: may a string grow to `size + append` bytes? The master's link is
 // exempt from proto-max-bulk-len (its writes were accepted by the master already).
@@ -62,33 +58,12 @@ bool StringLengthOk(CommandContext& ctx, int64_t size, int64_t append) {
   return total <= ctx.services().max_string_len();
 }
 
-// Adds a key that a LookupWrite just reported missing. On a replica the lookup only hides a
-// logically expired key, so overwrite it instead of assuming the slot is free.
-KeyEntry* AddNew(CommandContext& ctx, string_view key, Value v) {
-  if (ctx.services().is_replica()) return ctx.db().Set(key, std::move(v));
-  return ctx.db().Insert(key, std::move(v));
-}
-
-// A raw-encoded string of `n` bytes filled by `fill(char*)`. Redis creates these with sdsnewlen
-// at their exact size; so do we, through a temporary buffer, up to 1MB. Larger ones are built in
-// place: growing in place reserves at most 1MB extra, and avoids holding the bytes twice.
-template <typename F>
-Value BuildRaw(size_t n, F&& fill) {
-  constexpr size_t kStackMax = 4096;
-  constexpr size_t kCopyMax = 1024 * 1024;
-  if (n <= kStackMax) {
-    char buf[kStackMax];
-    fill(buf);
-    return Value::FromBytes(string_view(buf, n), Encoding::kRaw);
-  }
-  if (n < kCopyMax) {
-    std::unique_ptr<char[]> buf(new char[n]);
-    fill(buf.get());
-    return Value::FromBytes(string_view(buf.get(), n), Encoding::kRaw);
-  }
-  Value v;
-  fill(v.MutableString(n));
-  return v;
+// Stores `v` at `key`: over the entry a write lookup found (`e`; its TTL kept only with
+// `keep_ttl`), or as a new key. Returns the key's entry.
+KeyEntry* StoreString(CommandContext& ctx, KeyEntry* e, string_view key, Value v, bool keep_ttl) {
+  if (!e) return AddNew(ctx, key, std::move(v));
+  ctx.db().Overwrite(e, std::move(v), keep_ttl);
+  return e;
 }
 
 // Replies with a string value's contents (int-encoded values are formatted on the stack).
@@ -230,17 +205,12 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, string_view key, string_vie
     return;
   }
 
-  Database& db = ctx.db();
-  if (e) {
-    db.Overwrite(e, Value::FromString(val), flags & kKeepTtl);
-  } else {
-    e = AddNew(ctx, key, Value::FromString(val));
-  }
+  e = StoreString(ctx, e, key, Value::FromString(val), flags & kKeepTtl);
   ctx.MarkDirty();
   ctx.Notify(notify::kString, "set", key);
 
   if (has_expire) {
-    db.SetExpire(e, when);
+    ctx.db().SetExpire(e, when);
     ctx.Notify(notify::kGeneric, "expire", key);
     ctx.Propagate({"SET", std::string(key), std::string(val), "PXAT", Int64ToString(when)});
   } else if (flags & kGet) {
@@ -353,11 +323,7 @@ void CmdGetSet(CommandContext& ctx) {
   bool failed;
   KeyEntry* e = GetGeneric(ctx, key, &failed);
   if (failed) return;
-  if (e) {
-    ctx.db().Overwrite(e, Value::FromString(ctx.arg(2)), /*keep_ttl=*/false);
-  } else {
-    AddNew(ctx, key, Value::FromString(ctx.arg(2)));
-  }
+  StoreString(ctx, e, key, Value::FromString(ctx.arg(2)), /*keep_ttl=*/false);
   ctx.MarkDirty();
   ctx.Notify(notify::kString, "set", key);
   ctx.Propagate({"SET", std::string(key), std::string(ctx.arg(2))});
@@ -386,15 +352,10 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
       if (ctx.LookupWrite(ctx.arg(j))) return ctx.reply().Integer(0);
     }
   }
-  Database& db = ctx.db();
   for (size_t j = 1; j < ctx.argc(); j += 2) {
     string_view key = ctx.arg(j);
-    KeyEntry* e = ctx.LookupWrite(key);
-    if (e) {
-      db.Overwrite(e, Value::FromString(ctx.arg(j + 1)), /*keep_ttl=*/false);
-    } else {
-      AddNew(ctx, key, Value::FromString(ctx.arg(j + 1)));
-    }
+    StoreString(ctx, ctx.LookupWrite(key), key, Value::FromString(ctx.arg(j + 1)),
+                /*keep_ttl=*/false);
     ctx.Notify(notify::kString, "set", key);
   }
   ctx.MarkDirty((ctx.argc() - 1) / 2);

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
+#include <string>
 #include <new>
 
 namespace ember {
@@ -37,6 +39,17 @@ void MemFree(void* p) {
 }
 
 size_t MemUsableSize(const void* p) { return malloc_usable_size(const_cast<void*>(p)); }
+
+uint64_t SmapsFieldBytes(std::string_view field) {
+  std::ifstream in("/proc/self/smaps_rollup");
+  std::string line;
+  uint64_t total_kb = 0;
+  while (std::getline(in, line)) {
+    if (line.starts_with(field))
+      total_kb += std::strtoull(line.c_str() + field.size(), nullptr, 10);
+  }
+  return total_kb * 1024;
+}
 
 }  // namespace ember
 

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ember {
 
@@ -42,6 +44,17 @@ std::string QuotedRepr(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
+
+// The value `choices` pairs with `word`, compared without regard to case, or nullopt: an
+// option keyword's meaning, as {{"and", kAnd}, {"or", kOr}}.
+template <typename T>
+std::optional<T> MatchKeyword(std::string_view word,
+                              std::initializer_list<std::pair<std::string_view, T>> choices) {
+  for (const auto& [name, value] : choices) {
+    if (EqualsIgnoreCase(word, name)) return value;
+  }
+  return std::nullopt;
+}
 
 // Memory amounts as in redis.conf: "1gb" = 1024^3, "1g" = 10^9, plain bytes otherwise.
 std::optional<int64_t> ParseMemory(std::string_view s);

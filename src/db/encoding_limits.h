@@ -1,7 +1,9 @@
 // The thresholds at which aggregate values switch from their compact encoding to the scalable
-// one (Redis's *-max-listpack-* / set-max-intset-entries directives). One set per process, as
-// Redis's server.* fields: the configuration writes it, every type reads it when it grows, and
-// the RDB loader reads it to choose the encoding of what it loads.
+// one (Redis's *-max-listpack-* / set-max-intset-entries directives). One set in force per
+// process, as Redis's server.* fields: every type reads it when it grows, and the RDB loader
+// reads it to choose the encoding of what it loads. The server's configuration holds the set
+// (ServerConfig::encoding, written by the config file and CONFIG SET) and installs it with
+// UseEncodingLimits; without a server (unit tests) a process-wide default set is in force.
 #pragma once
 
 #include <cstdint>
@@ -19,9 +21,24 @@ struct EncodingLimits {
   int64_t zset_max_listpack_value = 64;
 };
 
-inline EncodingLimits& Limits() {
-  static EncodingLimits limits;
-  return limits;
+namespace encoding_limits_internal {
+inline EncodingLimits& Defaults() {
+  static EncodingLimits defaults;
+  return defaults;
+}
+inline EncodingLimits*& Current() {
+  static EncodingLimits* current = &Defaults();
+  return current;
+}
+}  // namespace encoding_limits_internal
+
+// The limits in force.
+inline EncodingLimits& Limits() { return *encoding_limits_internal::Current(); }
+
+// Puts `limits` in force (read in place, so later changes to it apply at once); nullptr goes back
+// to the default set. REQUIRES: `limits` outlives its use, or is replaced first.
+inline void UseEncodingLimits(EncodingLimits* limits) {
+  encoding_limits_internal::Current() = limits ? limits : &encoding_limits_internal::Defaults();
 }
 
 }  // namespace ember

@@ -109,6 +109,7 @@ struct Def {
   // Where the value lives in ServerConfig, if it has a field; otherwise in the generic slots.
   bool ServerConfig::*bool_field = nullptr;
   int64_t ServerConfig::*int_field = nullptr;
+  int64_t EncodingLimits::*limit_field = nullptr;  // a field of ServerConfig::encoding
   std::string ServerConfig::*str_field = nullptr;
 };
 
@@ -139,6 +140,14 @@ Def MakeNum(const char* name, const char* alias, uint32_t flags, int64_t lo, int
   d.num_flags = num_flags;
   d.int_field = field;
   d.unsigned_bounds = unsigned_bounds;
+  return d;
+}
+
+// A numeric directive whose value is one of the encoding limits (ServerConfig::encoding).
+Def MakeLimit(const char* name, const char* alias, int64_t lo, int64_t hi, int64_t def,
+              uint32_t num_flags, int64_t EncodingLimits::*field, bool unsigned_bounds) {
+  Def d = MakeNum(name, alias, 0, lo, hi, def, num_flags, nullptr, unsigned_bounds);
+  d.limit_field = field;
   return d;
 }
 
@@ -336,8 +345,8 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("auto-aof-rewrite-percentage", nullptr, 0, 0, kIntMax, 100));
   t.push_back(MakeNum("cluster-replica-validity-factor", "cluster-slave-validity-factor", 0, 0,
                       kIntMax, 10));
-  t.push_back(MakeNum("list-max-listpack-size", "list-max-ziplist-size", 0, kIntMin, kIntMax, -2,
-                      0, &SC::list_max_listpack_size));
+  t.push_back(MakeLimit("list-max-listpack-size", "list-max-ziplist-size", kIntMin, kIntMax, -2,
+                        0, &EncodingLimits::list_max_listpack_size, false));
   t.push_back(MakeNum("tcp-keepalive", nullptr, 0, 0, kIntMax, 300, 0, &SC::tcp_keepalive));
   t.push_back(MakeNum("cluster-migration-barrier", nullptr, 0, 0, kIntMax, 1));
   t.push_back(MakeNum("active-defrag-cycle-min", nullptr, 0, 1, 99, 1));
@@ -364,7 +373,8 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("repl-timeout", nullptr, 0, 1, kIntMax, 60, 0, &SC::repl_timeout));
   t.push_back(MakeNum("repl-ping-replica-period", "repl-ping-slave-period", 0, 1, kIntMax, 10, 0,
                       &SC::repl_ping_replica_period));
-  t.push_back(MakeNum("list-compress-depth", nullptr, 0, 0, kIntMax, 0, 0, &SC::list_compress_depth));
+  t.push_back(MakeLimit("list-compress-depth", nullptr, 0, kIntMax, 0, 0,
+                        &EncodingLimits::list_compress_depth, false));
   t.push_back(MakeNum("rdb-key-save-delay", nullptr, kHidden, kIntMin, kIntMax, 0, 0,
                       &SC::rdb_key_save_delay));
   t.push_back(MakeNum("key-load-delay", nullptr, kHidden, kIntMin, kIntMax, 0, 0,
@@ -407,20 +417,20 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("cluster-link-sendbuf-limit", nullptr, 0, 0, kULLongMaxBits, 0, kMemory,
                       nullptr, true));
   // size_t configs.
-  t.push_back(MakeNum("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, 0, kLongMax, 512,
-                      0, &SC::hash_max_listpack_entries, true));
-  t.push_back(MakeNum("set-max-intset-entries", nullptr, 0, 0, kLongMax, 512, 0,
-                      &SC::set_max_intset_entries, true));
-  t.push_back(MakeNum("zset-max-listpack-entries", "zset-max-ziplist-entries", 0, 0, kLongMax, 128,
-                      0, &SC::zset_max_listpack_entries, true));
+  t.push_back(MakeLimit("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, kLongMax, 512,
+                        0, &EncodingLimits::hash_max_listpack_entries, true));
+  t.push_back(MakeLimit("set-max-intset-entries", nullptr, 0, kLongMax, 512, 0,
+                        &EncodingLimits::set_max_intset_entries, true));
+  t.push_back(MakeLimit("zset-max-listpack-entries", "zset-max-ziplist-entries", 0, kLongMax, 128,
+                        0, &EncodingLimits::zset_max_listpack_entries, true));
   t.push_back(MakeNum("active-defrag-ignore-bytes", nullptr, 0, 1, kLLongMax, 100LL << 20, kMemory,
                       nullptr, true));
-  t.push_back(MakeNum("hash-max-listpack-value", "hash-max-ziplist-value", 0, 0, kLongMax, 64,
-                      kMemory, &SC::hash_max_listpack_value, true));
+  t.push_back(MakeLimit("hash-max-listpack-value", "hash-max-ziplist-value", 0, kLongMax, 64,
+                        kMemory, &EncodingLimits::hash_max_listpack_value, true));
   t.push_back(
       MakeNum("stream-node-max-bytes", nullptr, 0, 0, kLongMax, 4096, kMemory, nullptr, true));
-  t.push_back(MakeNum("zset-max-listpack-value", "zset-max-ziplist-value", 0, 0, kLongMax, 64,
-                      kMemory, &SC::zset_max_listpack_value, true));
+  t.push_back(MakeLimit("zset-max-listpack-value", "zset-max-ziplist-value", 0, kLongMax, 64,
+                        kMemory, &EncodingLimits::zset_max_listpack_value, true));
   t.push_back(
       MakeNum("hll-sparse-max-bytes", nullptr, 0, 0, kLongMax, 3000, kMemory, nullptr, true));
   t.push_back(
@@ -869,17 +879,23 @@ struct ConfigTable::Impl {
       slots[i].b = v;
     }
   }
+  // The typed field holding numeric directive `d`, or nullptr when it lives in the slots.
+  int64_t* IntField(const Def& d) const {
+    if (d.int_field) return &(cfg->*d.int_field);
+    if (d.limit_field) return &(cfg->encoding.*d.limit_field);
+    return nullptr;
+  }
   int64_t GetInt(size_t i) const {
-    const Def& d = Table()[i];
-    return d.int_field ? cfg->*d.int_field : slots[i].i;
+    const int64_t* field = IntField(Table()[i]);
+    return field ? *field : slots[i].i;
   }
   void PutInt(size_t i, int64_t v) {
     const Def& d = Table()[i];
-    if (d.int_field) {
+    if (int64_t* field = IntField(d)) {
       // An unsigned value beyond INT64_MAX (maxmemory 99999999999999999999) is capped in the
       // typed field, so that the server never sees a negative limit.
       if (d.unsigned_bounds && v < 0) v = INT64_MAX;
-      cfg->*d.int_field = v;
+      *field = v;
     } else {
       slots[i].i = v;
     }

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "db/encoding_limits.h"
+
 namespace ember {
 
 struct SavePoint {
@@ -105,14 +107,9 @@ struct ServerConfig {
   std::string replica_announce_ip;
   int64_t replica_announce_port = 0;
 
-  // Encodings of aggregate values (copied into EncodingLimits(), db/encoding_limits.h)
-  int64_t list_max_listpack_size = -2;
-  int64_t list_compress_depth = 0;
-  int64_t hash_max_listpack_entries = 512;
-  int64_t hash_max_listpack_value = 64;
-  int64_t set_max_intset_entries = 512;
-  int64_t zset_max_listpack_entries = 128;
-  int64_t zset_max_listpack_value = 64;
+  // Encodings of aggregate values: list-max-listpack-size, ..., zset-max-listpack-value. The
+  // server puts this set in force for the data types (UseEncodingLimits, db/encoding_limits.h).
+  EncodingLimits encoding;
 
   // Memory
   int64_t maxmemory = 0;

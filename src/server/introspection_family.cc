@@ -1,10 +1,14 @@
-// SLOWLOG (GET, LEN, RESET, HELP), LATENCY (LATEST, HISTORY, RESET, DOCTOR, HELP) and MEMORY
-// (USAGE, STATS, DOCTOR, MALLOC-STATS, PURGE, HELP), as Redis 7.0.
+// SLOWLOG (GET, LEN, RESET, HELP), LATENCY (LATEST, HISTORY, GRAPH, RESET, DOCTOR, HISTOGRAM,
+// HELP) and MEMORY (USAGE, STATS, DOCTOR, MALLOC-STATS, PURGE, HELP), as Redis 7.0.
 #include <fmt/format.h>
 #include <malloc.h>
 
+#include <cstdlib>
+
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/memory.h"
+#include "common/sparkline.h"
 #include "common/strings.h"
 #include "server/info.h"
 #include "server/server.h"
@@ -85,8 +89,8 @@ void CmdLatencyLatest(CommandContext& ctx) {
   for (const auto& [name, e] : events) {
     r.ArrayLen(4);
     r.Bulk(name);
-    r.Integer(e.last_time_sec);
-    r.Integer(e.last_ms);
+    r.Integer(e.samples.back().first);
+    r.Integer(e.samples.back().second);
     r.Integer(e.max_ms);
   }
 }
@@ -104,6 +108,7 @@ void CmdLatencyHistory(CommandContext& ctx) {
   }
 }
 
+// The names are matched without regard to case, as Redis's latencyResetEvent.
 void CmdLatencyReset(CommandContext& ctx) {
   auto& events = ServerOf(ctx).latency_events();
   int64_t n = 0;
@@ -111,43 +116,279 @@ void CmdLatencyReset(CommandContext& ctx) {
     n = static_cast<int64_t>(events.size());
     events.clear();
   } else {
-    for (size_t i = 2; i < ctx.argc(); ++i)
-      n += static_cast<int64_t>(events.erase(std::string(ctx.arg(i))));
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      n += static_cast<int64_t>(std::erase_if(
+          events, [&](const auto& entry) { return EqualsIgnoreCase(entry.first, ctx.arg(i)); }));
+    }
   }
   ctx.reply().Integer(n);
 }
 
-void CmdLatencyDoctor(CommandContext& ctx) {
-  Server& server = ServerOf(ctx);
-  std::string report;
-  if (server.config().latency_monitor_threshold <= 0) {
-    report =
-        "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis "
-        "instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in "
-        "order to enable it. If we weren't in a deep space mission I'd suggest to take a look "
-        "at https://redis.io/topics/latency-monitor.\n";
-  } else if (server.latency_events().empty()) {
-    report =
-        "Dave, no latency spike was observed during the lifetime of this Redis instance, not "
-        "in the slightest bit. I honestly think you ought to sleep better at night.\n";
-  } else {
-    report =
-        "Dave, I have observed latency spikes in this Redis instance. You don't mind talking "
-        "about it, do you Dave?\n\n";
-    int i = 1;
-    for (const auto& [name, e] : server.latency_events()) {
-      int64_t sum = 0;
-      for (const auto& s : e.samples) sum += s.second;
-      int64_t avg = e.samples.empty() ? 0 : sum / static_cast<int64_t>(e.samples.size());
-      report += fmt::format(
-          "{}. {}: {} latency spikes (average {}ms, mean deviation 0ms, period 0 sec). Worst "
-          "all time event {}ms.\n",
-          i++, name, e.samples.size(), avg, e.max_ms);
-    }
-    report += "\nI have no advice for you at this time.\n";
-  }
-  ctx.reply().Verbatim(report);
+// How long ago a sample was taken, as LATENCY GRAPH labels it: "12s", "5m", "3h", "2d".
+std::string ElapsedLabel(int64_t elapsed) {
+  if (elapsed < 60) return fmt::format("{}s", elapsed);
+  if (elapsed < 3600) return fmt::format("{}m", elapsed / 60);
+  if (elapsed < 3600 * 24) return fmt::format("{}h", elapsed / 3600);
+  return fmt::format("{}d", elapsed / (3600 * 24));
 }
+
+// LATENCY GRAPH <event>: Redis's latencyCommandGenSparkeline. A header with the samples' high
+// and low and the all-time high, 80 dashes, then a filled 4-row sparkline of the samples (oldest
+// first, 80 per block) labelled with their age.
+void CmdLatencyGraph(CommandContext& ctx) {
+  auto& events = ServerOf(ctx).latency_events();
+  auto it = events.find(std::string(ctx.arg(2)));
+  if (it == events.end()) {
+    return ctx.reply().Error(fmt::format("ERR No samples available for event '{}'", ctx.arg(2)));
+  }
+  constexpr int kColumns = 80;  // Redis's LATENCY_GRAPH_COLS
+  constexpr int kRows = 4;
+  const LatencyEvent& e = it->second;
+  const int64_t now_sec = WallClockMs() / 1000;
+  std::vector<SparklineSample> samples;
+  samples.reserve(e.samples.size());
+  // Redis keeps the sample values as uint32_t.
+  uint32_t high = 0, low = 0;
+  for (const auto& [time, ms] : e.samples) {
+    const auto value = static_cast<uint32_t>(ms);
+    high = samples.empty() ? value : std::max(high, value);
+    low = samples.empty() ? value : std::min(low, value);
+    samples.push_back({static_cast<double>(value), ElapsedLabel(now_sec - time)});
+  }
+  std::string graph = fmt::format("{} - high {} ms, low {} ms (all time high {} ms)\n", it->first,
+                                  high, low, e.max_ms);
+  graph.append(kColumns, '-').push_back('\n');
+  RenderSparkline(samples, kColumns, kRows, /*fill=*/true, &graph);
+  ctx.reply().Verbatim(graph);
+}
+
+// LATENCY DOCTOR: Redis 7.0's createLatencyReport. Each event's statistics (spikes, average,
+// mean absolute deviation, mean period between spikes, all-time high), then the advice its
+// kind calls for, in Redis's order and words.
+std::string LatencyReport(Server& server) {
+  const ServerConfig& config = server.config();
+  const auto& events = server.latency_events();
+  if (events.empty() && config.latency_monitor_threshold == 0) {
+    return "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis "
+           "instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in "
+           "order to enable it. If we weren't in a deep space mission I'd suggest to take a look "
+           "at https://redis.io/topics/latency-monitor.\n";
+  }
+  // The advice, in the order it is printed.
+  enum Advice {
+    kBetterVm,
+    kSlowlogEnabled,
+    kSlowlogTuning,
+    kSlowlogInspect,
+    kScheduler,
+    kLocalDisk,
+    kSsd,
+    kDataWriteback,
+    kDiskContention,
+    kNoAppendfsync,
+    kRelaxFsyncPolicy,
+    kWriteLoadInfo,
+    kHz,
+    kLargeObjects,
+    kMassEviction,
+    kDisableThp,
+    kAdviceCount
+  };
+  bool advise[kAdviceCount] = {};
+  int advices = 0;
+  auto add = [&](std::initializer_list<Advice> which) {
+    for (Advice a : which) advise[a] = true;
+    advices += static_cast<int>(which.size());
+  };
+
+  std::string report;
+  const int64_t now_sec = WallClockMs() / 1000;
+  int eventnum = 0;
+  for (const auto& [name, e] : events) {
+    if (++eventnum == 1) {
+      report +=
+          "Dave, I have observed latency spikes in this Redis instance. You don't mind talking "
+          "about it, do you Dave?\n\n";
+    }
+    // Redis's analyzeLatencyForEvent: integer average and mean absolute deviation; the period
+    // runs from the oldest sample to now (at least one second).
+    const auto count = static_cast<int64_t>(e.samples.size());
+    uint64_t sum = 0;
+    int64_t oldest = e.samples.front().first;
+    for (const auto& [time, ms] : e.samples) {
+      sum += static_cast<uint64_t>(ms);
+      oldest = std::min(oldest, time);
+    }
+    const auto avg = static_cast<int64_t>(sum / static_cast<uint64_t>(count));
+    uint64_t deviation = 0;
+    for (const auto& s : e.samples) deviation += static_cast<uint64_t>(std::abs(avg - s.second));
+    const int64_t period = std::max<int64_t>(now_sec - oldest, 1);
+    report += fmt::format(
+        "{}. {}: {} latency spikes (average {}ms, mean deviation {}ms, period {:.2f} sec). Worst "
+        "all time event {}ms.",
+        eventnum, name, count, avg, deviation / static_cast<uint64_t>(count),
+        static_cast<double>(period) / static_cast<double>(count), e.max_ms);
+
+    auto is = [&](std::string_view event) { return EqualsIgnoreCase(name, event); };
+    if (is("command")) {
+      if (config.slowlog_log_slower_than < 0) {
+        add({kSlowlogEnabled});
+      } else if (config.slowlog_log_slower_than / 1000 > config.latency_monitor_threshold) {
+        add({kSlowlogTuning});
+      }
+      add({kSlowlogInspect, kLargeObjects});
+    }
+    if (is("fast-command")) add({kScheduler});
+    if (is("aof-write-pending-fsync")) add({kLocalDisk, kDiskContention, kSsd, kDataWriteback});
+    if (is("aof-write-active-child")) add({kNoAppendfsync, kDataWriteback, kSsd});
+    if (is("aof-write-alone")) add({kLocalDisk, kDataWriteback, kSsd});
+    if (is("aof-fsync-always")) add({kRelaxFsyncPolicy});
+    if (is("aof-fstat") || is("rdb-unlink-temp-file")) add({kDiskContention, kLocalDisk});
+    if (is("aof-rewrite-diff-write") || is("aof-rename")) {
+      add({kWriteLoadInfo, kDataWriteback, kSsd, kLocalDisk});
+    }
+    if (is("expire-cycle")) add({kHz, kLargeObjects});
+    if (is("eviction-del")) add({kLargeObjects});
+    if (is("eviction-cycle")) add({kMassEviction});
+    report += '\n';
+  }
+  if (SmapsFieldBytes("AnonHugePages:") > 0) add({kDisableThp});  // THPGetAnonHugePagesSize
+
+  if (eventnum == 0 && advices == 0) {
+    report +=
+        "Dave, no latency spike was observed during the lifetime of this Redis instance, not in "
+        "the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, "
+        "and think things over.\n";
+    return report;
+  }
+  if (advices == 0) {
+    report +=
+        "\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please "
+        "use the Redis community to get some help, providing this report in your help "
+        "request.\n";
+    return report;
+  }
+  const int64_t slowlog_us = config.latency_monitor_threshold * 1000;
+  report += "\nI have a few advices for you:\n\n";
+  if (advise[kBetterVm]) {
+    report +=
+        "- If you are using a virtual machine, consider upgrading it with a faster one using a "
+        "hypervisior that provides less latency during fork() calls. Xen is known to have poor "
+        "fork() performance. Even in the context of the same VM provider, certain kinds of "
+        "instances can execute fork faster than others.\n";
+  }
+  if (advise[kSlowlogEnabled]) {
+    report += fmt::format(
+        "- There are latency issues with potentially slow commands you are using. Try to enable "
+        "the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than {}'. "
+        "If the Slow log is disabled Redis is not able to log slow commands execution for "
+        "you.\n",
+        slowlog_us);
+  }
+  if (advise[kSlowlogTuning]) {
+    report += fmt::format(
+        "- Your current Slow Log configuration only logs events that are slower than your "
+        "configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than "
+        "{}'.\n",
+        slowlog_us);
+  }
+  if (advise[kSlowlogInspect]) {
+    report +=
+        "- Check your Slow Log to understand what are the commands you are running which are too "
+        "slow to execute. Please check https://redis.io/commands/slowlog for more "
+        "information.\n";
+  }
+  if (advise[kScheduler]) {
+    report +=
+        "- The system is slow to execute Redis code paths not containing system calls. This "
+        "usually means the system does not provide Redis CPU time to run for long periods. You "
+        "should try to:\n"
+        "  1) Lower the system load.\n"
+        "  2) Use a computer / VM just for Redis if you are running other software in the same "
+        "system.\n"
+        "  3) Check if you have a \"noisy neighbour\" problem.\n"
+        "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in "
+        "your system.\n"
+        "  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, "
+        "if you are using Jemalloc. However this may create fragmentation problems.\n";
+  }
+  if (advise[kLocalDisk]) {
+    report +=
+        "- It is strongly advised to use local disks for persistence, especially if you are "
+        "using AOF. Remote disks provided by platform-as-a-service providers are known to be "
+        "slow.\n";
+  }
+  if (advise[kSsd]) {
+    report +=
+        "- SSD disks are able to reduce fsync latency, and total time needed for snapshotting "
+        "and AOF log rewriting (resulting in smaller memory usage). With extremely high write "
+        "load SSD disks can be a good option. However Redis should perform reasonably with high "
+        "load using normal disks. Use this advice as a last resort.\n";
+  }
+  if (advise[kDataWriteback]) {
+    report +=
+        "- Mounting ext3/4 filesystems with data=writeback can provide a performance boost "
+        "compared to data=ordered, however this mode of operation provides less guarantees, and "
+        "sometimes it can happen that after a hard crash the AOF file will have a half-written "
+        "command at the end and will require to be repaired before Redis restarts.\n";
+  }
+  if (advise[kDiskContention]) {
+    report +=
+        "- Try to lower the disk contention. This is often caused by other disk intensive "
+        "processes running in the same computer (including other Redis instances).\n";
+  }
+  if (advise[kNoAppendfsync]) {
+    report +=
+        "- Assuming from the point of view of data safety this is viable in your environment, "
+        "you could try to enable the 'no-appendfsync-on-rewrite' option, so that fsync will not "
+        "be performed while there is a child rewriting the AOF file or producing an RDB file "
+        "(the moment where there is high disk contention).\n";
+  }
+  if (advise[kRelaxFsyncPolicy] && config.appendfsync == "always") {
+    report +=
+        "- Your fsync policy is set to 'always'. It is very hard to get good performances with "
+        "such a setup, if possible try to relax the fsync policy to 'onesec'.\n";
+  }
+  if (advise[kWriteLoadInfo]) {
+    report +=
+        "- Latency during the AOF atomic rename operation or when the final difference is "
+        "flushed to the AOF file at the end of the rewrite, sometimes is caused by very high "
+        "write load, causing the AOF buffer to get very large. If possible try to send less "
+        "commands to accomplish the same work, or use Lua scripts to group multiple operations "
+        "into a single EVALSHA call.\n";
+  }
+  if (advise[kHz] && config.hz < 100) {
+    report +=
+        "- In order to make the Redis keys expiring process more incremental, try to set the "
+        "'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n";
+  }
+  if (advise[kLargeObjects]) {
+    report +=
+        "- Deleting, expiring or evicting (because of maxmemory policy) large objects is a "
+        "blocking operation. If you have very large objects that are often deleted, expired, or "
+        "evicted, try to fragment those objects into multiple smaller objects.\n";
+  }
+  if (advise[kMassEviction]) {
+    report +=
+        "- Sudden changes to the 'maxmemory' setting via 'CONFIG SET', or allocation of large "
+        "objects via sets or sorted sets intersections, STORE option of SORT, Redis Cluster "
+        "large keys migrations (RESTORE command), may create sudden memory pressure forcing the "
+        "server to block trying to evict keys. \n";
+  }
+  if (advise[kDisableThp]) {
+    report +=
+        "- I detected a non zero amount of anonymous huge pages used by your process. This "
+        "creates very serious latency events in different conditions, especially when Redis is "
+        "persisting on disk. To disable THP support use the command 'echo never > "
+        "/sys/kernel/mm/transparent_hugepage/enabled', make sure to also add it into "
+        "/etc/rc.local so that the command will be executed again after a reboot. Note that "
+        "even if you have already disabled THP, you still need to restart the Redis process to "
+        "get rid of the huge pages already created.\n";
+  }
+  return report;
+}
+
+void CmdLatencyDoctor(CommandContext& ctx) { ctx.reply().Verbatim(LatencyReport(ServerOf(ctx))); }
 
 // One command's entry of LATENCY HISTOGRAM: {calls, histogram_usec: {bound: cumulative count}},
 // only the buckets where the cumulative count grows, as Redis.
@@ -383,6 +624,9 @@ void RegisterIntrospectionFamily(CommandTable& table) {
   table.AddSubcommand("latency",
                       MakeCommand("reset", -2, kAdmNoScript, kNoKeys, CmdLatencyReset, "server", 0,
                                   "Reset latency data for one or more events.", "2.8.13"));
+  table.AddSubcommand("latency",
+                      MakeCommand("graph", 3, kAdmNoScript, kNoKeys, CmdLatencyGraph, "server", 0,
+                                  "Return a latency graph for the event.", "2.8.13"));
   table.AddSubcommand("latency",
                       MakeCommand("doctor", 2, kAdmNoScript, kNoKeys, CmdLatencyDoctor, "server", 0,
                                   "Return a human readable latency analysis report.", "2.8.13"));

@@ -66,6 +66,8 @@ Server::Server() {
   run_id_ = RandomHex(40);
   start_time_ms_ = WallClockMs();
   AnchorClocks();
+  // The data types read the encoding limits straight from the configuration.
+  UseEncodingLimits(&config_.encoding);
 }
 
 void Server::AnchorClocks() {
@@ -76,6 +78,7 @@ void Server::AnchorClocks() {
 
 Server::~Server() {
   for (auto& [id, conn] : clients_) delete conn;
+  if (&Limits() == &config_.encoding) UseEncodingLimits(nullptr);
 }
 
 
@@ -111,7 +114,6 @@ int Server::Configure(int argc, char** argv) {
       [this](int db_index, std::string_view key) { blocked_.SignalKeyAdded(db_index, key); });
   keyspace_->set_swap_listener([this](int a, int b) { blocked_.SignalDbsSwapped(a, b); });
 
-  ApplyEncodingLimits();
   ApplyAccessTracking();
   ApplyLazyFreeSettings();
   ApplyKeyspaceEvents();
@@ -124,17 +126,6 @@ int Server::Configure(int argc, char** argv) {
   RegisterConfigHooks();
   aof_.RegisterConfigHooks();
   return -1;
-}
-
-void Server::ApplyEncodingLimits() {
-  EncodingLimits& l = Limits();
-  l.list_max_listpack_size = config_.list_max_listpack_size;
-  l.list_compress_depth = config_.list_compress_depth;
-  l.hash_max_listpack_entries = config_.hash_max_listpack_entries;
-  l.hash_max_listpack_value = config_.hash_max_listpack_value;
-  l.set_max_intset_entries = config_.set_max_intset_entries;
-  l.zset_max_listpack_entries = config_.zset_max_listpack_entries;
-  l.zset_max_listpack_value = config_.zset_max_listpack_value;
 }
 
 bool Server::ApplyConfiguredUsers() {
@@ -227,7 +218,7 @@ void Server::RegisterConfigHooks() {
   for (const char* name : {"metrics-port", "bind"}) {
     config_table_.OnApply(name, [this](std::string* err) { return metrics_.Apply(err); });
   }
-  // Settings the lower layers keep a copy of (encodings, LRU/LFU, lazy freeing).
+  // Settings the lower layers keep a copy of (LRU/LFU, lazy freeing, ...).
   auto copy_on_apply = [this](std::initializer_list<const char*> names, void (Server::*copy)()) {
     for (const char* name : names) {
       config_table_.OnApply(name, [this, copy](std::string*) {
@@ -236,10 +227,6 @@ void Server::RegisterConfigHooks() {
       });
     }
   };
-  copy_on_apply({"list-max-listpack-size", "list-compress-depth", "hash-max-listpack-entries",
-                 "hash-max-listpack-value", "set-max-intset-entries",
-                 "zset-max-listpack-entries", "zset-max-listpack-value"},
-                &Server::ApplyEncodingLimits);
   copy_on_apply({"acllog-max-len", "acl-pubsub-default"}, &Server::ApplyAclSettings);
   copy_on_apply({"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"},
                 &Server::ApplyAccessTracking);
@@ -594,13 +581,13 @@ void Server::UnpauseClients() {
 void Server::RecordLatency(const std::string& event, int64_t ms) {
   if (config_.latency_monitor_threshold <= 0 || ms < config_.latency_monitor_threshold) return;
   auto& e = latency_events_[event];
-  e.last_time_sec = cached_now_ms_ / 1000;
-  e.last_ms = ms;
   e.max_ms = std::max(e.max_ms, ms);
-  if (!e.samples.empty() && e.samples.back().first == e.last_time_sec) {
+  // The second the event ended (Redis's time(NULL) after the slow operation).
+  const int64_t now_sec = WallClockMs() / 1000;
+  if (!e.samples.empty() && e.samples.back().first == now_sec) {
     e.samples.back().second = std::max(e.samples.back().second, ms);
   } else {
-    e.samples.emplace_back(e.last_time_sec, ms);
+    e.samples.emplace_back(now_sec, ms);
     if (e.samples.size() > 160) e.samples.pop_front();
   }
 }
@@ -870,7 +857,9 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
       slowlog_.pop_back();
     }
   }
-  if (config_.latency_monitor_threshold > 0) RecordLatency("command", duration / 1000);
+  if (config_.latency_monitor_threshold > 0) {
+    RecordLatency(spec.is(cmd_flags::kFast) ? "fast-command" : "command", duration / 1000);
+  }
 
   if (monitors_ > 0 && !spec.is(cmd_flags::kSkipMonitor) && !spec.is(cmd_flags::kAdmin)) {
     FeedMonitors(conn, args);

@@ -74,12 +74,11 @@ struct SlowlogEntry {
   std::string client_name;
 };
 
+// One latency monitor event class (Redis's latencyTimeSeries).
 struct LatencyEvent {
-  int64_t last_time_sec = 0;
-  int64_t last_ms = 0;
-  int64_t max_ms = 0;
-  // LATENCY HISTORY: (time, latency) samples, one per second (the max of that second), the
-  // latest 160 as Redis's LATENCY_TS_LEN.
+  int64_t max_ms = 0;  // the all-time high, kept when old samples drop out
+  // (unix time, latency in ms) samples, one per second (the max of that second), the latest 160
+  // as Redis's LATENCY_TS_LEN. Never empty: an event exists from its first sample.
   std::deque<std::pair<int64_t, int64_t>> samples;
 };
 
@@ -285,8 +284,6 @@ class Server : public ServerServices {
   void CloseTimedOutClients();
   void ApplyRenamedCommands();
   void ApplyLogLevel();
-  // Copies the *-max-listpack-* / set-max-intset-entries settings into EncodingLimits().
-  void ApplyEncodingLimits();
   // Copies acllog-max-len and acl-pubsub-default into the ACL.
   void ApplyAclSettings();
   // Creates the users of `user` directives; false (logged) when one is invalid.

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -28,15 +27,7 @@ std::string TempFileName(pid_t pid) { return "temp-" + std::to_string(pid) + ".r
 }  // namespace
 
 // Private dirty memory of this process: in a forked child, the pages copied on write.
-uint64_t ChildCopyOnWriteBytes() {
-  std::ifstream in("/proc/self/smaps_rollup");
-  std::string line;
-  uint64_t total_kb = 0;
-  while (std::getline(in, line)) {
-    if (line.rfind("Private_Dirty:", 0) == 0) total_kb += std::strtoull(line.c_str() + 14, nullptr, 10);
-  }
-  return total_kb * 1024;
-}
+uint64_t ChildCopyOnWriteBytes() { return SmapsFieldBytes("Private_Dirty:"); }
 
 void EnterForkedChild(Server& server) {
   signal(SIGTERM, SIG_DFL);

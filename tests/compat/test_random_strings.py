@@ -57,6 +57,11 @@ def _command(rng: random.Random, with_lists: bool) -> list[str]:
         lambda: ["EXPIRETIME", k],
         lambda: ["PERSIST", k],
         lambda: ["LCS", k, rng.choice(KEYS)],
+        lambda: ["BITOP", rng.choice(["AND", "or", "XOR", "NOT", "nand"]), rng.choice(KEYS), k],
+        lambda: ["BITFIELD", rng.choice(KEYS), "OVERFLOW", rng.choice(["WRAP", "sat", "FAIL"]),
+                 rng.choice(["SET", "INCRBY"]), rng.choice(["i8", "u8", "i5", "u63", "i64"]),
+                 rng.choice(["0", "#1", "13"]),
+                 rng.choice(["1", "-1", "100", "-300", "9223372036854775807"])],
     ]
     if with_lists:
         choices.append(lambda: ["RPUSH", k, v])  # creates WRONGTYPE situations
