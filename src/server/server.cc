@@ -138,6 +138,16 @@ void Server::ApplyEncodingLimits() {
 }
 
 bool Server::ApplyConfiguredUsers() {
+  // Redis's ACLLoadUsersAtStartup: `user` directives or an ACL file, never both.
+  const std::string aclfile = config_table_.GetValue("aclfile").value_or("");
+  if (!aclfile.empty() && !config_table_.user_directives().empty()) {
+    EMBER_LOG_WARNING(
+        "Configuring Redis with users defined in redis.conf and at the same setting an ACL file "
+        "path is invalid. This setup is very likely to lead to configuration errors and "
+        "security holes, please define either an ACL file or declare users directly in your "
+        "redis.conf, but not both.");
+    return false;
+  }
   // Each `user` directive defines its user from scratch, as Redis's ACLLoadConfiguredUsers.
   for (const std::vector<std::string>& d : config_table_.user_directives()) {
     std::vector<std::string_view> rules{"reset"};
@@ -145,6 +155,12 @@ bool Server::ApplyConfiguredUsers() {
     std::string err;
     if (!acl_.SetUser(d[0], rules, &err)) {
       EMBER_LOG_WARNING("Error in user declaration '{}': {}", d[0], err);
+      return false;
+    }
+  }
+  if (!aclfile.empty()) {
+    if (std::string errors = acl_.LoadFromFile(aclfile); !errors.empty()) {
+      EMBER_LOG_WARNING("Aborting Redis startup because of ACL errors: {}", errors);
       return false;
     }
   }
