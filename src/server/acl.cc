@@ -583,8 +583,10 @@ int DeniedChannel(const AclSelector& u, const CommandSpec& spec,
 Acl::Verdict Acl::CheckSelector(const AclSelector& u, const CommandSpec& spec,
                                 std::span<const std::string_view> args, int* arg_index) const {
   int i = CommandIndex(&spec);
-  bool allowed =
-      i >= 0 && static_cast<size_t>(i) < u.allowed.size() && u.allowed[static_cast<size_t>(i)];
+  // As Redis, commands that need no authentication (AUTH, HELLO) need no permission either.
+  bool allowed = spec.is(cmd_flags::kNoAuth) ||
+                 (i >= 0 && static_cast<size_t>(i) < u.allowed.size() &&
+                  u.allowed[static_cast<size_t>(i)]);
   if (!allowed && i >= 0 && args.size() >= 2) {
     auto it = u.first_args.find(i);
     if (it != u.first_args.end()) {

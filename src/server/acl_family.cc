@@ -4,6 +4,8 @@
 // SETUSER the user's subscribers whose channels it may no longer use.
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/strings.h"
@@ -58,7 +60,7 @@ void CmdAclWhoAmI(CommandContext& ctx) { ctx.reply().Bulk(ctx.client().user); }
 void CmdAclSetUser(CommandContext& ctx) {
   std::string_view name = ctx.arg(2);
   for (char c : name) {
-    if (c == ' ' || c == '\0') {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '\0') {
       return ctx.reply().Error("ERR Usernames can't contain spaces or null characters");
     }
   }

@@ -148,9 +148,11 @@ bool Server::ApplyConfiguredUsers() {
         "redis.conf, but not both.");
     return false;
   }
-  // Each `user` directive defines its user from scratch, as Redis's ACLLoadConfiguredUsers.
+  // Each `user` directive defines its user from scratch, as Redis's ACLLoadConfiguredUsers:
+  // a new user, or the default one after "reset".
   for (const std::vector<std::string>& d : config_table_.user_directives()) {
-    std::vector<std::string_view> rules{"reset"};
+    std::vector<std::string_view> rules;
+    if (d[0] == "default") rules.push_back("reset");
     rules.insert(rules.end(), d.begin() + 1, d.end());
     std::string err;
     if (!acl_.SetUser(d[0], rules, &err)) {

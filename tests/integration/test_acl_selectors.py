@@ -56,6 +56,7 @@ def run(srv, script) -> list:
 
 SETUSER_SCRIPT = [
     ("ACL", "SETUSER", "x", ""),  # an empty rule is a no-op
+    ("ACL", "SETUSER", "a\tb", "on"),
     ("ACL", "SETUSER", "x", "on", "(~x", "+get"),  # unmatched parenthesis
     ("ACL", "SETUSER", "x", "on", "(~x", "+get)", "(", "&a", ")", "()"),
     ("ACL", "LIST"),
