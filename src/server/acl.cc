@@ -140,6 +140,7 @@ Acl::RuleError Acl::ApplySelectorRule(AclSelector& u, std::string_view rule) con
   const Impl& im = *impl_;
   size_t n = im.specs.size();
   if (u.allowed.size() != n) u.allowed.resize(n, u.all_commands);
+  if (rule.empty()) return RuleError::kSyntax;  // a quoted "" inside a selector
   auto is = [&](std::string_view word) { return EqualsIgnoreCase(rule, word); };
   // Sets a command (and, for a container, its subcommands) and forgets its first-arg rules.
   auto set_command = [&](int i, bool allow) {

@@ -12,6 +12,7 @@ import os
 
 import pytest
 
+from harness.resp import ConnectionClosed
 from harness.server import ServerStartError
 from harness.util import wait_for
 
@@ -230,3 +231,28 @@ def test_user_directive_for_default_resets_it_first(kind, ember_factory, ref_fac
     assert c.call("ACL", "LIST").py() == [
         b"user default on nopass sanitize-payload ~a* resetchannels -@all +@connection",
         b"user root on nopass resetchannels +@all"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_acl_load_by_a_non_default_user_closes_its_connection_after_the_reply(
+        kind, ember_factory, ref_factory, tmp_path):
+    path = acl_file(tmp_path, kind, "user root on >pw ~* &* +@all\n")
+    srv = start(kind, ember_factory, ref_factory, args=["--aclfile", path])
+    c = srv.raw()
+    assert c.call("AUTH", "root", "pw").value == "OK"
+    assert c.call("ACL", "LOAD").value == "OK"
+    with pytest.raises((ConnectionClosed, OSError)):
+        c.call("PING")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_acl_save_failure(kind, ember_factory, ref_factory, tmp_path):
+    # The ACL file's path is a directory: it loads as an empty file, and renaming over it fails.
+    path = tmp_path / "dir.acl"
+    path.mkdir()
+    srv = start(kind, ember_factory, ref_factory, args=["--aclfile", str(path)])
+    r = srv.raw().call("ACL", "SAVE")
+    assert r.value == ("ERR There was an error trying to save the ACLs. Please check the server "
+                       "logs for more information")
+    assert "Renaming ACL file for ACL SAVE" in srv.log_text()
+    assert os.listdir(tmp_path) == ["dir.acl"]  # the temporary file is removed

@@ -65,6 +65,9 @@ SETUSER_SCRIPT = [
     ("ACL", "SETUSER", "x", "(%RR~a)"),
     ("ACL", "SETUSER", "x", "(%~a)"),
     ("ACL", "SETUSER", "x", "(~a b)"),
+    ("ACL", "SETUSER", "x", '(~a "")'),
+    ("ACL", "SETUSER", "x", '("~a b")'),
+    ("ACL", "SETUSER", "x", '("~quoted" \'+get\')'),
     ("ACL", "SETUSER", "x", "(~x +nosuchcommand)"),
     ("ACL", "SETUSER", "x", "( ~q  +set )"),
     ("ACL", "GETUSER", "x"),
@@ -219,3 +222,18 @@ def test_normalize_sorts_only_single_command_runs():
     assert normalize(b"user v on -@all +b +a (-@all +d +c) (+f +e)") == \
         b"user v on -@all +a +b (-@all +c +d) (+e +f)"
     assert normalize({b"commands": b"x"}) == {b"commands": b"x"}
+
+
+def getuser_resp3(srv):
+    c = srv.raw()
+    c.call("ACL", "SETUSER", "r3", "on", "~a", "+get", "(%R~b &c +@read)", "(~d)")
+    assert c.call("HELLO", "3").kind == "map"
+    r = c.call("ACL", "GETUSER", "r3")
+    assert r.kind == "map"
+    selectors = dict((k.value, v) for k, v in r.value)[b"selectors"]
+    assert [s.kind for s in selectors.value] == ["map", "map"]
+    return normalize(r.py())
+
+
+def test_getuser_selectors_in_resp3(ember_factory, ref_factory):
+    assert getuser_resp3(ember_factory()) == getuser_resp3(ref_factory())
