@@ -221,6 +221,14 @@ void Server::RegisterConfigHooks() {
     acl_.SetDefaultPassword(config_.requirepass);
     return true;
   });
+  // CONFIG REWRITE writes every user as a "user" line, unless they live in an ACL file (then
+  // the file's "user" lines go), as Redis's rewriteConfigUserOption.
+  config_table_.OnRewrite("user", [this] {
+    std::vector<std::string> lines;
+    if (!config_table_.GetValue("aclfile").value_or("").empty()) return lines;
+    for (const auto& [name, u] : acl_.users()) lines.push_back(acl_.Describe(*u));
+    return lines;
+  });
   config_table_.OnApply("hz", [this](std::string*) {
     loop_.SetTimerPeriod(1000 / config_.hz);  // the config table keeps hz within 1..500
     return true;

@@ -256,3 +256,29 @@ def test_acl_save_failure(kind, ember_factory, ref_factory, tmp_path):
                        "logs for more information")
     assert "Renaming ACL file for ACL SAVE" in srv.log_text()
     assert os.listdir(tmp_path) == ["dir.acl"]  # the temporary file is removed
+
+
+def rewritten_user_lines(srv) -> list[str]:
+    assert srv.raw().call("CONFIG", "REWRITE").value == "OK"
+    text = (srv.dir / "server.conf").read_text()
+    return [line for line in text.splitlines() if line.startswith(("user ", "aclfile "))]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_config_rewrite_writes_users(kind, ember_factory, ref_factory):
+    srv = start(kind, ember_factory, ref_factory, config="user carol on nopass +@read\n")
+    srv.raw().call("ACL", "SETUSER", "dave", "on", ">pw", "(~x +@write)")
+    assert rewritten_user_lines(srv) == [
+        "user carol on nopass resetchannels -@all +@read",
+        "user dave on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 "
+        "resetchannels -@all (~x resetchannels -@all +@write)",
+        "user default on nopass ~* &* +@all",
+    ]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_config_rewrite_leaves_users_to_the_aclfile(kind, ember_factory, ref_factory, tmp_path):
+    path = acl_file(tmp_path, kind, GOOD)
+    srv = start(kind, ember_factory, ref_factory, config=f"aclfile {path}\n")
+    srv.raw().call("ACL", "SETUSER", "dave", "on")
+    assert rewritten_user_lines(srv) == [f"aclfile \"{path}\""]
