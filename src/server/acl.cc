@@ -385,6 +385,59 @@ bool Acl::SetUser(std::string_view name, std::span<const std::string_view> rules
   return true;
 }
 
+std::string Acl::CheckUserDirective(std::span<const std::string> directive) const {
+  std::vector<std::string> merged;
+  size_t open = 0;
+  if (!MergeSelectorArgs(directive.subspan(1), &merged, &open)) {
+    return fmt::format("Error in user declaration '{}': Unmatched parenthesis in acl selector "
+                       "starting at '{}'.",
+                       directive[0], directive[1 + open]);
+  }
+  AclUser fake = NewUser(directive[0]);
+  for (const std::string& rule : merged) {
+    const RuleError e = ApplyUserRule(fake, rule);
+    if (e != RuleError::kNone && e != RuleError::kUnknownName) {
+      return fmt::format("Error in user declaration '{}': {}", directive[0], RuleErrorText(e));
+    }
+  }
+  return {};
+}
+
+bool Acl::LoadConfiguredUsers(const std::vector<std::vector<std::string>>& directives) {
+  for (const std::vector<std::string>& d : directives) {
+    const std::string& name = d[0];
+    if (HasSpaces(name)) {
+      EMBER_LOG_WARNING("Spaces not allowed in ACL usernames");
+      return false;
+    }
+    auto& slot = users_[name];
+    if (slot) {
+      ApplyUserRule(*slot, "reset");  // only "default" can exist already
+    } else {
+      slot = std::make_unique<AclUser>(NewUser(name));
+    }
+    std::vector<std::string> merged;
+    size_t open = 0;
+    MergeSelectorArgs(std::span<const std::string>(d).subspan(1), &merged, &open);
+    for (const std::string& rule : merged) {
+      if (RuleError e = ApplyUserRule(*slot, rule); e != RuleError::kNone) {
+        EMBER_LOG_WARNING("Error loading ACL rule '{}' for the user named '{}': {}", rule, name,
+                          RuleErrorText(e));
+        RecountRestricted();
+        return false;
+      }
+    }
+    if (!slot->enabled) {
+      EMBER_LOG_NOTICE(
+          "The user '{}' is disabled (there is no 'on' modifier in the user description). Make "
+          "sure this is not a configuration error.",
+          name);
+    }
+  }
+  RecountRestricted();
+  return true;
+}
+
 std::unique_ptr<AclUser> Acl::MakeDefaultUser() const {
   auto u = std::make_unique<AclUser>(NewUser("default"));
   for (std::string_view r : {"+@all", "~*", "&*", "on", "nopass"}) ApplyUserRule(*u, r);

@@ -83,6 +83,14 @@ class Acl {
   bool SetUser(std::string_view name, std::span<const std::string_view> rules, std::string* err);
   bool DeleteUser(std::string_view name);
 
+  // A config file `user` directive (name, rules...) checked as Redis's ACLAppendUserForLoading:
+  // "" or the error to report at its line. Unknown command names pass (Redis reports them when
+  // the users are created).
+  std::string CheckUserDirective(std::span<const std::string> directive) const;
+  // Creates the users of the `user` directives (the default one is reset first), as Redis's
+  // ACLLoadConfiguredUsers; false after logging the first error.
+  bool LoadConfiguredUsers(const std::vector<std::vector<std::string>>& directives);
+
   // ACL LOAD, and start-up with `aclfile`: replaces every user with those of the file ("user
   // <name> <rules...>" lines; blank lines are allowed, comments are not), all or nothing. A file
   // without "default" gets the initial default user. Returns "" or Redis's error text (every

@@ -88,6 +88,9 @@ int Server::Configure(int argc, char** argv) {
   RegisterServerCommands(CommandTable::Global());
   config_table_.SetCommandValidator(
       [](std::string_view name) { return CommandTable::Global().Find(name) != nullptr; });
+  // A scratch registry: its permission bitmap is laid out over the table before renames.
+  config_table_.SetUserValidator(
+      [](const std::vector<std::string>& directive) { return Acl().CheckUserDirective(directive); });
   if (!config_table_.LoadFromCommandLine(argc, argv)) return 1;
 
   auto& log = GetLogSettings();
@@ -148,17 +151,9 @@ bool Server::ApplyConfiguredUsers() {
         "redis.conf, but not both.");
     return false;
   }
-  // Each `user` directive defines its user from scratch, as Redis's ACLLoadConfiguredUsers:
-  // a new user, or the default one after "reset".
-  for (const std::vector<std::string>& d : config_table_.user_directives()) {
-    std::vector<std::string_view> rules;
-    if (d[0] == "default") rules.push_back("reset");
-    rules.insert(rules.end(), d.begin() + 1, d.end());
-    std::string err;
-    if (!acl_.SetUser(d[0], rules, &err)) {
-      EMBER_LOG_WARNING("Error in user declaration '{}': {}", d[0], err);
-      return false;
-    }
+  if (!acl_.LoadConfiguredUsers(config_table_.user_directives())) {
+    EMBER_LOG_WARNING("Critical error while loading ACLs. Exiting.");
+    return false;
   }
   if (!aclfile.empty()) {
     if (std::string errors = acl_.LoadFromFile(aclfile); !errors.empty()) {

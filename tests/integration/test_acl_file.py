@@ -282,3 +282,49 @@ def test_config_rewrite_leaves_users_to_the_aclfile(kind, ember_factory, ref_fac
     srv = start(kind, ember_factory, ref_factory, config=f"aclfile {path}\n")
     srv.raw().call("ACL", "SETUSER", "dave", "on")
     assert rewritten_user_lines(srv) == [f"aclfile \"{path}\""]
+
+
+BAD_USER_DIRECTIVES = [
+    ("user carol on\nuser carol off\n",
+     ["Reading the configuration file, at line 2", ">>> 'user carol off'",
+      "Error in user declaration 'carol': Duplicate user found. A user can only be defined once "
+      "in config files"]),
+    ("user carol on bogus\n",
+     [">>> 'user carol on bogus'", "Error in user declaration 'carol': Syntax error"]),
+    ("user carol on #abc\n",
+     ["Error in user declaration 'carol': The password hash must be exactly 64 characters and "
+      "contain only lowercase hexadecimal characters"]),
+    # Unknown commands are reported when the users are created.
+    ("user carol on +nosuch\n",
+     ["Error loading ACL rule '+nosuch' for the user named 'carol': Unknown command or category "
+      "name in ACL", "Critical error while loading ACLs. Exiting."]),
+    ('user "ca rol" on\n',
+     ["Spaces not allowed in ACL usernames", "Critical error while loading ACLs. Exiting."]),
+]
+
+
+@pytest.mark.parametrize("config,messages", BAD_USER_DIRECTIVES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_bad_user_directive_is_fatal(kind, config, messages, ember_factory, ref_factory):
+    srv = start(kind, ember_factory, ref_factory, start=False, config=config)
+    with pytest.raises(ServerStartError):
+        srv.start()
+    out = srv.stderr_text() + srv.stdout_text() + srv.log_text()
+    for m in messages:
+        assert m in out
+
+
+def test_user_directive_unmatched_parenthesis(ember_factory):
+    # (Redis 7.0 names a stale errno here: "Unknown command or category name in ACL".)
+    srv = ember_factory(start=False, config="user carol on (~x +get\n")
+    with pytest.raises(ServerStartError):
+        srv.start()
+    assert ("Error in user declaration 'carol': Unmatched parenthesis in acl selector starting at "
+            "'(~x'.") in srv.stderr_text() + srv.stdout_text()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_disabled_user_directive_is_noticed(kind, ember_factory, ref_factory):
+    srv = start(kind, ember_factory, ref_factory, config="user carol nopass +@all\n")
+    assert ("The user 'carol' is disabled (there is no 'on' modifier in the user description). "
+            "Make sure this is not a configuration error.") in srv.log_text()
