@@ -39,9 +39,14 @@ bool HasSpaces(std::string_view s) {
 
 }  // namespace
 
-// The permission bitmap's layout: every command followed by its subcommands.
+// The permission bitmap's layout: every command followed by its subcommands, as the command
+// table was when the registry was initialized, before rename-command (ACL rules name commands
+// by their original names, as Redis's orig_commands). The specs of renamed commands are still
+// found by address; those of disabled ones are no longer reached.
 struct Acl::Impl {
   std::vector<const CommandSpec*> specs;
+  std::vector<std::string> names;  // original full names ("config|get")
+  std::unordered_map<std::string, int> by_name;
   std::unordered_map<const CommandSpec*, int> index;
   std::vector<int> parent;                 // index of the container, or -1
   std::vector<std::vector<int>> children;  // subcommand indexes of a container
@@ -74,7 +79,20 @@ void Acl::EnsureIndex() const {
       im.children[static_cast<size_t>(top)].push_back(i);
     }
   });
-  for (size_t i = 0; i < im.specs.size(); ++i) im.index[im.specs[i]] = static_cast<int>(i);
+  for (size_t i = 0; i < im.specs.size(); ++i) {
+    im.index[im.specs[i]] = static_cast<int>(i);
+    im.names.push_back(im.specs[i]->name);
+    im.by_name[im.names.back()] = static_cast<int>(i);
+  }
+}
+
+std::vector<std::string_view> Acl::CommandsInCategory(uint32_t category) const {
+  EnsureIndex();
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < impl_->names.size(); ++i) {
+    if (impl_->categories[i] & category) out.push_back(impl_->names[i]);
+  }
+  return out;
 }
 
 int Acl::CommandIndex(const CommandSpec* spec) const {
@@ -223,38 +241,32 @@ Acl::RuleError Acl::ApplySelectorRule(AclSelector& u, std::string_view rule) con
     // As Redis: "+a|b|c" is command "a|b" with first argument "c"; "+a|b" is the subcommand
     // a|b of a container, or command a with first argument b.
     const bool allow = rule[0] == '+';
-    auto lookup = [&](std::string_view full) -> const CommandSpec* {
-      size_t bar = full.find('|');
-      const CommandSpec* spec = CommandTable::Global().Find(full.substr(0, bar));
-      if (!spec || bar == std::string_view::npos) return spec;
-      return spec->subcommands.empty() ? nullptr : spec->FindSubcommand(full.substr(bar + 1));
+    auto lookup = [&](std::string_view full) {
+      auto it = im.by_name.find(ToLower(full));
+      return it == im.by_name.end() ? -1 : it->second;
     };
     std::string_view name = rule.substr(1);
     size_t bar = name.rfind('|');
     if (!allow || bar == std::string_view::npos) {
-      const CommandSpec* spec = lookup(name);
-      int i = spec ? CommandIndex(spec) : -1;
+      const int i = lookup(name);
       if (i < 0) return RuleError::kUnknownName;
       set_command(i, allow);
       return RuleError::kNone;
     }
-    std::string_view head = name.substr(0, bar), first = name.substr(bar + 1);
-    const CommandSpec* spec = lookup(head);
-    if (!spec || CommandIndex(spec) < 0) return RuleError::kUnknownName;
-    if (head.find('|') != std::string_view::npos) return RuleError::kSubcommandFirstArg;
+    std::string_view first = name.substr(bar + 1);
+    const int top = lookup(name.substr(0, bar));
+    if (top < 0) return RuleError::kUnknownName;
+    if (im.parent[static_cast<size_t>(top)] >= 0) return RuleError::kSubcommandFirstArg;
     if (first.empty()) return RuleError::kSyntax;
-    if (!spec->subcommands.empty()) {
-      const CommandSpec* sub = spec->FindSubcommand(first);
-      if (!sub) return RuleError::kUnknownName;
-      set_command(CommandIndex(sub), true);
-    } else {
+    if (!im.children[static_cast<size_t>(top)].empty()) {
+      const int sub = lookup(name);
+      if (sub < 0) return RuleError::kUnknownName;
+      set_command(sub, true);
+    } else if (!u.allowed[static_cast<size_t>(top)]) {
       // "+select|0": allow the command only with this first argument.
-      const int top = CommandIndex(spec);
-      if (!u.allowed[static_cast<size_t>(top)]) {
-        auto& list = u.first_args[top];
-        std::string lower = ToLower(first);
-        if (std::find(list.begin(), list.end(), lower) == list.end()) list.push_back(lower);
-      }
+      auto& list = u.first_args[top];
+      std::string lower = ToLower(first);
+      if (std::find(list.begin(), list.end(), lower) == list.end()) list.push_back(lower);
     }
   } else {
     return RuleError::kSyntax;
@@ -888,7 +900,7 @@ std::string Acl::DescribeCommands(const AclSelector& u) const {
   }
   auto fix = [&](size_t i) {
     if (user[i] == fake[i]) return;
-    rules += fmt::format("{}{} ", user[i] ? '+' : '-', im.specs[i]->name);
+    rules += fmt::format("{}{} ", user[i] ? '+' : '-', im.names[i]);
     fake[i] = user[i];
     for (int c : im.children[i]) fake[static_cast<size_t>(c)] = user[i];
   };
@@ -898,7 +910,7 @@ std::string Acl::DescribeCommands(const AclSelector& u) const {
     for (int c : im.children[i]) fix(static_cast<size_t>(c));
     auto it = u.first_args.find(static_cast<int>(i));
     if (!user[i] && it != u.first_args.end()) {
-      for (const auto& arg : it->second) rules += fmt::format("+{}|{} ", im.specs[i]->name, arg);
+      for (const auto& arg : it->second) rules += fmt::format("+{}|{} ", im.names[i], arg);
     }
   }
   rules.pop_back();

@@ -151,13 +151,7 @@ void CmdAclCat(CommandContext& ctx) {
   }
   uint32_t cat = AclCategoryByName(ctx.arg(2));
   if (!cat) return r.Error(fmt::format("ERR Unknown category '{}'", ctx.arg(2)));
-  std::vector<std::string_view> names;
-  CommandTable::Global().ForEach([&](const CommandSpec& spec) {
-    if (spec.AllAclCategories() & cat) names.push_back(spec.name);
-    for (const auto& sub : spec.subcommands) {
-      if (sub->AllAclCategories() & cat) names.push_back(sub->name);
-    }
-  });
+  const std::vector<std::string_view> names = ServerOf(ctx).acl().CommandsInCategory(cat);
   r.ArrayLen(names.size());
   for (auto n : names) r.Bulk(n);
 }

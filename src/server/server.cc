@@ -118,9 +118,10 @@ int Server::Configure(int argc, char** argv) {
   ApplyAccessTracking();
   ApplyLazyFreeSettings();
   ApplyKeyspaceEvents();
-  ApplyRenamedCommands();
-  // The ACL's permission bitmap is laid out over the final command table.
+  // The ACL's permission bitmap is laid out over the command table before rename-command: ACL
+  // rules name commands by their original names, as in Redis.
   acl_.Init();
+  ApplyRenamedCommands();
   acl_.SetDefaultPassword(config_.requirepass);
   ApplyAclSettings();
   if (!ApplyConfiguredUsers()) return 1;

@@ -237,3 +237,29 @@ def getuser_resp3(srv):
 
 def test_getuser_selectors_in_resp3(ember_factory, ref_factory):
     assert getuser_resp3(ember_factory()) == getuser_resp3(ref_factory())
+
+
+def renamed(srv):
+    c = srv.raw()
+    script = [
+        ("ACL", "SETUSER", "u", "on", "nopass", "~*", "+get", "+config|get"),
+        ("ACL", "SETUSER", "u2", "on", "+mycmd"),
+        ("ACL", "SETUSER", "u3", "on", "+flushall"),  # disabled, still known to the ACL
+        ("ACL", "GETUSER", "u"),
+        ("ACL", "DRYRUN", "u", "mycmd", "x"),
+        ("ACL", "DRYRUN", "u", "set", "x", "y"),
+    ]
+    out = [normalize(c.call(*cmd).py()) for cmd in script]
+    out.append(b"get" in c.call("ACL", "CAT", "string").py())
+    u = srv.raw()
+    u.call("AUTH", "u", "x")
+    out.append(u.call("MYCMD", "x").py())
+    return out
+
+
+def test_rules_name_commands_by_their_original_names(ember_factory, ref_factory):
+    conf = "rename-command get mycmd\nrename-command flushall \"\"\n"
+    got, want = renamed(ember_factory(config=conf)), renamed(ref_factory(config=conf))
+    assert got == want
+    assert got[:3] == ["OK", "ERR Error in ACL SETUSER modifier '+mycmd': Unknown command or "
+                       "category name in ACL", "OK"]
