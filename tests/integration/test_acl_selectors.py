@@ -263,3 +263,14 @@ def test_rules_name_commands_by_their_original_names(ember_factory, ref_factory)
     assert got == want
     assert got[:3] == ["OK", "ERR Error in ACL SETUSER modifier '+mycmd': Unknown command or "
                        "category name in ACL", "OK"]
+
+
+@pytest.mark.parametrize("kind", ["ember", "redis"])
+def test_default_users_subscribers_follow_its_channels(kind, ember_factory, ref_factory):
+    srv = ember_factory() if kind == "ember" else ref_factory()
+    admin = srv.raw()
+    sub = srv.raw()
+    assert sub.call("SUBSCRIBE", "foo").is_error is False
+    admin.call("ACL", "SETUSER", "default", "resetchannels", "&bar")
+    wait_for(lambda: closed(sub))
+    assert admin.call("PING").value == "PONG"
