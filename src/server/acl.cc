@@ -86,6 +86,12 @@ void Acl::EnsureIndex() const {
   }
 }
 
+std::string_view Acl::OriginalName(const CommandSpec& spec) const {
+  const int i = CommandIndex(&spec);
+  if (i < 0) return spec.name;
+  return impl_->names[static_cast<size_t>(i)];
+}
+
 std::vector<std::string_view> Acl::CommandsInCategory(uint32_t category) const {
   EnsureIndex();
   std::vector<std::string_view> out;
@@ -770,9 +776,10 @@ Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
     case Verdict::kOk:
       return verdict;
     case Verdict::kDeniedCommand:
-      *err = fmt::format("NOPERM this user has no permissions to run the '{}' command", spec.name);
+      *err = fmt::format("NOPERM this user has no permissions to run the '{}' command",
+                         OriginalName(spec));
       entry.reason = "command";
-      entry.object = spec.name;
+      entry.object = OriginalName(spec);
       break;
     case Verdict::kDeniedKey:
       *err = "NOPERM this user has no permissions to access one of the keys used as arguments";

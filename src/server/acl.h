@@ -154,6 +154,8 @@ class Acl {
 
   // Index of a command or subcommand in the permission bitmap (-1 if unknown).
   int CommandIndex(const CommandSpec* spec) const;
+  // The name ACL rules and denials use for a command: its name before rename-command.
+  std::string_view OriginalName(const CommandSpec& spec) const;
   // ACL CAT <category>: the original names of its commands and subcommands.
   std::vector<std::string_view> CommandsInCategory(uint32_t category) const;
 

@@ -189,8 +189,8 @@ void CmdAclDryRun(CommandContext& ctx) {
     case Acl::Verdict::kOk:
       return ctx.reply().Ok();
     case Acl::Verdict::kDeniedCommand:
-      return ctx.reply().Bulk(
-          fmt::format("This user has no permissions to run the '{}' command", spec->name));
+      return ctx.reply().Bulk(fmt::format("This user has no permissions to run the '{}' command",
+                                          acl.OriginalName(*spec)));
     case Acl::Verdict::kDeniedKey:
       return ctx.reply().Bulk(fmt::format("This user has no permissions to access the '{}' key",
                                           args[static_cast<size_t>(key_index)]));

@@ -89,8 +89,9 @@ int Server::Configure(int argc, char** argv) {
   config_table_.SetCommandValidator(
       [](std::string_view name) { return CommandTable::Global().Find(name) != nullptr; });
   // A scratch registry: its permission bitmap is laid out over the table before renames.
-  config_table_.SetUserValidator(
-      [](const std::vector<std::string>& directive) { return Acl().CheckUserDirective(directive); });
+  config_table_.SetUserValidator([](const std::vector<std::string>& directive) {
+    return Acl().CheckUserDirective(directive);
+  });
   if (!config_table_.LoadFromCommandLine(argc, argv)) return 1;
 
   auto& log = GetLogSettings();

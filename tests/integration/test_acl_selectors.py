@@ -251,9 +251,15 @@ def renamed(srv):
     ]
     out = [normalize(c.call(*cmd).py()) for cmd in script]
     out.append(b"get" in c.call("ACL", "CAT", "string").py())
+    out.append(c.call("ACL", "DRYRUN", "u3", "mycmd", "x").py())
     u = srv.raw()
     u.call("AUTH", "u", "x")
     out.append(u.call("MYCMD", "x").py())
+    # Denials name the command by its original name.
+    out.append(u.call("SET", "x", "y").py())
+    c.call("ACL", "SETUSER", "u", "-get")
+    out.append(u.call("MYCMD", "x").py())
+    out.append([e[e.index(b"object") + 1] for e in c.call("ACL", "LOG").py()])
     return out
 
 
