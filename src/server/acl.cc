@@ -2,13 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
 #include <climits>
+#include <cstdio>
+#include <cstring>
 
 #include "commands/command.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/sha256.h"
 #include "common/strings.h"
+#include "protocol/request_parser.h"
 #include "server/command_meta.h"
 
 namespace ember {
@@ -23,18 +31,22 @@ bool ValidPasswordHash(std::string_view h) {
   return true;
 }
 
-std::string RuleError(std::string_view rule, std::string_view why) {
-  return fmt::format("Error in ACL SETUSER modifier '{}': {}", rule, why);
+// Redis's ACLStringHasSpaces: usernames and patterns may hold no white space or NUL.
+bool HasSpaces(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return std::isspace(static_cast<unsigned char>(c)) || !c; });
 }
-
-constexpr std::string_view kUnknownCommand = "Unknown command or category name in ACL";
-constexpr std::string_view kSyntax = "Syntax error";
 
 }  // namespace
 
-// The permission bitmap's layout: every command followed by its subcommands.
+// The permission bitmap's layout: every command followed by its subcommands, as the command
+// table was when the registry was initialized, before rename-command (ACL rules name commands
+// by their original names, as Redis's orig_commands). The specs of renamed commands are still
+// found by address; those of disabled ones are no longer reached.
 struct Acl::Impl {
   std::vector<const CommandSpec*> specs;
+  std::vector<std::string> names;  // original full names ("config|get")
+  std::unordered_map<std::string, int> by_name;
   std::unordered_map<const CommandSpec*, int> index;
   std::vector<int> parent;                 // index of the container, or -1
   std::vector<std::vector<int>> children;  // subcommand indexes of a container
@@ -67,7 +79,26 @@ void Acl::EnsureIndex() const {
       im.children[static_cast<size_t>(top)].push_back(i);
     }
   });
-  for (size_t i = 0; i < im.specs.size(); ++i) im.index[im.specs[i]] = static_cast<int>(i);
+  for (size_t i = 0; i < im.specs.size(); ++i) {
+    im.index[im.specs[i]] = static_cast<int>(i);
+    im.names.push_back(im.specs[i]->name);
+    im.by_name[im.names.back()] = static_cast<int>(i);
+  }
+}
+
+std::string_view Acl::OriginalName(const CommandSpec& spec) const {
+  const int i = CommandIndex(&spec);
+  if (i < 0) return spec.name;
+  return impl_->names[static_cast<size_t>(i)];
+}
+
+std::vector<std::string_view> Acl::CommandsInCategory(uint32_t category) const {
+  EnsureIndex();
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < impl_->names.size(); ++i) {
+    if (impl_->categories[i] & category) out.push_back(impl_->names[i]);
+  }
+  return out;
 }
 
 int Acl::CommandIndex(const CommandSpec* spec) const {
@@ -79,9 +110,8 @@ int Acl::CommandIndex(const CommandSpec* spec) const {
 void Acl::Init() {
   EnsureIndex();
   users_.clear();
-  std::string err;
-  const std::string_view rules[] = {"on", "nopass", "~*", "&*", "+@all"};
-  SetUser("default", rules, &err);
+  users_["default"] = MakeDefaultUser();
+  RecountRestricted();
 }
 
 const AclUser* Acl::FindUser(std::string_view name) const {
@@ -94,15 +124,47 @@ AclUser* Acl::FindUser(std::string_view name) {
   return it == users_.end() ? nullptr : it->second.get();
 }
 
-bool Acl::ApplyRule(AclUser& u, std::string_view rule, std::string* err) const {
+std::string_view Acl::RuleErrorText(RuleError e) {
+  switch (e) {
+    case RuleError::kNone:
+      break;
+    case RuleError::kUnknownName:
+      return "Unknown command or category name in ACL";
+    case RuleError::kSyntax:
+      return "Syntax error";
+    case RuleError::kKeyAfterAll:
+      return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does "
+             "not have any effect. Try 'resetkeys' to start with an empty list of patterns";
+    case RuleError::kChannelAfterAll:
+      return "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and "
+             "does not have any effect. Try 'resetchannels' to start with an empty list of "
+             "channels";
+    case RuleError::kNoSuchPassword:
+      return "The password you are trying to remove from the user does not exist";
+    case RuleError::kBadHash:
+      return "The password hash must be exactly 64 characters and contain only lowercase "
+             "hexadecimal characters";
+    case RuleError::kSubcommandFirstArg:
+      return "Allowing first-arg of a subcommand is not supported";
+  }
+  return "Wrong format";
+}
+
+AclSelector Acl::NewSelector() const {
+  EnsureIndex();
+  AclSelector sel;
+  sel.all_channels = new_users_all_channels_;
+  sel.allowed.assign(impl_->specs.size(), false);
+  return sel;
+}
+
+// Redis's ACLSetSelector: the rules a selector (the root one or a "(...)" one) understands.
+Acl::RuleError Acl::ApplySelectorRule(AclSelector& u, std::string_view rule) const {
   EnsureIndex();
   const Impl& im = *impl_;
   size_t n = im.specs.size();
   if (u.allowed.size() != n) u.allowed.resize(n, u.all_commands);
-  auto fail = [&](std::string_view why) {
-    *err = RuleError(rule, why);
-    return false;
-  };
+  if (rule.empty()) return RuleError::kSyntax;  // a quoted "" inside a selector
   auto is = [&](std::string_view word) { return EqualsIgnoreCase(rule, word); };
   // Sets a command (and, for a container, its subcommands) and forgets its first-arg rules.
   auto set_command = [&](int i, bool allow) {
@@ -114,15 +176,7 @@ bool Acl::ApplyRule(AclUser& u, std::string_view rule, std::string* err) const {
     }
   };
 
-  if (is("on")) {
-    u.enabled = true;
-  } else if (is("off")) {
-    u.enabled = false;
-  } else if (is("skip-sanitize-payload")) {
-    u.sanitize = 2;
-  } else if (is("sanitize-payload")) {
-    u.sanitize = 1;
-  } else if (is("allkeys") || rule == "~*") {
+  if (is("allkeys") || rule == "~*") {
     u.all_keys = true;
     u.key_patterns.clear();
   } else if (is("resetkeys")) {
@@ -142,19 +196,109 @@ bool Acl::ApplyRule(AclUser& u, std::string_view rule, std::string* err) const {
     u.all_commands = false;
     u.allowed.assign(n, false);
     u.first_args.clear();
+  } else if (rule[0] == '~' || rule[0] == '%') {
+    if (u.all_keys) return RuleError::kKeyAfterAll;
+    bool read = true, write = true;
+    size_t start = 1;
+    if (rule[0] == '%') {
+      // %R~, %W~, %RW~: each letter once, in any case.
+      read = write = false;
+      size_t i = 1;
+      for (; i < rule.size() && rule[i] != '~'; ++i) {
+        const char c = static_cast<char>(std::toupper(static_cast<unsigned char>(rule[i])));
+        if (c == 'R' && !read) {
+          read = true;
+        } else if (c == 'W' && !write) {
+          write = true;
+        } else {
+          return RuleError::kSyntax;
+        }
+      }
+      if (i >= rule.size() || (!read && !write)) return RuleError::kSyntax;
+      start = i + 1;
+    }
+    std::string pattern(rule.substr(start));
+    if (HasSpaces(pattern)) return RuleError::kSyntax;
+    bool merged = false;
+    for (auto& p : u.key_patterns) {
+      if (p.pattern == pattern) {
+        p.read = p.read || read;
+        p.write = p.write || write;
+        merged = true;
+      }
+    }
+    if (!merged) u.key_patterns.push_back({pattern, read, write});
+  } else if (rule[0] == '&') {
+    if (u.all_channels) return RuleError::kChannelAfterAll;
+    std::string pattern(rule.substr(1));
+    if (HasSpaces(pattern)) return RuleError::kSyntax;
+    if (std::find(u.channel_patterns.begin(), u.channel_patterns.end(), pattern) ==
+        u.channel_patterns.end()) {
+      u.channel_patterns.push_back(pattern);
+    }
+  } else if ((rule[0] == '+' || rule[0] == '-') && rule.size() > 1 && rule[1] == '@') {
+    bool allow = rule[0] == '+';
+    uint32_t cat = AclCategoryByName(rule.substr(2));
+    if (!cat) return RuleError::kUnknownName;
+    for (size_t i = 0; i < n; ++i) {
+      if (im.categories[i] & cat) set_command(static_cast<int>(i), allow);
+    }
+  } else if (rule[0] == '+' || rule[0] == '-') {
+    // As Redis: "+a|b|c" is command "a|b" with first argument "c"; "+a|b" is the subcommand
+    // a|b of a container, or command a with first argument b.
+    const bool allow = rule[0] == '+';
+    auto lookup = [&](std::string_view full) {
+      auto it = im.by_name.find(ToLower(full));
+      return it == im.by_name.end() ? -1 : it->second;
+    };
+    std::string_view name = rule.substr(1);
+    size_t bar = name.rfind('|');
+    if (!allow || bar == std::string_view::npos) {
+      const int i = lookup(name);
+      if (i < 0) return RuleError::kUnknownName;
+      set_command(i, allow);
+      return RuleError::kNone;
+    }
+    std::string_view first = name.substr(bar + 1);
+    const int top = lookup(name.substr(0, bar));
+    if (top < 0) return RuleError::kUnknownName;
+    if (im.parent[static_cast<size_t>(top)] >= 0) return RuleError::kSubcommandFirstArg;
+    if (first.empty()) return RuleError::kSyntax;
+    if (!im.children[static_cast<size_t>(top)].empty()) {
+      const int sub = lookup(name);
+      if (sub < 0) return RuleError::kUnknownName;
+      set_command(sub, true);
+    } else if (!u.allowed[static_cast<size_t>(top)]) {
+      // "+select|0": allow the command only with this first argument.
+      auto& list = u.first_args[top];
+      std::string lower = ToLower(first);
+      if (std::find(list.begin(), list.end(), lower) == list.end()) list.push_back(lower);
+    }
+  } else {
+    return RuleError::kSyntax;
+  }
+  return RuleError::kNone;
+}
+
+// Redis's ACLSetUser: user flags and passwords, "(...)" selectors, clearselectors and reset;
+// anything else is a rule of the root selector.
+Acl::RuleError Acl::ApplyUserRule(AclUser& u, std::string_view rule) const {
+  auto is = [&](std::string_view word) { return EqualsIgnoreCase(rule, word); };
+  if (rule.empty()) return RuleError::kNone;  // a no-op, as in Redis
+  if (is("on")) {
+    u.enabled = true;
+  } else if (is("off")) {
+    u.enabled = false;
+  } else if (is("skip-sanitize-payload")) {
+    u.sanitize = 2;
+  } else if (is("sanitize-payload")) {
+    u.sanitize = 1;
   } else if (is("nopass")) {
     u.nopass = true;
     u.passwords.clear();
   } else if (is("resetpass")) {
     u.nopass = false;
     u.passwords.clear();
-  } else if (is("reset")) {
-    for (std::string_view r : {"resetpass", "resetkeys", "resetchannels", "off", "-@all"}) {
-      ApplyRule(u, r, err);
-    }
-    u.sanitize = 1;
-  } else if (is("clearselectors")) {
-    // No selectors: nothing to clear.
   } else if (rule[0] == '>' || rule[0] == '#' || rule[0] == '<' || rule[0] == '!') {
     // '>' adds and '<' removes a clear-text password; '#' and '!' do so by its SHA-256 hex.
     std::string hash;
@@ -163,132 +307,305 @@ bool Acl::ApplyRule(AclUser& u, std::string_view rule, std::string* err) const {
     } else if (ValidPasswordHash(rule.substr(1))) {
       hash = std::string(rule.substr(1));
     } else {
-      return fail(
-          "The password hash must be exactly 64 characters and contain only lowercase "
-          "hexadecimal characters");
+      return RuleError::kBadHash;
     }
     auto it = std::find(u.passwords.begin(), u.passwords.end(), hash);
     if (rule[0] == '>' || rule[0] == '#') {
       if (it == u.passwords.end()) u.passwords.push_back(hash);
       u.nopass = false;
     } else {
-      if (it == u.passwords.end()) {
-        return fail("The password you are trying to remove from the user does not exist");
-      }
+      if (it == u.passwords.end()) return RuleError::kNoSuchPassword;
       u.passwords.erase(it);
     }
-  } else if (rule[0] == '~' || rule[0] == '%') {
-    bool read = true, write = true;
-    size_t start = 1;
-    if (rule[0] == '%') {
-      read = write = false;
-      size_t i = 1;
-      for (; i < rule.size() && rule[i] != '~'; ++i) {
-        if (rule[i] == 'R' || rule[i] == 'r') {
-          read = true;
-        } else if (rule[i] == 'W' || rule[i] == 'w') {
-          write = true;
-        } else {
-          return fail(kSyntax);
-        }
-      }
-      if (i >= rule.size() || (!read && !write)) return fail(kSyntax);
-      start = i + 1;
+  } else if (rule[0] == '(' && rule.back() == ')') {
+    // A selector: its rules are the words inside the parentheses.
+    AclSelector sel = NewSelector();
+    std::vector<std::string> words;
+    SplitArgs(rule.substr(1, rule.size() - 2), &words);
+    for (const std::string& w : words) {
+      if (RuleError e = ApplySelectorRule(sel, w); e != RuleError::kNone) return e;
     }
-    if (u.all_keys) {
-      return fail(
-          "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does "
-          "not have any effect. Try 'resetkeys' to start with an empty list of patterns");
-    }
-    std::string pattern(rule.substr(start));
-    if (pattern == "*" && read && write) {
-      u.all_keys = true;
-      u.key_patterns.clear();
-    } else {
-      bool merged = false;
-      for (auto& p : u.key_patterns) {
-        if (p.pattern == pattern) {
-          p.read = p.read || read;
-          p.write = p.write || write;
-          merged = true;
-        }
-      }
-      if (!merged) u.key_patterns.push_back({pattern, read, write});
-    }
-  } else if (rule[0] == '&') {
-    if (u.all_channels) {
-      return fail(
-          "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and "
-          "does not have any effect. Try 'resetchannels' to start with an empty list of "
-          "channels");
-    }
-    std::string pattern(rule.substr(1));
-    if (std::find(u.channel_patterns.begin(), u.channel_patterns.end(), pattern) ==
-        u.channel_patterns.end()) {
-      u.channel_patterns.push_back(pattern);
-    }
-  } else if ((rule[0] == '+' || rule[0] == '-') && rule.size() > 1 && rule[1] == '@') {
-    bool allow = rule[0] == '+';
-    uint32_t cat = AclCategoryByName(rule.substr(2));
-    if (!cat) return fail(kUnknownCommand);
-    for (size_t i = 0; i < n; ++i) {
-      if (im.categories[i] & cat) set_command(static_cast<int>(i), allow);
-    }
-  } else if (rule[0] == '+' || rule[0] == '-') {
-    bool allow = rule[0] == '+';
-    std::string_view name = rule.substr(1);
-    size_t bar = name.find('|');
-    const CommandSpec* spec = CommandTable::Global().Find(name.substr(0, bar));
-    if (!spec) return fail(kUnknownCommand);
-    int top = CommandIndex(spec);
-    if (top < 0) return fail(kUnknownCommand);
-    if (bar == std::string_view::npos) {
-      set_command(top, allow);
-    } else if (!spec->subcommands.empty()) {
-      const CommandSpec* sub = spec->FindSubcommand(name.substr(bar + 1));
-      if (!sub) return fail(kUnknownCommand);
-      set_command(CommandIndex(sub), allow);
-    } else {
-      // "+select|0": allow the command only with this first argument.
-      std::string first = ToLower(name.substr(bar + 1));
-      if (!allow) return fail(kUnknownCommand);
-      if (first.empty() || first.find('|') != std::string::npos) return fail(kSyntax);
-      if (!u.allowed[static_cast<size_t>(top)]) {
-        auto& list = u.first_args[top];
-        if (std::find(list.begin(), list.end(), first) == list.end()) list.push_back(first);
-      }
+    u.selectors.push_back(std::move(sel));
+  } else if (is("clearselectors")) {
+    u.selectors.clear();
+  } else if (is("reset")) {
+    for (std::string_view r : {"resetpass", "resetkeys", "resetchannels"}) ApplyUserRule(u, r);
+    if (new_users_all_channels_) ApplyUserRule(u, "allchannels");
+    for (std::string_view r : {"off", "sanitize-payload", "clearselectors", "-@all"}) {
+      ApplyUserRule(u, r);
     }
   } else {
-    return fail(kSyntax);
+    return ApplySelectorRule(u, rule);
   }
-  return true;
+  return RuleError::kNone;
+}
+
+namespace {
+
+// Redis's ACLMergeSelectorArguments: a selector may be spread over several arguments ("(~x"
+// "+get)"); they are joined with spaces. False if a parenthesis is left open; *open is then
+// the index of the argument that opened it.
+template <typename Str>
+bool MergeSelectorArgs(std::span<const Str> args, std::vector<std::string>* out, size_t* open) {
+  std::string selector;
+  bool in_selector = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view op = args[i];
+    if (!op.empty() && op[0] == '(' && op.back() != ')') {
+      selector = std::string(op);
+      in_selector = true;
+      *open = i;
+      continue;
+    }
+    if (in_selector) {
+      selector.push_back(' ');
+      selector.append(op);
+      if (!op.empty() && op.back() == ')') {
+        in_selector = false;
+        out->push_back(std::move(selector));
+      }
+      continue;
+    }
+    out->emplace_back(op);
+  }
+  return !in_selector;
+}
+
+}  // namespace
+
+AclUser Acl::NewUser(std::string_view name) const {
+  AclUser u;
+  static_cast<AclSelector&>(u) = NewSelector();
+  u.name = std::string(name);
+  return u;
 }
 
 bool Acl::SetUser(std::string_view name, std::span<const std::string_view> rules,
                   std::string* err) {
-  AclUser temp;
-  if (const AclUser* existing = FindUser(name)) {
-    temp = *existing;
-  } else {
-    // A new user: off, no passwords, no keys, no commands, and the channels
-    // acl-pubsub-default gives (none by default: resetchannels).
-    temp.name = std::string(name);
-    temp.all_channels = new_users_all_channels_;
-    EnsureIndex();
-    temp.allowed.assign(impl_->specs.size(), false);
+  std::vector<std::string> merged;
+  size_t open = 0;
+  if (!MergeSelectorArgs(rules, &merged, &open)) {
+    *err = fmt::format("Unmatched parenthesis in acl selector starting at '{}'.", rules[open]);
+    return false;
   }
-  for (std::string_view rule : rules) {
-    if (rule.empty()) {
-      *err = RuleError(rule, kSyntax);
+  const AclUser* existing = FindUser(name);
+  AclUser temp = existing ? *existing : NewUser(name);
+  for (const std::string& rule : merged) {
+    if (RuleError e = ApplyUserRule(temp, rule); e != RuleError::kNone) {
+      *err = fmt::format("Error in ACL SETUSER modifier '{}': {}", rule, RuleErrorText(e));
       return false;
     }
-    if (!ApplyRule(temp, rule, err)) return false;
   }
   auto& slot = users_[std::string(name)];
   if (!slot) slot = std::make_unique<AclUser>();
   *slot = std::move(temp);
   RecountRestricted();
   return true;
+}
+
+std::string Acl::CheckUserDirective(std::span<const std::string> directive) const {
+  std::vector<std::string> merged;
+  size_t open = 0;
+  if (!MergeSelectorArgs(directive.subspan(1), &merged, &open)) {
+    return fmt::format("Error in user declaration '{}': Unmatched parenthesis in acl selector "
+                       "starting at '{}'.",
+                       directive[0], directive[1 + open]);
+  }
+  AclUser fake = NewUser(directive[0]);
+  for (const std::string& rule : merged) {
+    const RuleError e = ApplyUserRule(fake, rule);
+    if (e != RuleError::kNone && e != RuleError::kUnknownName) {
+      return fmt::format("Error in user declaration '{}': {}", directive[0], RuleErrorText(e));
+    }
+  }
+  return {};
+}
+
+bool Acl::LoadConfiguredUsers(const std::vector<std::vector<std::string>>& directives) {
+  for (const std::vector<std::string>& d : directives) {
+    const std::string& name = d[0];
+    if (HasSpaces(name)) {
+      EMBER_LOG_WARNING("Spaces not allowed in ACL usernames");
+      return false;
+    }
+    auto& slot = users_[name];
+    if (slot) {
+      ApplyUserRule(*slot, "reset");  // only "default" can exist already
+    } else {
+      slot = std::make_unique<AclUser>(NewUser(name));
+    }
+    std::vector<std::string> merged;
+    size_t open = 0;
+    MergeSelectorArgs(std::span<const std::string>(d).subspan(1), &merged, &open);
+    for (const std::string& rule : merged) {
+      if (RuleError e = ApplyUserRule(*slot, rule); e != RuleError::kNone) {
+        EMBER_LOG_WARNING("Error loading ACL rule '{}' for the user named '{}': {}", rule, name,
+                          RuleErrorText(e));
+        RecountRestricted();
+        return false;
+      }
+    }
+    if (!slot->enabled) {
+      EMBER_LOG_NOTICE(
+          "The user '{}' is disabled (there is no 'on' modifier in the user description). Make "
+          "sure this is not a configuration error.",
+          name);
+    }
+  }
+  RecountRestricted();
+  return true;
+}
+
+std::unique_ptr<AclUser> Acl::MakeDefaultUser() const {
+  auto u = std::make_unique<AclUser>(NewUser("default"));
+  for (std::string_view r : {"+@all", "~*", "&*", "on", "nopass"}) ApplyUserRule(*u, r);
+  return u;
+}
+
+namespace {
+
+std::string_view Trim(std::string_view s, std::string_view chars) {
+  const size_t b = s.find_first_not_of(chars);
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(chars) - b + 1);
+}
+
+// Splits on every single `sep`, keeping empty pieces (Redis's sdssplitlen).
+std::vector<std::string> SplitEvery(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      out.emplace_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Redis 7.0's ACLLoadFromFile: every line is checked and every problem reported; the users are
+// replaced only if there was none.
+std::string Acl::LoadFromFile(const std::string& path) {
+  std::string content;
+  {
+    FILE* fp = fopen(path.c_str(), "r");
+    if (!fp) {
+      return fmt::format("Error loading ACLs, opening file '{}': {}", path, strerror(errno));
+    }
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) content.append(buf, n);
+    fclose(fp);
+  }
+  std::map<std::string, std::unique_ptr<AclUser>, std::less<>> loaded;
+  std::string errors;
+  const std::vector<std::string> lines = SplitEvery(content, '\n');
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const size_t linenum = i + 1;
+    const std::string_view line = Trim(lines[i], " \t\r\n");
+    if (line.empty()) continue;
+    const std::vector<std::string> argv = SplitEvery(line, ' ');
+    if (argv[0] != "user" || argv.size() < 2) {
+      errors += fmt::format(
+          "{}:{} should start with user keyword followed by the username. ", path, linenum);
+      continue;
+    }
+    if (HasSpaces(argv[1])) {
+      errors += fmt::format("'{}:{}: username '{}' contains invalid characters. ", path, linenum,
+                            argv[1]);
+      continue;
+    }
+    if (loaded.count(argv[1])) {
+      errors += fmt::format("WARNING: Duplicate user '{}' found on line {}. ", argv[1], linenum);
+      continue;
+    }
+    auto& u = loaded[argv[1]];
+    u = std::make_unique<AclUser>(NewUser(argv[1]));
+    std::vector<std::string> merged;
+    size_t open = 0;
+    if (!MergeSelectorArgs(std::span<const std::string>(argv).subspan(2), &merged, &open)) {
+      // (Redis 7.0 crashes here; this is the message it means to give.)
+      errors += fmt::format("{}:{}: Unmatched parenthesis in selector definition. ", path,
+                            linenum);
+      continue;
+    }
+    bool syntax_error = false;
+    for (const std::string& arg : merged) {
+      const std::string_view rule = Trim(arg, "\t\r\n");
+      const RuleError e = ApplyUserRule(*u, rule);
+      if (e == RuleError::kUnknownName) {
+        // Only unknown names are quoted: other rules may hold passwords.
+        errors += fmt::format("{}:{}: Error in applying operation '{}': {}. ", path, linenum,
+                              rule, RuleErrorText(e));
+      } else if (e != RuleError::kNone && !syntax_error) {
+        errors += fmt::format("{}:{}: {}. ", path, linenum, RuleErrorText(e));
+        syntax_error = true;
+      }
+    }
+  }
+  if (!errors.empty()) {
+    return errors +
+           "WARNING: ACL errors detected, no change to the previously active ACL rules was "
+           "performed";
+  }
+  if (!loaded.count("default")) loaded["default"] = MakeDefaultUser();
+  users_ = std::move(loaded);
+  RecountRestricted();
+  return {};
+}
+
+// Redis's ACLSaveToFile: the ACL LIST lines go to a temporary file in the same directory,
+// which is synced and renamed over the ACL file.
+bool Acl::SaveToFile(const std::string& path) const {
+  std::string content;
+  for (const auto& [name, u] : users_) {
+    content.append(Describe(*u));
+    content.push_back('\n');
+  }
+  const std::string tmp = fmt::format("{}.tmp-{}-{}", path, getpid(), WallClockMs());
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd == -1) {
+    EMBER_LOG_WARNING("Opening temp ACL file for ACL SAVE: {}", strerror(errno));
+    return false;
+  }
+  size_t off = 0;
+  while (off < content.size()) {
+    const ssize_t w = write(fd, content.data() + off, content.size() - off);
+    if (w <= 0) {
+      if (w < 0 && errno == EINTR) continue;
+      EMBER_LOG_WARNING("Writing ACL file for ACL SAVE: {}", strerror(errno));
+      close(fd);
+      unlink(tmp.c_str());
+      return false;
+    }
+    off += static_cast<size_t>(w);
+  }
+  if (fsync(fd) == -1) {
+    EMBER_LOG_WARNING("Syncing ACL file for ACL SAVE: {}", strerror(errno));
+    close(fd);
+    unlink(tmp.c_str());
+    return false;
+  }
+  close(fd);
+  if (rename(tmp.c_str(), path.c_str()) == -1) {
+    EMBER_LOG_WARNING("Renaming ACL file for ACL SAVE: {}", strerror(errno));
+    unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool Acl::ChannelAllowed(const AclUser& u, std::string_view name, bool literal) {
+  auto allows = [&](const AclSelector& sel) {
+    if (sel.all_channels) return true;
+    return std::any_of(sel.channel_patterns.begin(), sel.channel_patterns.end(),
+                       [&](const std::string& p) {
+                         return literal ? p == name : GlobMatch(p, name);
+                       });
+  };
+  return allows(u) || std::any_of(u.selectors.begin(), u.selectors.end(), allows);
 }
 
 bool Acl::DeleteUser(std::string_view name) {
@@ -329,36 +646,36 @@ bool Acl::DefaultUserNoAuth() const {
 }
 
 namespace {
-int DeniedKey(const AclUser& u, const CommandSpec& spec, std::span<const std::string_view> args);
-int DeniedChannel(const AclUser& u, const CommandSpec& spec,
+int DeniedKey(const AclSelector& u, const CommandSpec& spec,
+              std::span<const std::string_view> args);
+int DeniedChannel(const AclSelector& u, const CommandSpec& spec,
                   std::span<const std::string_view> args);
 }  // namespace
 
-Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
-                        std::span<const std::string_view> args, int* arg_index) const {
-  const AclUser* u = FindUser(user);
-  if (!u) return Verdict::kDeniedCommand;
-  if (u->unrestricted) return Verdict::kOk;
+Acl::Verdict Acl::CheckSelector(const AclSelector& u, const CommandSpec& spec,
+                                std::span<const std::string_view> args, int* arg_index) const {
   int i = CommandIndex(&spec);
-  bool allowed =
-      i >= 0 && static_cast<size_t>(i) < u->allowed.size() && u->allowed[static_cast<size_t>(i)];
+  // As Redis, commands that need no authentication (AUTH, HELLO) need no permission either.
+  bool allowed = spec.is(cmd_flags::kNoAuth) ||
+                 (i >= 0 && static_cast<size_t>(i) < u.allowed.size() &&
+                  u.allowed[static_cast<size_t>(i)]);
   if (!allowed && i >= 0 && args.size() >= 2) {
-    auto it = u->first_args.find(i);
-    if (it != u->first_args.end()) {
+    auto it = u.first_args.find(i);
+    if (it != u.first_args.end()) {
       // The stored first arguments are lowercase: compare without lowering a copy.
       allowed = std::any_of(it->second.begin(), it->second.end(),
                             [&](const std::string& a) { return EqualsIgnoreCase(a, args[1]); });
     }
   }
   if (!allowed) return Verdict::kDeniedCommand;
-  if (!u->all_keys) {
-    if (const int denied = DeniedKey(*u, spec, args); denied > 0) {
+  if (!u.all_keys) {
+    if (const int denied = DeniedKey(u, spec, args); denied > 0) {
       *arg_index = denied;
       return Verdict::kDeniedKey;
     }
   }
-  if (!u->all_channels) {
-    if (const int denied = DeniedChannel(*u, spec, args); denied > 0) {
+  if (!u.all_channels) {
+    if (const int denied = DeniedChannel(u, spec, args); denied > 0) {
       *arg_index = denied;
       return Verdict::kDeniedChannel;
     }
@@ -366,10 +683,35 @@ Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
   return Verdict::kOk;
 }
 
+// As Redis's ACLCheckAllUserCommandPerm: allowed if the root selector or any other allows the
+// command; otherwise the reported denial is the most specific one (channel over key over
+// command), at the highest argument index among equals.
+Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
+                        std::span<const std::string_view> args, int* arg_index) const {
+  const AclUser* u = FindUser(user);
+  if (!u) return Verdict::kDeniedCommand;
+  if (u->unrestricted) return Verdict::kOk;
+  Verdict relevant = Verdict::kDeniedCommand;
+  int last_index = 0;
+  for (size_t s = 0; s <= u->selectors.size(); ++s) {
+    const AclSelector& sel = s == 0 ? *u : u->selectors[s - 1];
+    int index = 0;
+    const Verdict v = CheckSelector(sel, spec, args, &index);
+    if (v == Verdict::kOk) return v;
+    if (v > relevant || (v == relevant && index > last_index)) {
+      relevant = v;
+      last_index = index;
+    }
+  }
+  *arg_index = last_index;
+  return relevant;
+}
+
 namespace {
 
 // The argument index of the first key `u` may not touch as `spec` would, or 0.
-int DeniedKey(const AclUser& u, const CommandSpec& spec, std::span<const std::string_view> args) {
+int DeniedKey(const AclSelector& u, const CommandSpec& spec,
+              std::span<const std::string_view> args) {
   for (const KeyRef& k : ExtractKeys(spec, args)) {
     // As Redis: an "access" key needs read permission; insert/delete/update need write.
     std::string_view flags = k.flags;
@@ -400,7 +742,7 @@ int DeniedKey(const AclUser& u, const CommandSpec& spec, std::span<const std::st
 // The argument index of the first channel `u` may not use, or 0. Channels are matched against
 // the user's patterns; PSUBSCRIBE's patterns must equal one of them (Redis compares literally,
 // so a user cannot widen its reach with a broader pattern). Unsubscribing is always allowed.
-int DeniedChannel(const AclUser& u, const CommandSpec& spec,
+int DeniedChannel(const AclSelector& u, const CommandSpec& spec,
                   std::span<const std::string_view> args) {
   const std::string& name = spec.name;
   size_t first = 1, last = 0;
@@ -434,9 +776,10 @@ Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
     case Verdict::kOk:
       return verdict;
     case Verdict::kDeniedCommand:
-      *err = fmt::format("NOPERM this user has no permissions to run the '{}' command", spec.name);
+      *err = fmt::format("NOPERM this user has no permissions to run the '{}' command",
+                         OriginalName(spec));
       entry.reason = "command";
-      entry.object = spec.name;
+      entry.object = OriginalName(spec);
       break;
     case Verdict::kDeniedKey:
       *err = "NOPERM this user has no permissions to access one of the keys used as arguments";
@@ -482,7 +825,7 @@ std::vector<std::string_view> Acl::FlagNames(const AclUser& u) {
   return out;
 }
 
-std::string Acl::DescribeKeys(const AclUser& u) const {
+std::string Acl::DescribeKeys(const AclSelector& u) const {
   if (u.all_keys) return "~*";
   std::string out;
   for (const auto& p : u.key_patterns) {
@@ -499,7 +842,7 @@ std::string Acl::DescribeKeys(const AclUser& u) const {
   return out;
 }
 
-std::string Acl::DescribeChannels(const AclUser& u) const {
+std::string Acl::DescribeChannels(const AclSelector& u) const {
   if (u.all_channels) return "&*";
   std::string out;
   for (const auto& p : u.channel_patterns) {
@@ -512,7 +855,7 @@ std::string Acl::DescribeChannels(const AclUser& u) const {
 
 // Redis's ACLDescribeSelectorCommandRules: start from +@all or -@all, greedily apply the
 // categories that best match the user's bitmap, then fix single commands.
-std::string Acl::DescribeCommands(const AclUser& u) const {
+std::string Acl::DescribeCommands(const AclSelector& u) const {
   EnsureIndex();
   const Impl& im = *impl_;
   size_t n = im.specs.size();
@@ -564,7 +907,7 @@ std::string Acl::DescribeCommands(const AclUser& u) const {
   }
   auto fix = [&](size_t i) {
     if (user[i] == fake[i]) return;
-    rules += fmt::format("{}{} ", user[i] ? '+' : '-', im.specs[i]->name);
+    rules += fmt::format("{}{} ", user[i] ? '+' : '-', im.names[i]);
     fake[i] = user[i];
     for (int c : im.children[i]) fake[static_cast<size_t>(c)] = user[i];
   };
@@ -574,11 +917,29 @@ std::string Acl::DescribeCommands(const AclUser& u) const {
     for (int c : im.children[i]) fix(static_cast<size_t>(c));
     auto it = u.first_args.find(static_cast<int>(i));
     if (!user[i] && it != u.first_args.end()) {
-      for (const auto& arg : it->second) rules += fmt::format("+{}|{} ", im.specs[i]->name, arg);
+      for (const auto& arg : it->second) rules += fmt::format("+{}|{} ", im.names[i], arg);
     }
   }
   rules.pop_back();
   return rules;
+}
+
+// Redis's ACLDescribeSelector: keys, then channels (resetchannels unless &*), then commands.
+std::string Acl::DescribeSelector(const AclSelector& sel) const {
+  std::string out = DescribeKeys(sel);
+  if (!out.empty()) out.push_back(' ');
+  if (sel.all_channels) {
+    out.append("&*");
+  } else {
+    out.append("resetchannels");
+    for (const auto& p : sel.channel_patterns) {
+      out.append(" &");
+      out.append(p);
+    }
+  }
+  out.push_back(' ');
+  out.append(DescribeCommands(sel));
+  return out;
 }
 
 std::string Acl::Describe(const AclUser& u) const {
@@ -591,23 +952,13 @@ std::string Acl::Describe(const AclUser& u) const {
     out.append(" #");
     out.append(p);
   }
-  std::string keys = DescribeKeys(u);
-  if (!keys.empty()) {
-    out.push_back(' ');
-    out.append(keys);
-  }
   out.push_back(' ');
-  if (u.all_channels) {
-    out.append("&*");
-  } else {
-    out.append("resetchannels");
-    for (const auto& p : u.channel_patterns) {
-      out.append(" &");
-      out.append(p);
-    }
+  out.append(DescribeSelector(u));
+  for (const AclSelector& sel : u.selectors) {
+    out.append(" (");
+    out.append(DescribeSelector(sel));
+    out.push_back(')');
   }
-  out.push_back(' ');
-  out.append(DescribeCommands(u));
   return out;
 }
 

@@ -1,6 +1,6 @@
-// ACL: the user registry and its log (Redis 7.0's acl.c without selectors). Each user has an enabled flag,
-// SHA-256 password hashes (or nopass), key patterns (~, %R~, %W~), channel patterns (&) and a
-// command permission set built from +/-command, +/-@category and +command|firstarg rules.
+// ACL: the user registry, its log and the ACL file (Redis 7.0's acl.c). Each user has an enabled
+// flag, SHA-256 password hashes (or nopass) and one or more selectors (AclSelector): key
+// patterns, channel patterns and a command permission set.
 //
 // The "default" user always exists; `requirepass` is its password (CONFIG SET requirepass keeps
 // them in sync, as Redis). The dispatcher checks command and key permissions for every user
@@ -22,14 +22,11 @@ namespace ember {
 
 struct CommandSpec;
 
-struct AclUser {
-  std::string name;
-  bool enabled = false;
-  bool nopass = false;
-  // 0: unset, 1: sanitize-payload, 2: skip-sanitize-payload.
-  int sanitize = 0;
-  std::vector<std::string> passwords;  // SHA-256 hex, in insertion order
-
+// One set of permissions: key patterns (~, %R~, %W~), channel patterns (&) and a command
+// permission set built from +/-command, +/-@category and +command|firstarg rules. Every user
+// has a root selector (the rules given outside parentheses) and may have more, added by
+// "(...)" rules (Redis 7.0's selectors); a command passes if any of them allows it.
+struct AclSelector {
   struct KeyPattern {
     std::string pattern;
     bool read = true;
@@ -46,6 +43,18 @@ struct AclUser {
   std::vector<bool> allowed;
   // Allowed first arguments per command index (+select|0).
   std::map<int, std::vector<std::string>> first_args;
+};
+
+// A user: its flags and passwords, the root selector (inherited, so u.all_keys is the root's)
+// and the additional selectors in the order they were added.
+struct AclUser : AclSelector {
+  std::string name;
+  bool enabled = false;
+  bool nopass = false;
+  // 0: unset, 1: sanitize-payload, 2: skip-sanitize-payload.
+  int sanitize = 0;
+  std::vector<std::string> passwords;  // SHA-256 hex, in insertion order
+  std::vector<AclSelector> selectors;
 
   // True when this user may run anything on any key (the check can be skipped).
   bool Unrestricted() const;
@@ -70,8 +79,30 @@ class Acl {
 
   // Applies ACL SETUSER rules to the user (created if missing) atomically: on error nothing
   // changes and *err holds Redis's message ("Error in ACL SETUSER modifier '...': ...").
+  // A "(...)" selector may be spread over several rules ("(~x" "+get)"), as in Redis.
   bool SetUser(std::string_view name, std::span<const std::string_view> rules, std::string* err);
   bool DeleteUser(std::string_view name);
+
+  // A config file `user` directive (name, rules...) checked as Redis's ACLAppendUserForLoading:
+  // "" or the error to report at its line. Unknown command names pass (Redis reports them when
+  // the users are created).
+  std::string CheckUserDirective(std::span<const std::string> directive) const;
+  // Creates the users of the `user` directives (the default one is reset first), as Redis's
+  // ACLLoadConfiguredUsers; false after logging the first error.
+  bool LoadConfiguredUsers(const std::vector<std::vector<std::string>>& directives);
+
+  // ACL LOAD, and start-up with `aclfile`: replaces every user with those of the file ("user
+  // <name> <rules...>" lines; blank lines are allowed, comments are not), all or nothing. A file
+  // without "default" gets the initial default user. Returns "" or Redis's error text (every
+  // problem found, "<path>:<line>: ...", then "WARNING: ACL errors detected, ...").
+  std::string LoadFromFile(const std::string& path);
+  // ACL SAVE: the ACL LIST lines, written to a temporary file that is synced and renamed over
+  // `path`. False on an I/O error (logged, as Redis).
+  bool SaveToFile(const std::string& path) const;
+  // Whether `u` may still use a channel it is subscribed to (a PSUBSCRIBE pattern, `literal`,
+  // must equal one of the patterns): Redis's test for disconnecting subscribers when a user's
+  // channel permissions change.
+  static bool ChannelAllowed(const AclUser& u, std::string_view name, bool literal);
 
   // requirepass -> default user's password ("" = nopass), as Redis's ACLUpdateDefaultUserPassword.
   void SetDefaultPassword(std::string_view password);
@@ -115,17 +146,42 @@ class Acl {
 
   // ACL LIST line ("user default on nopass ~* &* +@all") and GETUSER pieces.
   std::string Describe(const AclUser& u) const;
-  std::string DescribeCommands(const AclUser& u) const;
-  std::string DescribeKeys(const AclUser& u) const;
-  std::string DescribeChannels(const AclUser& u) const;
+  std::string DescribeSelector(const AclSelector& sel) const;
+  std::string DescribeCommands(const AclSelector& sel) const;
+  std::string DescribeKeys(const AclSelector& sel) const;
+  std::string DescribeChannels(const AclSelector& sel) const;
   static std::vector<std::string_view> FlagNames(const AclUser& u);
 
   // Index of a command or subcommand in the permission bitmap (-1 if unknown).
   int CommandIndex(const CommandSpec* spec) const;
+  // The name ACL rules and denials use for a command: its name before rename-command.
+  std::string_view OriginalName(const CommandSpec& spec) const;
+  // ACL CAT <category>: the original names of its commands and subcommands.
+  std::vector<std::string_view> CommandsInCategory(uint32_t category) const;
 
  private:
   struct Impl;
-  bool ApplyRule(AclUser& u, std::string_view rule, std::string* err) const;
+  // Why a rule was refused (Redis's errno values in ACLSetUser).
+  enum class RuleError {
+    kNone,
+    kUnknownName,  // ENOENT: unknown command or category
+    kSyntax,
+    kKeyAfterAll,
+    kChannelAfterAll,
+    kNoSuchPassword,
+    kBadHash,
+    kSubcommandFirstArg,
+  };
+  static std::string_view RuleErrorText(RuleError e);
+  RuleError ApplyUserRule(AclUser& u, std::string_view rule) const;
+  RuleError ApplySelectorRule(AclSelector& sel, std::string_view rule) const;
+  // A selector or user as created: no keys, no commands, the channels acl-pubsub-default gives.
+  AclSelector NewSelector() const;
+  AclUser NewUser(std::string_view name) const;
+  // "on nopass ~* &* +@all".
+  std::unique_ptr<AclUser> MakeDefaultUser() const;
+  Verdict CheckSelector(const AclSelector& sel, const CommandSpec& spec,
+                        std::span<const std::string_view> args, int* arg_index) const;
   void RecountRestricted();
   void EnsureIndex() const;
 

@@ -1,6 +1,10 @@
 // ACL: WHOAMI, SETUSER, GETUSER, DELUSER, LIST, USERS, CAT, GENPASS, DRYRUN, LOG, LOAD, SAVE,
-// HELP — as Redis 7.0 (without selectors).
+// HELP — as Redis 7.0. Changing users here also disconnects the clients that lost their rights:
+// DELUSER and ACL LOAD those authenticated as a removed (for LOAD: any non-default) user,
+// SETUSER the user's subscribers whose channels it may no longer use.
 #include <fmt/format.h>
+
+#include <cctype>
 
 #include "common/clock.h"
 #include "common/errors.h"
@@ -13,27 +17,72 @@ namespace ember {
 
 namespace {
 
-
 constexpr std::string_view kNoAclFile =
     "ERR This Redis instance is not configured to use an ACL file. You may want to specify "
     "users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a "
     "Redis configuration file set) in order to store users in the Redis configuration.";
+
+// Closes the clients `victim` picks (the one running this command after its reply), as Redis's
+// ACLFreeUserAndKillClients.
+template <typename Pred>
+void DisconnectClients(CommandContext& ctx, Pred victim) {
+  Connection& self = ConnOf(ctx);
+  std::vector<Connection*> victims;
+  for (const auto& [id, c] : ServerOf(ctx).clients()) {
+    if (!c->is_master_link && !c->script_client && victim(*c)) victims.push_back(c);
+  }
+  for (Connection* c : victims) {
+    if (c == &self) {
+      c->close_after_reply = true;
+    } else {
+      c->Close();
+    }
+  }
+}
+
+// After `user`'s channel permissions changed: its subscribers that hold a channel, pattern or
+// shard channel it may no longer use are disconnected (Redis's ACLKillPubsubClientsIfNeeded).
+void DisconnectRevokedSubscribers(CommandContext& ctx, const AclUser& user) {
+  const PubSub& pubsub = ServerOf(ctx).pubsub();
+  DisconnectClients(ctx, [&](const Connection& c) {
+    if (c.user != user.name || !pubsub.IsSubscribed(c.id)) return false;
+    for (PubSub::Kind kind : {PubSub::kPattern, PubSub::kChannel, PubSub::kShard}) {
+      for (const std::string& name : pubsub.SubscriptionsOf(kind, c.id)) {
+        if (!Acl::ChannelAllowed(user, name, kind == PubSub::kPattern)) return true;
+      }
+    }
+    return false;
+  });
+}
 
 void CmdAclWhoAmI(CommandContext& ctx) { ctx.reply().Bulk(ctx.client().user); }
 
 void CmdAclSetUser(CommandContext& ctx) {
   std::string_view name = ctx.arg(2);
   for (char c : name) {
-    if (c == ' ' || c == '\0') {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '\0') {
       return ctx.reply().Error("ERR Usernames can't contain spaces or null characters");
     }
   }
   std::vector<std::string_view> rules(ctx.args().begin() + 3, ctx.args().end());
+  Acl& acl = ServerOf(ctx).acl();
+  const bool existed = acl.FindUser(name) != nullptr;
   std::string err;
-  if (!ServerOf(ctx).acl().SetUser(name, rules, &err)) {
+  if (!acl.SetUser(name, rules, &err)) {
     return ctx.reply().Error(fmt::format("ERR {}", err));
   }
+  if (existed) DisconnectRevokedSubscribers(ctx, *acl.FindUser(name));
   ctx.reply().Ok();
+}
+
+// The commands, keys and channels of one selector, as GETUSER shows them.
+void ReplySelectorFields(Acl& acl, ReplyBuilder& r, const AclSelector& sel) {
+  r.Bulk("commands");
+  r.Bulk(acl.DescribeCommands(sel));
+  r.Bulk("keys");
+  r.Bulk(acl.DescribeKeys(sel));
+  r.Bulk("channels");
+  r.Bulk(acl.DescribeChannels(sel));
 }
 
 void CmdAclGetUser(CommandContext& ctx) {
@@ -49,19 +98,17 @@ void CmdAclGetUser(CommandContext& ctx) {
   r.Bulk("passwords");
   r.ArrayLen(u->passwords.size());
   for (const auto& p : u->passwords) r.Bulk(p);
-  r.Bulk("commands");
-  r.Bulk(acl.DescribeCommands(*u));
-  r.Bulk("keys");
-  r.Bulk(acl.DescribeKeys(*u));
-  r.Bulk("channels");
-  r.Bulk(acl.DescribeChannels(*u));
+  ReplySelectorFields(acl, r, *u);
   r.Bulk("selectors");
-  r.ArrayLen(0);
+  r.ArrayLen(u->selectors.size());
+  for (const AclSelector& sel : u->selectors) {
+    r.MapLen(3);
+    ReplySelectorFields(acl, r, sel);
+  }
 }
 
 void CmdAclDelUser(CommandContext& ctx) {
   Server& server = ServerOf(ctx);
-  Connection& self = ConnOf(ctx);
   int64_t deleted = 0;
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (ctx.arg(i) == "default") {
@@ -73,17 +120,7 @@ void CmdAclDelUser(CommandContext& ctx) {
     if (!server.acl().DeleteUser(name)) continue;
     ++deleted;
     // Clients authenticated as a removed user are disconnected.
-    std::vector<Connection*> victims;
-    for (const auto& [id, c] : server.clients()) {
-      if (c->user == name && c->authenticated) victims.push_back(c);
-    }
-    for (Connection* c : victims) {
-      if (c == &self) {
-        c->close_after_reply = true;
-      } else {
-        c->Close();
-      }
-    }
+    DisconnectClients(ctx, [&](const Connection& c) { return c.user == name && c.authenticated; });
   }
   ctx.reply().Integer(deleted);
 }
@@ -114,13 +151,7 @@ void CmdAclCat(CommandContext& ctx) {
   }
   uint32_t cat = AclCategoryByName(ctx.arg(2));
   if (!cat) return r.Error(fmt::format("ERR Unknown category '{}'", ctx.arg(2)));
-  std::vector<std::string_view> names;
-  CommandTable::Global().ForEach([&](const CommandSpec& spec) {
-    if (spec.AllAclCategories() & cat) names.push_back(spec.name);
-    for (const auto& sub : spec.subcommands) {
-      if (sub->AllAclCategories() & cat) names.push_back(sub->name);
-    }
-  });
+  const std::vector<std::string_view> names = ServerOf(ctx).acl().CommandsInCategory(cat);
   r.ArrayLen(names.size());
   for (auto n : names) r.Bulk(n);
 }
@@ -158,8 +189,8 @@ void CmdAclDryRun(CommandContext& ctx) {
     case Acl::Verdict::kOk:
       return ctx.reply().Ok();
     case Acl::Verdict::kDeniedCommand:
-      return ctx.reply().Bulk(
-          fmt::format("This user has no permissions to run the '{}' command", spec->name));
+      return ctx.reply().Bulk(fmt::format("This user has no permissions to run the '{}' command",
+                                          acl.OriginalName(*spec)));
     case Acl::Verdict::kDeniedKey:
       return ctx.reply().Bulk(fmt::format("This user has no permissions to access the '{}' key",
                                           args[static_cast<size_t>(key_index)]));
@@ -208,7 +239,31 @@ void CmdAclLog(CommandContext& ctx) {
   }
 }
 
-void CmdAclLoadSave(CommandContext& ctx) { ctx.reply().Error(kNoAclFile); }
+std::string AclFile(CommandContext& ctx) {
+  return ServerOf(ctx).config_table().GetValue("aclfile").value_or("");
+}
+
+void CmdAclLoad(CommandContext& ctx) {
+  const std::string path = AclFile(ctx);
+  if (path.empty()) return ctx.reply().Error(kNoAclFile);
+  const std::string errors = ServerOf(ctx).acl().LoadFromFile(path);
+  if (!errors.empty()) return ctx.reply().Error(fmt::format("ERR {}", errors));
+  // Redis 7.0 frees every user but "default" and disconnects their clients, even those whose
+  // user came back unchanged.
+  DisconnectClients(ctx, [](const Connection& c) { return c.user != "default"; });
+  ctx.reply().Ok();
+}
+
+void CmdAclSave(CommandContext& ctx) {
+  const std::string path = AclFile(ctx);
+  if (path.empty()) return ctx.reply().Error(kNoAclFile);
+  if (!ServerOf(ctx).acl().SaveToFile(path)) {
+    return ctx.reply().Error(
+        "ERR There was an error trying to save the ACLs. Please check the server logs for more "
+        "information");
+  }
+  ctx.reply().Ok();
+}
 
 void CmdAclHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
@@ -269,11 +324,11 @@ void RegisterAclFamily(CommandTable& table) {
                   "Get the rules for a specific ACL user", "6.0.0"));
   sub(MakeCommand("list", 2, kAdm, kNoKeys, CmdAclList, "server", 0,
                   "List the current ACL rules in ACL config file format", "6.0.0"));
-  sub(MakeCommand("load", 2, kAdm, kNoKeys, CmdAclLoadSave, "server", 0,
+  sub(MakeCommand("load", 2, kAdm, kNoKeys, CmdAclLoad, "server", 0,
                   "Reload the ACLs from the configured ACL file", "6.0.0"));
   sub(MakeCommand("log", -2, kAdm, kNoKeys, CmdAclLog, "server", 0,
                   "List latest events denied because of ACLs in place", "6.0.0"));
-  sub(MakeCommand("save", 2, kAdm, kNoKeys, CmdAclLoadSave, "server", 0,
+  sub(MakeCommand("save", 2, kAdm, kNoKeys, CmdAclSave, "server", 0,
                   "Save the current ACL rules in the configured ACL file", "6.0.0"));
   sub(MakeCommand("setuser", -3, kAdm, kNoKeys, CmdAclSetUser, "server", 0,
                   "Modify or create the rules for a specific ACL user", "6.0.0"));

@@ -831,6 +831,7 @@ struct ConfigTable::Impl {
   std::vector<std::vector<ApplyHook>> hooks;
   std::vector<std::pair<std::string, RewriteProvider>> rewrite_providers;
   std::function<bool(std::string_view)> command_exists;
+  std::function<std::string(const std::vector<std::string>&)> user_validator;
   std::unordered_set<std::string> renamed_away, renamed_to;
 
   // Loader state.
@@ -1384,7 +1385,18 @@ struct ConfigTable::Impl {
         }
         owner->renamed_commands_.emplace_back(argv[1], argv[2]);
       } else if (name == "user" && argv.size() >= 2) {
-        owner->user_directives_.push_back(std::vector<std::string>(argv.begin() + 1, argv.end()));
+        std::vector<std::string> directive(argv.begin() + 1, argv.end());
+        for (const auto& d : owner->user_directives_) {
+          if (d[0] == directive[0]) {
+            return fail("Error in user declaration '" + directive[0] +
+                        "': Duplicate user found. A user can only be defined once in config "
+                        "files");
+          }
+        }
+        if (user_validator) {
+          if (std::string err = user_validator(directive); !err.empty()) return fail(err);
+        }
+        owner->user_directives_.push_back(std::move(directive));
       } else if (name == "loadmodule" && argv.size() >= 2) {
         EMBER_LOG_WARNING("Ember does not support modules: ignoring 'loadmodule {}'", argv[1]);
       } else if (name.find('.') != std::string::npos) {
@@ -1705,6 +1717,11 @@ void ConfigTable::OnRewrite(std::string_view option, RewriteProvider provider) {
 
 void ConfigTable::SetCommandValidator(std::function<bool(std::string_view)> exists) {
   impl_->command_exists = std::move(exists);
+}
+
+void ConfigTable::SetUserValidator(
+    std::function<std::string(const std::vector<std::string>&)> check) {
+  impl_->user_validator = std::move(check);
 }
 
 bool ConfigTable::LoadText(std::string_view text, std::string_view source_name,

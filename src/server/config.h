@@ -175,6 +175,10 @@ class ConfigTable {
   // When set before loading, rename-command is checked as Redis does ("No such command in
   // rename-command", "Target command name already exists").
   void SetCommandValidator(std::function<bool(std::string_view)> exists);
+  // When set before loading, each `user` directive (name, rules...) is checked as it is read:
+  // the validator returns "" or the error to report at its line (Redis's
+  // ACLAppendUserForLoading). A user defined twice is refused here.
+  void SetUserValidator(std::function<std::string(const std::vector<std::string>&)> check);
 
   // rename-command directives seen while loading, applied by the server to the command table.
   const std::vector<std::pair<std::string, std::string>>& renamed_commands() const {

@@ -91,6 +91,10 @@ int Server::Configure(int argc, char** argv) {
   RegisterServerCommands(CommandTable::Global());
   config_table_.SetCommandValidator(
       [](std::string_view name) { return CommandTable::Global().Find(name) != nullptr; });
+  // A scratch registry: its permission bitmap is laid out over the table before renames.
+  config_table_.SetUserValidator([](const std::vector<std::string>& directive) {
+    return Acl().CheckUserDirective(directive);
+  });
   if (!config_table_.LoadFromCommandLine(argc, argv)) return 1;
 
   auto& log = GetLogSettings();
@@ -117,9 +121,10 @@ int Server::Configure(int argc, char** argv) {
   ApplyAccessTracking();
   ApplyLazyFreeSettings();
   ApplyKeyspaceEvents();
-  ApplyRenamedCommands();
-  // The ACL's permission bitmap is laid out over the final command table.
+  // The ACL's permission bitmap is laid out over the command table before rename-command: ACL
+  // rules name commands by their original names, as in Redis.
   acl_.Init();
+  ApplyRenamedCommands();
   acl_.SetDefaultPassword(config_.requirepass);
   ApplyAclSettings();
   if (!ApplyConfiguredUsers()) return 1;
@@ -129,13 +134,23 @@ int Server::Configure(int argc, char** argv) {
 }
 
 bool Server::ApplyConfiguredUsers() {
-  // Each `user` directive defines its user from scratch, as Redis's ACLLoadConfiguredUsers.
-  for (const std::vector<std::string>& d : config_table_.user_directives()) {
-    std::vector<std::string_view> rules{"reset"};
-    rules.insert(rules.end(), d.begin() + 1, d.end());
-    std::string err;
-    if (!acl_.SetUser(d[0], rules, &err)) {
-      EMBER_LOG_WARNING("Error in user declaration '{}': {}", d[0], err);
+  // Redis's ACLLoadUsersAtStartup: `user` directives or an ACL file, never both.
+  const std::string aclfile = config_table_.GetValue("aclfile").value_or("");
+  if (!aclfile.empty() && !config_table_.user_directives().empty()) {
+    EMBER_LOG_WARNING(
+        "Configuring Redis with users defined in redis.conf and at the same setting an ACL file "
+        "path is invalid. This setup is very likely to lead to configuration errors and "
+        "security holes, please define either an ACL file or declare users directly in your "
+        "redis.conf, but not both.");
+    return false;
+  }
+  if (!acl_.LoadConfiguredUsers(config_table_.user_directives())) {
+    EMBER_LOG_WARNING("Critical error while loading ACLs. Exiting.");
+    return false;
+  }
+  if (!aclfile.empty()) {
+    if (std::string errors = acl_.LoadFromFile(aclfile); !errors.empty()) {
+      EMBER_LOG_WARNING("Aborting Redis startup because of ACL errors: {}", errors);
       return false;
     }
   }
@@ -193,6 +208,14 @@ void Server::RegisterConfigHooks() {
   config_table_.OnApply("requirepass", [this](std::string*) {
     acl_.SetDefaultPassword(config_.requirepass);
     return true;
+  });
+  // CONFIG REWRITE writes every user as a "user" line, unless they live in an ACL file (then
+  // the file's "user" lines go), as Redis's rewriteConfigUserOption.
+  config_table_.OnRewrite("user", [this] {
+    std::vector<std::string> lines;
+    if (!config_table_.GetValue("aclfile").value_or("").empty()) return lines;
+    for (const auto& [name, u] : acl_.users()) lines.push_back(acl_.Describe(*u));
+    return lines;
   });
   config_table_.OnApply("hz", [this](std::string*) {
     loop_.SetTimerPeriod(1000 / config_.hz);  // the config table keeps hz within 1..500
