@@ -37,10 +37,24 @@ void EventLoop::SetTimer(int64_t period_ms, std::function<void()> fn) {
   next_timer_ms_ = MonotonicMs() + period_ms;
 }
 
+int EventLoop::Wait(void* buffer, int max_events, int timeout_ms) {
+  auto* events = static_cast<epoll_event*>(buffer);
+  if (timeout_ms == 0) return epoll_wait(epfd_, events, max_events, 0);
+  const int64_t start = MonotonicUs();
+  int n = 0;
+  if (busy_poll_ && avg_wait_us_ < kSpinUs) {
+    while ((n = epoll_wait(epfd_, events, max_events, 0)) == 0 && MonotonicUs() - start < kSpinUs) {
+    }
+  }
+  if (n == 0) n = epoll_wait(epfd_, events, max_events, timeout_ms);
+  avg_wait_us_ = (avg_wait_us_ * 7 + (MonotonicUs() - start)) / 8;
+  return n;
+}
+
 bool EventLoop::Poll(int timeout_ms) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
-  int n = epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
+  int n = Wait(events, kMaxEvents, timeout_ms);
   if (n < 0 && errno != EINTR) return false;
   for (int i = 0; i < n; ++i) {
     static_cast<IoHandler*>(events[i].data.ptr)->OnIoEvent(events[i].events);

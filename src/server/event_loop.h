@@ -45,6 +45,9 @@ class EventLoop {
     if (wake_at_ms_ == 0 || monotonic_ms < wake_at_ms_) wake_at_ms_ = monotonic_ms;
   }
 
+  // Whether a wait may poll briefly before blocking (see Wait); the owner decides by its traffic.
+  void set_busy_poll(bool allowed) { busy_poll_ = allowed; }
+
   // Callback to run once, on the next iteration (used to close connections safely).
   void Defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
 
@@ -57,6 +60,18 @@ class EventLoop {
   int64_t next_timer_ms_ = 0;
   int64_t wake_at_ms_ = 0;
   std::vector<std::function<void()>> deferred_;
+  bool busy_poll_ = false;
+  // Recent waits for events, in microseconds (a moving average): while they are short the loop
+  // polls briefly before blocking (Wait).
+  int64_t avg_wait_us_ = 1'000'000;
+
+  // epoll_wait with adaptive busy polling: on a loaded server the next event is usually
+  // microseconds away, and blocking means the client that sends it must wake this thread (on a
+  // virtual machine, an inter-processor interrupt through the hypervisor), which slows
+  // request/response clients. When allowed and recent waits averaged under kSpinUs, it polls for
+  // up to kSpinUs before blocking; an idle server, whose waits are long, never spins.
+  static constexpr int64_t kSpinUs = 50;
+  int Wait(void* events, int max_events, int timeout_ms);
 
   // Waits up to `timeout_ms` (-1: forever), handles the events, then the deferred callbacks.
   bool Poll(int timeout_ms);

@@ -574,7 +574,18 @@ void Server::BeforeSleep() {
     if (conn->FlushOutput()) CheckOutputBufferLimits(conn);
   }
   flushing_.clear();
+  UpdateBusyPolling();
   if (shutdown_requested_) loop_.Stop();
+}
+
+void Server::UpdateBusyPolling() {
+  const uint64_t reads = stats_.total_reads_processed - busy_poll_reads_;
+  if (reads == 0) return;
+  const uint64_t commands = stats_.total_commands_processed - busy_poll_commands_;
+  busy_poll_reads_ = stats_.total_reads_processed;
+  busy_poll_commands_ = stats_.total_commands_processed;
+  commands_per_read_x16_ = (commands_per_read_x16_ * 7 + commands * 16 / reads) / 8;
+  loop_.set_busy_poll(commands_per_read_x16_ < 2 * 16);
 }
 
 bool Server::ClientPaused(uint32_t flags) const {

@@ -279,6 +279,11 @@ class Server : public ServerServices {
   bool ListenTcp(const std::string& addr);
   bool ListenUnix();
   void BeforeSleep();
+  // Lets the event loop poll before sleeping while clients send about one command per read
+  // (request/response traffic: each command would otherwise cost its client a wakeup of this
+  // thread); pipelined clients spread that cost over their batch, and polling would only burn
+  // CPU (EventLoop::set_busy_poll).
+  void UpdateBusyPolling();
   void AnchorClocks();
   void ActiveExpireCycle();
   void CloseTimedOutClients();
@@ -330,6 +335,10 @@ class Server : public ServerServices {
   std::map<uint64_t, Connection*> clients_;
   std::vector<Connection*> pending_writes_;
   std::vector<Connection*> flushing_;
+  // UpdateBusyPolling's view: counters at the last iteration, commands per read (x16, averaged).
+  uint64_t busy_poll_reads_ = 0;
+  uint64_t busy_poll_commands_ = 0;
+  uint64_t commands_per_read_x16_ = 16;
   uint64_t next_client_id_ = 1;
   ServerStats stats_;
   std::deque<SlowlogEntry> slowlog_;
