@@ -46,8 +46,10 @@ void Connection::HandleReadable() {
     in_.ConsumeFront(in_pos_);
     in_pos_ = 0;
   }
-  size_t want = std::max(kReadChunk, parser_.pending_bulk_bytes());
-  char* dest = in_.Prepare(want);
+  char* dest = in_.Prepare(std::max(kReadChunk, parser_.pending_bulk_bytes()));
+  // As much as the buffer holds (as Redis 7): once a pipelining client's batch has outgrown one
+  // chunk, the buffer has grown with it and the whole batch comes in one read(2).
+  const size_t want = in_.capacity() - in_.size();
   ssize_t n;
   do {
     n = read(fd_, dest, want);
