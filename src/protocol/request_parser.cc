@@ -92,31 +92,34 @@ RequestParser::Status RequestParser::ParseBulkLengthLine(std::string_view rest, 
   return Status::kRequest;
 }
 
+// Reads "<digits>\r\n" at p: a canonical number (no sign, no leading zero) of at most 18 digits,
+// so it cannot overflow. Returns the position after the line, or nullptr.
+static inline const char* ReadNumberLine(const char* p, const char* end, int64_t* out) {
+  const char* const start = p;
+  const char* const limit = end - p > 18 ? p + 18 : end;
+  int64_t v = 0;
+  while (p < limit && static_cast<unsigned>(*p - '0') < 10) v = v * 10 + (*p++ - '0');
+  if (p == start || (*start == '0' && p - start > 1)) return nullptr;
+  if (end - p < 2 || p[0] != '\r' || p[1] != '\n') return nullptr;
+  *out = v;
+  return p + 2;
+}
+
 bool RequestParser::ParseWhole(std::string_view buf, size_t* consumed) {
-  const char* p = buf.data();
-  const char* const end = p + buf.size();
-  // Reads "<digits>\r\n" at p: a canonical number of at most 18 digits (no overflow).
-  auto number = [&](int64_t* out) {
-    const char* start = p;
-    int64_t v = 0;
-    while (p < end && *p >= '0' && *p <= '9' && p - start < 18) v = v * 10 + (*p++ - '0');
-    if (p == start || (*start == '0' && p - start > 1)) return false;
-    if (end - p < 2 || p[0] != '\r' || p[1] != '\n') return false;
-    p += 2;
-    *out = v;
-    return true;
-  };
-  ++p;  // '*'
+  const char* const end = buf.data() + buf.size();
   int64_t n;
-  if (!number(&n) || n < 1 || n > 99 || (n > 10 && unauthenticated_)) return false;
-  args_.clear();
+  const char* p = ReadNumberLine(buf.data() + 1, end, &n);  // after the '*'
+  if (!p || n < 1 || n > 99 || (n > 10 && unauthenticated_)) return false;
+  args_.resize(static_cast<size_t>(n));
+  std::string_view* arg = args_.data();
+  const int64_t max_len = unauthenticated_ ? std::min<int64_t>(16384, max_bulk_len_) : max_bulk_len_;
   for (int64_t k = 0; k < n; ++k) {
     int64_t len;
-    if (p == end || *p++ != '$' || !number(&len) || len > max_bulk_len_ ||
-        (len > 16384 && unauthenticated_) || end - p < len + 2) {
+    if (p == end || *p != '$' || !(p = ReadNumberLine(p + 1, end, &len)) || len > max_len ||
+        end - p < len + 2) {
       return false;
     }
-    args_.emplace_back(p, static_cast<size_t>(len));
+    *arg++ = std::string_view(p, static_cast<size_t>(len));
     p += len + 2;  // the CRLF is skipped unchecked, as below
   }
   *consumed = static_cast<size_t>(p - buf.data());

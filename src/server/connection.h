@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,9 +47,19 @@ class Connection : public ClientState, public IoHandler {
     return last_command_ ? std::string_view(last_command_->name) : std::string_view();
   }
   void set_last_command(const CommandSpec* spec) { last_command_ = spec; }
-  // The top-level command of the last one run (the container of a subcommand), or null.
-  const CommandSpec* last_top_command() const {
-    return last_command_ && last_command_->parent ? last_command_->parent : last_command_;
+  // The top-level command this client last named by exactly `name`'s bytes, or null: a pipeline
+  // usually repeats one command, and comparing bytes costs less than a case-blind table lookup.
+  const CommandSpec* RecallCommand(std::string_view name) const {
+    return name.size() == recalled_name_len_ && !name.empty() &&
+                   std::memcmp(name.data(), recalled_name_, name.size()) == 0
+               ? recalled_command_
+               : nullptr;
+  }
+  void RememberCommand(std::string_view name, const CommandSpec* spec) {
+    if (name.size() > sizeof(recalled_name_)) return;
+    std::memcpy(recalled_name_, name.data(), name.size());
+    recalled_name_len_ = static_cast<uint8_t>(name.size());
+    recalled_command_ = spec;
   }
 
   // Writes a message that is not the reply to this client's command (a Pub/Sub message, an
@@ -129,6 +140,9 @@ class Connection : public ClientState, public IoHandler {
   size_t out_pos_ = 0;
   ReplyBuilder reply_{&out_};
   const CommandSpec* last_command_ = nullptr;
+  const CommandSpec* recalled_command_ = nullptr;
+  char recalled_name_[23];
+  uint8_t recalled_name_len_ = 0;
 };
 
 }  // namespace ember

@@ -100,12 +100,8 @@ bool Server::RunningScript(std::string* name, std::vector<std::string>* command,
   return true;
 }
 
-uint32_t Server::CommandFlags(const CommandSpec& spec, std::span<const std::string_view> args) {
-  // Only the script commands have both (a cheap test on every command).
-  if (!spec.is(cmd_flags::kSkipMonitor) || !spec.is(cmd_flags::kNoMandatoryKeys) ||
-      args.size() < 2) {
-    return spec.flags;
-  }
+uint32_t Server::ScriptCommandFlags(const CommandSpec& spec,
+                                    std::span<const std::string_view> args) {
   uint32_t script = script_flags::kEvalCompat;
   if (spec.name == "fcall" || spec.name == "fcall_ro") {
     const LuaScripting::Function* f = functions().FindFunction(args[1]);

@@ -728,7 +728,9 @@ bool Server::RejectCommand(Connection& conn, const CommandSpec* spec,
     return reject(aof_.WritesDeniedError());
   }
   if (snapshots_.loading() && !spec->is(cmd_flags::kLoading)) return reject(errors::kLoading);
-  if (std::string_view busy = ScriptBusyError(*spec, args); !busy.empty()) return reject(busy);
+  if (script_run_) {
+    if (std::string_view busy = ScriptBusyError(*spec, args); !busy.empty()) return reject(busy);
+  }
   if (is_replica()) {
     if (config_.replica_read_only && has(cmd_flags::kWrite)) {
       return reject(errors::kReadOnly);
@@ -768,9 +770,11 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
   const int64_t mono_us = MonotonicUs();
   cached_now_ms_ = (wall_anchor_us_ + (mono_us - mono_anchor_us_)) / 1000;
   if (conn.is_master_link) return DispatchFromMaster(conn, args);
-  // A pipeline usually repeats one command: try the connection's last one before the table.
-  const CommandSpec* spec = conn.last_top_command();
-  if (!spec || !EqualsIgnoreCase(spec->name, args[0])) spec = CommandTable::Global().Find(args[0]);
+  const CommandSpec* spec = conn.RecallCommand(args[0]);
+  if (!spec) {
+    spec = CommandTable::Global().Find(args[0]);
+    if (spec) conn.RememberCommand(args[0], spec);
+  }
   if (spec && !spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = spec->FindSubcommand(args[1]);
     if (!sub) {

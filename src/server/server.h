@@ -265,7 +265,15 @@ class Server : public ServerServices {
   // The flags a command is checked with: its own, except for EVAL/EVALSHA/FCALL (and _RO) of a
   // script that declares flags, whose write/deny-oom/stale come from them (Redis's
   // getCommandFlags).
-  uint32_t CommandFlags(const CommandSpec& spec, std::span<const std::string_view> args);
+  uint32_t CommandFlags(const CommandSpec& spec, std::span<const std::string_view> args) {
+    // Only the script commands have both (a cheap test, inline: it runs for every command).
+    if (!spec.is(cmd_flags::kSkipMonitor) || !spec.is(cmd_flags::kNoMandatoryKeys) ||
+        args.size() < 2) {
+      return spec.flags;
+    }
+    return ScriptCommandFlags(spec, args);
+  }
+  uint32_t ScriptCommandFlags(const CommandSpec& spec, std::span<const std::string_view> args);
   // SCRIPT KILL / FUNCTION KILL: empty on success, else the error to reply.
   std::string KillScript(bool is_eval);
 

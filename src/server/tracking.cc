@@ -178,10 +178,7 @@ void ClientTracking::InvalidateAll() {
   total_items_ = 0;
 }
 
-void ClientTracking::EndCommand() {
-  const uint64_t client = current_client_;
-  current_client_ = 0;
-  if (pending_.empty()) return;
+void ClientTracking::SendPending(uint64_t client) {
   std::vector<std::optional<std::string>> pending = std::move(pending_);
   pending_.clear();
   for (const auto& key : pending) {

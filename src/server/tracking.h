@@ -58,7 +58,11 @@ class ClientTracking {
 
   // Invalidations for the client whose command is running are held until its reply is out.
   void BeginCommand(uint64_t client) { current_client_ = client; }
-  void EndCommand();
+  void EndCommand() {
+    const uint64_t client = current_client_;
+    current_client_ = 0;
+    if (!pending_.empty()) SendPending(client);
+  }
   // Once per event-loop iteration: the BCAST invalidations gathered meanwhile.
   void BroadcastPending();
   // tracking-table-max-keys: forgets (invalidating) keys beyond the limit.
@@ -77,6 +81,8 @@ class ClientTracking {
   size_t total_prefixes() const { return prefixes_.size(); }
 
  private:
+  // The invalidations of keys a client changed itself (EndCommand), sent after its reply.
+  void SendPending(uint64_t client);
   struct TrackedClient {
     TrackingOptions options;
     // CLIENT CACHING was given (yes in OPTIN mode, no in OPTOUT mode): one flag, as Redis's
