@@ -25,7 +25,8 @@ BENCH=$(command -v redis-benchmark)
 EMBER_PORT=${EMBER_PORT:-17001}
 REDIS_PORT=${REDIS_PORT:-17002}
 WORK=$(mktemp -d)
-trap 'kill $EPID $RPID 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+TIMEOUT=10
+trap 'kill $EPID $RPID 2>/dev/null || true; wait_exit $EPID || true; wait_exit $RPID || true; rm -rf "$WORK"' EXIT
 
 cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ns += $1} END {printf "%.0f\n", ns}'; }
 
