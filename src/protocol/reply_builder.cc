@@ -1,5 +1,7 @@
 #include "protocol/reply_builder.h"
 
+#include <cstring>
+
 #include "common/strings.h"
 
 namespace ember {
@@ -44,6 +46,20 @@ void ReplyBuilder::Integer(int64_t v) { Prefixed(':', v); }
 
 void ReplyBuilder::Bulk(std::string_view s) {
   if (muted_) return;
+  if (s.size() <= kSmallBulk) {
+    // Header, bytes and CRLF assembled on the stack: one append instead of three.
+    char buf[kSmallBulk + 32];
+    buf[0] = '$';
+    size_t len = 1 + FormatInt64(static_cast<int64_t>(s.size()), buf + 1);
+    buf[len++] = '\r';
+    buf[len++] = '\n';
+    std::memcpy(buf + len, s.data(), s.size());
+    len += s.size();
+    buf[len++] = '\r';
+    buf[len++] = '\n';
+    out_->append(buf, len);
+    return;
+  }
   Prefixed('$', static_cast<int64_t>(s.size()));
   out_->append(s);
   out_->append("\r\n");

@@ -64,6 +64,8 @@ class ReplyBuilder {
   void clear_error() { last_error_code_ = {}; }
 
  private:
+  // Bulk strings up to this size are written with a single append.
+  static constexpr size_t kSmallBulk = 64;
   void Prefixed(char prefix, int64_t n);
 
   std::string* out_;
