@@ -95,9 +95,11 @@ std::vector<int> CommandSpec::KeyIndexes(int argc) const {
 }
 
 const CommandSpec* CommandSpec::FindSubcommand(std::string_view sub) const {
-  std::string full = name + "|" + ToLower(sub);
+  // By the part after '|': a renamed container (rename-command) keeps its subcommands' names,
+  // as Redis keeps their full names.
   for (const auto& s : subcommands) {
-    if (s->name == full) return s.get();
+    std::string_view own = s->name;
+    if (EqualsIgnoreCase(own.substr(own.find('|') + 1), sub)) return s.get();
   }
   return nullptr;
 }

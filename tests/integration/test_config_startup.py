@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from harness.resp import S, Reply
+from harness.resp import A, B, S, Reply
 from harness.util import free_port, pid_alive, port_is_open, wait_for
 
 
@@ -78,6 +78,17 @@ def test_rename_command(ember_factory):
     assert c.call("GET", "k").kind == "error"
     assert c.call("MYGET", "k") == Reply("bulk", b"v")
     assert c.call("FLUSHALL").kind == "error"
+
+
+@pytest.mark.parametrize("kind", ["ember", "redis"])
+def test_renamed_container_keeps_its_subcommands(kind, ember_factory, ref_factory):
+    conf = "rename-command config myconfig\n"
+    srv = ember_factory(config=conf) if kind == "ember" else ref_factory(config=conf)
+    c = srv.raw()
+    assert c.call("MYCONFIG", "GET", "maxmemory") == A(B("maxmemory"), B("0"))
+    assert c.call("myconfig", "set", "hz", "20") == Reply("simple", "OK")
+    assert c.call("CONFIG", "GET", "hz").kind == "error"
+    assert c.call("MYCONFIG", "NOSUCH").value.startswith("ERR unknown subcommand 'NOSUCH'")
 
 
 FATAL = "*** FATAL CONFIG FILE ERROR"
