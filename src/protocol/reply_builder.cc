@@ -6,14 +6,19 @@
 
 namespace ember {
 
-void ReplyBuilder::Prefixed(char prefix, int64_t n) {
-  if (muted_) return;
-  char buf[32];
+// "<prefix><n>\r\n" into `buf` (32 bytes); returns the length.
+static size_t FormatHeader(char prefix, int64_t n, char* buf) {
   buf[0] = prefix;
   size_t len = 1 + FormatInt64(n, buf + 1);
   buf[len++] = '\r';
   buf[len++] = '\n';
-  out_->append(buf, len);
+  return len;
+}
+
+void ReplyBuilder::Prefixed(char prefix, int64_t n) {
+  if (muted_) return;
+  char buf[32];
+  out_->append(buf, FormatHeader(prefix, n, buf));
 }
 
 void ReplyBuilder::SimpleString(std::string_view s) {
@@ -48,11 +53,8 @@ void ReplyBuilder::Bulk(std::string_view s) {
   if (muted_) return;
   if (s.size() <= kSmallBulk) {
     // Header, bytes and CRLF assembled on the stack: one append instead of three.
-    char buf[kSmallBulk + 32];
-    buf[0] = '$';
-    size_t len = 1 + FormatInt64(static_cast<int64_t>(s.size()), buf + 1);
-    buf[len++] = '\r';
-    buf[len++] = '\n';
+    char buf[32 + kSmallBulk + 2];
+    size_t len = FormatHeader('$', static_cast<int64_t>(s.size()), buf);
     std::memcpy(buf + len, s.data(), s.size());
     len += s.size();
     buf[len++] = '\r';

@@ -109,10 +109,11 @@ bool RequestParser::ParseWhole(std::string_view buf, size_t* consumed) {
   const char* const end = buf.data() + buf.size();
   int64_t n;
   const char* p = ReadNumberLine(buf.data() + 1, end, &n);  // after the '*'
-  if (!p || n < 1 || n > 99 || (n > 10 && unauthenticated_)) return false;
+  if (!p || n < 1 || n > 99 || (n > kUnauthenticatedMaxArgs && unauthenticated_)) return false;
   args_.resize(static_cast<size_t>(n));
   std::string_view* arg = args_.data();
-  const int64_t max_len = unauthenticated_ ? std::min<int64_t>(16384, max_bulk_len_) : max_bulk_len_;
+  const int64_t max_len =
+      unauthenticated_ ? std::min(kUnauthenticatedMaxBulk, max_bulk_len_) : max_bulk_len_;
   for (int64_t k = 0; k < n; ++k) {
     int64_t len;
     if (p == end || *p != '$' || !(p = ReadNumberLine(p + 1, end, &len)) || len > max_len ||
@@ -142,7 +143,7 @@ RequestParser::Status RequestParser::ParseMultibulk(std::string_view buf, size_t
     if (!ParseInt64(buf.substr(1, cr_pos - 1), &n) || n > INT_MAX) {
       return Fail("ERR Protocol error: invalid multibulk length");
     }
-    if (n > 10 && unauthenticated_) {
+    if (n > kUnauthenticatedMaxArgs && unauthenticated_) {
       return Fail("ERR Protocol error: unauthenticated multibulk length");
     }
     pos_ = cr_pos + 2;
@@ -167,7 +168,7 @@ RequestParser::Status RequestParser::ParseMultibulk(std::string_view buf, size_t
         if (st != Status::kRequest) return st;
       }
       if (len > max_bulk_len_) return Fail("ERR Protocol error: invalid bulk length");
-      if (len > 16384 && unauthenticated_) {
+      if (len > kUnauthenticatedMaxBulk && unauthenticated_) {
         return Fail("ERR Protocol error: unauthenticated bulk length");
       }
       pos_ += line_len;

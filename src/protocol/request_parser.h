@@ -22,6 +22,9 @@ class RequestParser {
 
   // Redis's PROTO_INLINE_MAX_SIZE: the longest inline request or count line.
   static constexpr size_t kInlineMaxSize = 64 * 1024;
+  // Before AUTH, Redis refuses requests of more arguments or longer bulks than these.
+  static constexpr int64_t kUnauthenticatedMaxArgs = 10;
+  static constexpr int64_t kUnauthenticatedMaxBulk = 16384;
 
   // Parses from the start of `buf`, which begins at the first byte not consumed yet.
   Status Parse(std::string_view buf, size_t* consumed);

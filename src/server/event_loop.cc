@@ -37,8 +37,7 @@ void EventLoop::SetTimer(int64_t period_ms, std::function<void()> fn) {
   next_timer_ms_ = MonotonicMs() + period_ms;
 }
 
-int EventLoop::Wait(void* buffer, int max_events, int timeout_ms) {
-  auto* events = static_cast<epoll_event*>(buffer);
+int EventLoop::Wait(epoll_event* events, int max_events, int timeout_ms) {
   if (timeout_ms == 0) return epoll_wait(epfd_, events, max_events, 0);
   const int64_t start = MonotonicUs();
   int n = 0;

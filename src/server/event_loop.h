@@ -6,6 +6,8 @@
 #include <functional>
 #include <vector>
 
+struct epoll_event;
+
 namespace ember {
 
 class IoHandler {
@@ -71,7 +73,7 @@ class EventLoop {
   // request/response clients. When allowed and recent waits averaged under kSpinUs, it polls for
   // up to kSpinUs before blocking; an idle server, whose waits are long, never spins.
   static constexpr int64_t kSpinUs = 50;
-  int Wait(void* events, int max_events, int timeout_ms);
+  int Wait(epoll_event* events, int max_events, int timeout_ms);
 
   // Waits up to `timeout_ms` (-1: forever), handles the events, then the deferred callbacks.
   bool Poll(int timeout_ms);
