@@ -386,7 +386,7 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, kIntMax, 10, 0,
                       &SC::min_replicas_max_lag));
   t.push_back(MakeNum("watchdog-period", nullptr, kHidden, 0, kIntMax, 0));
-  t.push_back(MakeNum("shutdown-timeout", nullptr, 0, 0, kIntMax, 10));
+  t.push_back(MakeNum("shutdown-timeout", nullptr, 0, 0, kIntMax, 10, 0, &SC::shutdown_timeout));
   t.push_back(MakeNum("repl-diskless-sync-max-replicas", nullptr, 0, 0, kIntMax, 0, 0,
                       &SC::repl_diskless_sync_max_replicas));
   // Unsigned int configs.
@@ -397,7 +397,7 @@ std::vector<Def> BuildTable() {
   // Unsigned long configs (bounds checked as signed, as Redis does).
   t.push_back(MakeNum("active-defrag-max-scan-fields", nullptr, 0, 1, kLongMax, 1000));
   t.push_back(MakeNum("slowlog-max-len", nullptr, 0, 0, kLongMax, 128, 0, &SC::slowlog_max_len));
-  t.push_back(MakeNum("acllog-max-len", nullptr, 0, 0, kLongMax, 128));
+  t.push_back(MakeNum("acllog-max-len", nullptr, 0, 0, kLongMax, 128, 0, &SC::acllog_max_len));
   // Long long configs.
   t.push_back(MakeNum("busy-reply-threshold", "lua-time-limit", 0, 0, kLongMax, 5000, 0,
                       &SC::busy_reply_threshold));
@@ -434,7 +434,8 @@ std::vector<Def> BuildTable() {
   t.push_back(
       MakeNum("hll-sparse-max-bytes", nullptr, 0, 0, kLongMax, 3000, kMemory, nullptr, true));
   t.push_back(
-      MakeNum("tracking-table-max-keys", nullptr, 0, 0, kLongMax, 1000000, 0, nullptr, true));
+      MakeNum("tracking-table-max-keys", nullptr, 0, 0, kLongMax, 1000000, 0,
+              &SC::tracking_table_max_keys, true));
   t.push_back(MakeNum("client-query-buffer-limit", nullptr, 0, 1024 * 1024, kLongMax,
                       1024LL * 1024 * 1024, kMemory, &SC::client_query_buffer_limit, true));
   // ssize_t configs.

@@ -129,6 +129,9 @@ struct ServerConfig {
   int64_t slowlog_log_slower_than = 10000;
   int64_t busy_reply_threshold = 5000;  // ms before a running script answers -BUSY to others
   int64_t slowlog_max_len = 128;
+  int64_t acllog_max_len = 128;
+  int64_t tracking_table_max_keys = 1000000;
+  int64_t shutdown_timeout = 10;  // seconds SHUTDOWN waits for lagging replicas
   int64_t latency_monitor_threshold = 0;
   std::string notify_keyspace_events;  // canonical, as CONFIG GET shows it
   int notify_keyspace_events_flags = 0;  // common/notify.h classes, what the server tests

@@ -158,8 +158,7 @@ bool Server::ApplyConfiguredUsers() {
 }
 
 void Server::ApplyAclSettings() {
-  acl_.set_max_log_len(
-      static_cast<size_t>(std::stoll(config_table_.GetValue("acllog-max-len").value_or("128"))));
+  acl_.set_max_log_len(static_cast<size_t>(config_.acllog_max_len));
   acl_.set_new_users_all_channels(config_table_.GetValue("acl-pubsub-default") == "allchannels");
 }
 
@@ -1159,8 +1158,7 @@ void Server::Cron() {
   }
   CloseTimedOutClients();
   if (tracking_.total_keys() > 0) {
-    tracking_.EnforceMaxKeys(static_cast<size_t>(
-        std::stoll(config_table_.GetValue("tracking-table-max-keys").value_or("0"))));
+    tracking_.EnforceMaxKeys(static_cast<size_t>(config_.tracking_table_max_keys));
   }
   metrics_.Cron();
   UpdateMemoryPeak();

@@ -39,10 +39,8 @@ Server::ShutdownStart Server::StartShutdown(const ShutdownOptions& options, std:
     shutdown_options_.save = false;
     shutdown_options_.nosave = true;
   }
-  const int64_t timeout_s =
-      std::stoll(config_table_.GetValue("shutdown-timeout").value_or("0"));
-  if (!options.now && timeout_s > 0 && !ReplicasCaughtUp()) {
-    shutdown_deadline_ms_ = cached_now_ms_ + timeout_s * 1000;
+  if (!options.now && config_.shutdown_timeout > 0 && !ReplicasCaughtUp()) {
+    shutdown_deadline_ms_ = cached_now_ms_ + config_.shutdown_timeout * 1000;
     replication_->RequestAcks();
     PauseClients(INT64_MAX, /*writes_only=*/true);
     EMBER_LOG_NOTICE("Waiting for replicas before shutting down.");
