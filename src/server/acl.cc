@@ -648,7 +648,8 @@ bool Acl::DefaultUserNoAuth() const {
 namespace {
 int DeniedKey(const AclSelector& u, const CommandSpec& spec,
               std::span<const std::string_view> args);
-int DeniedChannel(const AclSelector& u, const CommandSpec& spec,
+// `name`: the command's original name (a renamed PUBLISH is still checked).
+int DeniedChannel(const AclSelector& u, std::string_view name,
                   std::span<const std::string_view> args);
 }  // namespace
 
@@ -675,7 +676,9 @@ Acl::Verdict Acl::CheckSelector(const AclSelector& u, const CommandSpec& spec,
     }
   }
   if (!u.all_channels) {
-    if (const int denied = DeniedChannel(u, spec, args); denied > 0) {
+    const std::string_view name = i >= 0 ? std::string_view(impl_->names[static_cast<size_t>(i)])
+                                         : std::string_view(spec.name);
+    if (const int denied = DeniedChannel(u, name, args); denied > 0) {
       *arg_index = denied;
       return Verdict::kDeniedChannel;
     }
@@ -742,9 +745,8 @@ int DeniedKey(const AclSelector& u, const CommandSpec& spec,
 // The argument index of the first channel `u` may not use, or 0. Channels are matched against
 // the user's patterns; PSUBSCRIBE's patterns must equal one of them (Redis compares literally,
 // so a user cannot widen its reach with a broader pattern). Unsubscribing is always allowed.
-int DeniedChannel(const AclSelector& u, const CommandSpec& spec,
+int DeniedChannel(const AclSelector& u, std::string_view name,
                   std::span<const std::string_view> args) {
-  const std::string& name = spec.name;
   size_t first = 1, last = 0;
   if (name == "publish" || name == "spublish") {
     last = 1;
@@ -766,15 +768,13 @@ int DeniedChannel(const AclSelector& u, const CommandSpec& spec,
 
 }  // namespace
 
-Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
-                        std::span<const std::string_view> args, std::string_view context,
-                        const std::function<std::string()>& client_info, std::string* err) {
-  int arg_index = 0;
+void Acl::LogDenial(Verdict verdict, std::string_view user, const CommandSpec& spec,
+                    std::span<const std::string_view> args, int arg_index,
+                    std::string_view context, std::string client_info, std::string* err) {
   LogEntry entry;
-  const Verdict verdict = Check(user, spec, args, &arg_index);
   switch (verdict) {
     case Verdict::kOk:
-      return verdict;
+      return;
     case Verdict::kDeniedCommand:
       *err = fmt::format("NOPERM this user has no permissions to run the '{}' command",
                          OriginalName(spec));
@@ -795,9 +795,8 @@ Acl::Verdict Acl::Check(std::string_view user, const CommandSpec& spec,
   }
   entry.context = context;
   entry.username = user;
-  entry.client_info = client_info();
+  entry.client_info = std::move(client_info);
   AddLogEntry(std::move(entry), WallClockMs());
-  return verdict;
 }
 
 void Acl::AddLogEntry(LogEntry entry, int64_t now_ms) {

@@ -119,9 +119,23 @@ class Acl {
                 std::span<const std::string_view> args, int* arg_index) const;
   // The dispatcher's form: a denial also gets Redis's NOPERM error text in *err and is recorded
   // in the ACL log with `context` ("toplevel", "multi", "lua") and the client's CLIENT INFO line.
+  // `client_info()` is called only on a denial (a template, not std::function: this runs for
+  // every command once any user is restricted).
+  template <typename ClientInfo>
   Verdict Check(std::string_view user, const CommandSpec& spec,
                 std::span<const std::string_view> args, std::string_view context,
-                const std::function<std::string()>& client_info, std::string* err);
+                ClientInfo&& client_info, std::string* err) {
+    int arg_index = 0;
+    const Verdict verdict = Check(user, spec, args, &arg_index);
+    if (verdict != Verdict::kOk) {
+      LogDenial(verdict, user, spec, args, arg_index, context, client_info(), err);
+    }
+    return verdict;
+  }
+  // Sets Redis's NOPERM text for a denial in *err and records it in the ACL log.
+  void LogDenial(Verdict verdict, std::string_view user, const CommandSpec& spec,
+                 std::span<const std::string_view> args, int arg_index, std::string_view context,
+                 std::string client_info, std::string* err);
 
   // ACL LOG: denied commands, keys, channels and failed AUTHs, newest first.
   struct LogEntry {

@@ -272,6 +272,19 @@ def test_rules_name_commands_by_their_original_names(ember_factory, ref_factory)
 
 
 @pytest.mark.parametrize("kind", ["ember", "redis"])
+def test_renamed_publish_keeps_its_channel_check(kind, ember_factory, ref_factory):
+    conf = "rename-command publish pub2\n"
+    srv = ember_factory(config=conf) if kind == "ember" else ref_factory(config=conf)
+    c = srv.raw()
+    c.call("ACL", "SETUSER", "u", "on", "nopass", "+@all", "resetchannels", "&allowed")
+    u = srv.raw()
+    u.call("AUTH", "u", "x")
+    assert u.call("PUB2", "allowed", "m").py() == 0
+    assert u.call("PUB2", "other", "m").py() == (
+        "NOPERM this user has no permissions to access one of the channels used as arguments")
+
+
+@pytest.mark.parametrize("kind", ["ember", "redis"])
 def test_default_users_subscribers_follow_its_channels(kind, ember_factory, ref_factory):
     srv = ember_factory() if kind == "ember" else ref_factory()
     admin = srv.raw()
