@@ -802,7 +802,9 @@ void Acl::LogDenial(Verdict verdict, std::string_view user, const CommandSpec& s
 void Acl::AddLogEntry(LogEntry entry, int64_t now_ms) {
   constexpr int64_t kGroupingMs = 60000;
   entry.created_ms = now_ms;
-  for (auto it = log_.begin(); it != log_.end(); ++it) {
+  // Only the newest 10 entries are looked at for grouping, as Redis.
+  int scan = 10;
+  for (auto it = log_.begin(); it != log_.end() && scan-- > 0; ++it) {
     if (it->reason == entry.reason && it->context == entry.context &&
         it->object == entry.object && it->username == entry.username &&
         now_ms - it->created_ms < kGroupingMs) {

@@ -140,8 +140,7 @@ void CmdAclUsers(CommandContext& ctx) {
 void CmdAclCat(CommandContext& ctx) {
   ReplyBuilder& r = ctx.reply();
   if (ctx.argc() > 3) {
-    return r.Error(fmt::format(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try ACL HELP.", ctx.arg(1)));
+    return ReplySubcommandSyntaxError(ctx);
   }
   if (ctx.argc() == 2) {
     auto names = AclCategoryNames(~0u);
@@ -203,19 +202,18 @@ void CmdAclDryRun(CommandContext& ctx) {
 
 void CmdAclLog(CommandContext& ctx) {
   Acl& acl = ServerOf(ctx).acl();
-  size_t count = acl.log().size();
+  // As Redis: 10 entries unless told otherwise; a negative count shows none.
+  int64_t n = 10;
   if (ctx.argc() == 3) {
     if (EqualsIgnoreCase(ctx.arg(2), "reset")) {
       acl.ResetLog();
       return ctx.reply().Ok();
     }
-    int64_t n;
-    if (!ParseInt64(ctx.arg(2), &n) || n < 0) return ctx.reply().Error(errors::kNotInteger);
-    count = std::min(count, static_cast<size_t>(n));
+    if (!ParseInt64(ctx.arg(2), &n)) return ctx.reply().Error(errors::kNotInteger);
   } else if (ctx.argc() > 3) {
-    return ctx.reply().Error(
-        "ERR unknown subcommand or wrong number of arguments for 'LOG'. Try ACL HELP.");
+    return ReplySubcommandSyntaxError(ctx);
   }
+  const size_t count = std::min(acl.log().size(), static_cast<size_t>(std::max<int64_t>(n, 0)));
   ReplyBuilder& r = ctx.reply();
   const int64_t now = WallClockMs();
   r.ArrayLen(count);

@@ -59,11 +59,6 @@ std::string DatasetDigest(Keyspace& ks) {
   return Sha1::Hex(final);
 }
 
-void ReplyDebugSyntaxError(CommandContext& ctx) {
-  ctx.reply().Error(
-      fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-                  ctx.arg(1).substr(0, 128)));
-}
 
 void DebugHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
@@ -297,7 +292,7 @@ void CmdDebug(CommandContext& ctx) {
     // Sent as is, without an error code added (Redis's addReplyErrorSds).
     return ctx.reply().Error(ctx.arg(2));
   }
-  ReplyDebugSyntaxError(ctx);
+  ReplySubcommandSyntaxError(ctx);
 }
 
 }  // namespace

@@ -16,16 +16,14 @@
 
 namespace ember {
 
-namespace {
-
-
-// Redis's addReplySubcommandSyntaxError.
 void ReplySubcommandSyntaxError(CommandContext& ctx) {
   std::string container = ctx.spec().parent ? ctx.spec().parent->name : ctx.spec().name;
   ctx.reply().Error(
       fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
                   ctx.arg(1).substr(0, 128), ToUpper(container)));
 }
+
+namespace {
 
 // --- SLOWLOG ---------------------------------------------------------------------------------
 

@@ -113,9 +113,7 @@ void CmdSPublish(CommandContext& ctx) {
 
 void ReplyNames(CommandContext& ctx, Kind kind) {
   if (ctx.argc() > 3) {
-    return ctx.reply().Error(fmt::format(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
-        ctx.arg(1)));
+    return ReplySubcommandSyntaxError(ctx);
   }
   std::optional<std::string_view> pattern;
   if (ctx.argc() == 3) pattern = ctx.arg(2);

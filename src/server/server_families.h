@@ -18,6 +18,10 @@ std::string DescribeClient(const Connection& conn, Server& server,
                            std::span<const std::string_view> running_args,
                            std::string_view running_cmd);
 
+// Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong number of arguments for
+// '<arg 1>'. Try <CONTAINER> HELP." (introspection_family.cc).
+void ReplySubcommandSyntaxError(CommandContext& ctx);
+
 void RegisterConnectionFamily(CommandTable& table);  // connection_family.cc
 void RegisterServerFamily(CommandTable& table);      // server_family.cc (CONFIG, SHUTDOWN, ...)
 void RegisterInfoFamily(CommandTable& table);        // info.cc (INFO)

@@ -67,6 +67,27 @@ def test_acl_log_count_reset_and_max_len(kind, ember_factory, ref_factory):
 
 
 @pytest.mark.parametrize("kind", ["ember", "redis"])
+def test_acl_log_shows_ten_and_groups_among_the_newest_ten(kind, ember_factory, ref_factory):
+    srv = ember_factory() if kind == "ember" else ref_factory()
+    admin = srv.raw()
+    c = srv.raw()
+    for i in range(12):
+        c.call("AUTH", f"u{i}", "nope")
+    assert len(admin.call("ACL", "LOG").value) == 10
+    assert len(admin.call("ACL", "LOG", "20").value) == 12
+    assert admin.call("ACL", "LOG", "-1").value == ()
+    assert admin.call("ACL", "log", "1", "2").value == (
+        "ERR unknown subcommand or wrong number of arguments for 'log'. Try ACL HELP.")
+    # u0's entry is now 12th newest: a new failure for u0 is a new entry, not a grouped one.
+    c.call("AUTH", "u0", "nope")
+    log = admin.call("ACL", "LOG", "20").value
+    assert len(log) == 13
+    # u11's entry is the second newest: grouped.
+    c.call("AUTH", "u11", "nope")
+    assert len(admin.call("ACL", "LOG", "20").value) == 13
+
+
+@pytest.mark.parametrize("kind", ["ember", "redis"])
 def test_channel_permissions(kind, ember_factory, ref_factory):
     srv = ember_factory() if kind == "ember" else ref_factory()
     srv.skip_unless_commands("ACL|LOG")
