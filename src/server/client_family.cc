@@ -50,7 +50,9 @@ std::string FlagsOf(const Connection& conn, Server& server) {
   const PubSub& pubsub = server.pubsub();
   const ClientTracking& tracking = server.tracking();
   std::string f;
+  // Redis's order (getClientInfoString); a monitor is a replica-kind client there: O, else S.
   if (conn.monitor) f.push_back('O');
+  if (conn.is_replica_link) f.push_back('S');
   if (conn.is_master_link) f.push_back('M');
   if (pubsub.IsSubscribed(conn.id)) f.push_back('P');
   if (conn.multi) f.push_back('x');
@@ -58,7 +60,7 @@ std::string FlagsOf(const Connection& conn, Server& server) {
   if (tracking.enabled(conn.id)) f.push_back('t');
   if (tracking.broken_redirect(conn.id)) f.push_back('R');
   if (tracking.bcast(conn.id)) f.push_back('B');
-  if (conn.is_replica_link) f.push_back('S');
+  if (server.watched_keys().dirty(conn.id)) f.push_back('d');
   if (conn.close_after_reply) f.push_back('c');
   if (conn.closed()) f.push_back('A');
   if (conn.is_unix_socket()) f.push_back('U');
@@ -318,7 +320,7 @@ void CmdClientTracking(CommandContext& ctx) {
       }
       int64_t id;
       if (!ParseInt64(ctx.arg(++j), &id)) {
-        return ctx.reply().Error("ERR value is not an integer or out of range");
+        return ctx.reply().Error(errors::kNotInteger);
       }
       // Checked now, though the client may go away later (then the redirect is "broken").
       if (!server.FindClient(static_cast<uint64_t>(id))) {

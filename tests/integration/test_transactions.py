@@ -158,6 +158,15 @@ def test_client_list_shows_transaction(srv):
     mine = [x for x in line.splitlines() if " multi=2 " in x]
     assert len(mine) == 1 and "flags=x" in mine[0], line
     c.call("DISCARD")
+    # A watched key touched by another client: "d" (CAS dirty), while watching and in MULTI.
+    c.call("CLIENT", "SETNAME", "watcher")
+    c.call("WATCH", "w")
+    srv.raw().call("SET", "w", "1")
+    c.call("MULTI")
+    line = srv.raw().call("CLIENT", "LIST").value.decode()
+    mine = [x for x in line.splitlines() if " name=watcher " in x]
+    assert len(mine) == 1 and "flags=xd " in mine[0], line
+    c.call("DISCARD")
 
 
 def test_exec_counts_in_commandstats(srv):
