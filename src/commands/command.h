@@ -326,6 +326,9 @@ class CommandContext {
   void Propagate(std::vector<std::string> argv) { effects_.push_back(std::move(argv)); }
   // Propagate nothing even though the command changed the data set.
   void PreventPropagation() { prevent_propagation_ = true; }
+  // The effects go to replicas but not to the AOF (PUBLISH: Redis's PROPAGATE_REPL).
+  void PropagateToReplicasOnly() { replicas_only_ = true; }
+  bool replicas_only() const { return replicas_only_; }
   const std::vector<std::vector<std::string>>& effects() const { return effects_; }
   bool propagation_prevented() const { return prevent_propagation_; }
 
@@ -367,6 +370,7 @@ class CommandContext {
   int64_t now_ms_;
   uint64_t dirty_ = 0;
   bool prevent_propagation_ = false;
+  bool replicas_only_ = false;
   bool may_block_ = true;
   std::optional<BlockRequest> block_;
   std::vector<std::vector<std::string>> effects_;

@@ -99,15 +99,17 @@ void CmdSUnsubscribe(CommandContext& ctx) { UnsubscribeGeneric(ctx, PubSub::kSha
 
 void CmdPublish(CommandContext& ctx) {
   const int64_t receivers = ServerOf(ctx).Publish(ctx.arg(1), ctx.arg(2));
-  // Replicas deliver it to their own subscribers: always propagated, as Redis's
-  // forceCommandPropagation (PUBLISH changes no data, so nothing marks it dirty).
+  // Replicas deliver it to their own subscribers: always propagated to them, never to the AOF,
+  // as Redis's forceCommandPropagation(PROPAGATE_REPL) (it changes no data).
   ctx.Propagate({"PUBLISH", std::string(ctx.arg(1)), std::string(ctx.arg(2))});
+  ctx.PropagateToReplicasOnly();
   ctx.reply().Integer(receivers);
 }
 
 void CmdSPublish(CommandContext& ctx) {
   const int64_t receivers = ServerOf(ctx).PublishShard(ctx.arg(1), ctx.arg(2));
   ctx.Propagate({"SPUBLISH", std::string(ctx.arg(1)), std::string(ctx.arg(2))});
+  ctx.PropagateToReplicasOnly();
   ctx.reply().Integer(receivers);
 }
 

@@ -914,19 +914,19 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
     SignalWrittenKeys(conn, spec, args, db_before);
   }
   if ((ctx.dirty() > 0 || !ctx.effects().empty()) && !ctx.propagation_prevented()) {
-    Propagate(db_before, ctx.effects(), args);
+    Propagate(db_before, ctx.effects(), args, ctx.replicas_only());
     ThrottleWriter(conn);
   }
 }
 
 void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
-                       std::span<const std::string_view> original) {
+                       std::span<const std::string_view> original, bool replicas_only) {
   // The single choke point for the replication stream and the AOF, in execution order. A
   // replica's AOF gets what it applies (its master's stream and its own writes), but only its
   // master's bytes go on to its replicas (OnMasterCommandApplied), as in Redis. Commands replayed
   // from the AOF itself go nowhere.
   if (aof_.replaying()) return;
-  const bool to_aof = (script_repl_targets_ & script_repl::kAof) != 0;
+  const bool to_aof = !replicas_only && (script_repl_targets_ & script_repl::kAof) != 0;
   const bool to_replicas = !is_replica() && (script_repl_targets_ & script_repl::kReplica) != 0;
   if (atomic_depth_ == 0) {
     if (to_aof) aof_.Feed(db_index, effects, original);

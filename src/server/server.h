@@ -155,8 +155,9 @@ class Server : public ServerServices {
   void CheckWaitingClients();
   // The one choke point for the replication stream and the AOF: a write's effects (or its argv
   // when none were recorded), in execution order.
+  // `replicas_only`: not to the AOF (PUBLISH).
   void Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
-                 std::span<const std::string_view> original);
+                 std::span<const std::string_view> original, bool replicas_only = false);
   // Transactions and scripts: the writes between Begin and End reach the stream as one
   // MULTI/EXEC block (a lone write goes alone, as in Redis 7.0). Pairs may nest.
   void BeginAtomicPropagation() { ++atomic_depth_; }

@@ -134,6 +134,19 @@ def test_transaction_is_one_multi_exec_block(ember_factory):
                      rb"\*3\r\n\$\d+\r\nincr\w*\r\n.*\*1\r\n\$4\r\nEXEC\r\n", data, re.S | re.I), data
 
 
+@pytest.mark.parametrize("kind", ["ember", "redis"])
+def test_publish_is_not_appended(kind, ember_factory, ref_factory):
+    # Redis propagates PUBLISH to replicas only (PROPAGATE_REPL): it is no write to replay.
+    srv = start_aof(ember_factory) if kind == "ember" else ref_factory(args=AOF)
+    c = srv.client()
+    c.publish("news", "hello")
+    c.execute_command("SPUBLISH", "shard", "hello")
+    c.set("after", "1")
+    data = wait_for(lambda: (lambda d: d if b"after" in d else None)(incr_path(srv).read_bytes()),
+                    timeout=3)
+    assert b"PUBLISH" not in data.upper(), data
+
+
 def test_select_follows_the_database(ember_factory):
     srv = start_aof(ember_factory)
     srv.client(db=0).set("a", 1)
