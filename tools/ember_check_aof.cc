@@ -42,7 +42,6 @@ void CheckCommands(FILE* fp, const std::string& name, Check* c) {
     c->ok = false;
   };
   for (;;) {
-    const long long start = pos();
     if (!fgets(buf, sizeof(buf), fp)) break;  // end of file at a record boundary
     ++line;
     if (buf[0] == '#') {
@@ -57,7 +56,6 @@ void CheckCommands(FILE* fp, const std::string& name, Check* c) {
       c->ok_up_to_line = line - 1;
       return;
     }
-    (void)start;
     bool whole = true;
     for (long j = 0; j < argc && whole; ++j) {
       const long long at = pos();

@@ -56,9 +56,6 @@ uint64_t GetUnsignedFieldPadded(std::string_view s, uint64_t offset, int bits);
 int64_t GetSignedFieldPadded(std::string_view s, uint64_t offset, int bits);
 // Writes the low `bits` bits of `value` at bit `offset`. REQUIRES: the bytes are inside `p`.
 void SetUnsignedField(uint8_t* p, uint64_t offset, int bits, uint64_t value);
-inline void SetSignedField(uint8_t* p, uint64_t offset, int bits, int64_t value) {
-  SetUnsignedField(p, offset, bits, static_cast<uint64_t>(value));
-}
 
 // Whether `value + incr` fits a field of `bits` bits: 0 when it does, 1 on overflow, -1 on
 // underflow. On overflow/underflow `*limit` receives the wrapped (kWrap) or saturated (kSat)

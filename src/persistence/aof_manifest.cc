@@ -103,7 +103,8 @@ std::string AofManifestName(std::string_view filename) {
   return std::string(filename) + ".manifest";
 }
 
-std::string AofTempManifestName(std::string_view filename) {
+// The name a manifest is written under before its rename.
+static std::string AofTempManifestName(std::string_view filename) {
   return "temp-" + std::string(filename) + ".manifest";
 }
 

@@ -40,9 +40,8 @@ struct AofManifest {
   void MarkRewrittenIncrsAsHistory(bool keep_last);
 };
 
-// "<filename>.manifest" and the temp name it is written under first.
+// "<filename>.manifest".
 std::string AofManifestName(std::string_view filename);
-std::string AofTempManifestName(std::string_view filename);
 
 // Parses a manifest's text. On failure returns false with Redis's error in *err and, when the
 // error is about a line, that line (trimmed) and its 1-based number.

@@ -13,7 +13,6 @@ AofReader::Result AofReader::Next(std::vector<std::string>* argv) {
   char buf[kLineMax];
   for (;;) {
     if (!fgets(buf, sizeof(buf), fp_)) return feof(fp_) ? Result::kEof : Result::kIoError;
-    ++lines_;
     if (buf[0] != '#') break;  // annotation
   }
   if (buf[0] != '*') return Result::kFormatError;
@@ -25,7 +24,6 @@ AofReader::Result AofReader::Next(std::vector<std::string>* argv) {
   auto eof_or_error = [this] { return feof(fp_) ? Result::kTruncated : Result::kIoError; };
   for (long j = 0; j < argc; ++j) {
     if (!fgets(buf, sizeof(buf), fp_)) return eof_or_error();
-    ++lines_;
     if (buf[0] != '$') return Result::kFormatError;
     const long len = std::strtol(buf + 1, nullptr, 10);
     if (len < 0) return Result::kFormatError;
@@ -33,8 +31,6 @@ AofReader::Result AofReader::Next(std::vector<std::string>* argv) {
     if (len > 0 && fread(arg.data(), static_cast<size_t>(len), 1, fp_) != 1) return eof_or_error();
     char crlf[2];
     if (fread(crlf, 2, 1, fp_) != 1) return eof_or_error();
-    if (strict_ && (crlf[0] != '\r' || crlf[1] != '\n')) return Result::kFormatError;
-    ++lines_;
     argv->push_back(std::move(arg));
   }
   valid_up_to_ = ftello(fp_);

@@ -23,16 +23,10 @@ class AofReader {
   // The offset just after the last whole command read (or where reading started).
   int64_t valid_up_to() const { return valid_up_to_; }
   void set_valid_up_to(int64_t v) { valid_up_to_ = v; }
-  // Number of lines consumed so far (redis-check-aof reports it).
-  int64_t lines() const { return lines_; }
-  // With strict set, the CRLF after each bulk string is checked too (redis-check-aof does).
-  void set_strict(bool v) { strict_ = v; }
 
  private:
   FILE* fp_;
   int64_t valid_up_to_ = -1;
-  int64_t lines_ = 0;
-  bool strict_ = false;
 };
 
 }  // namespace ember

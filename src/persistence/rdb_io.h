@@ -28,6 +28,9 @@ class StringSink : public RdbSink {
   std::string out_;
 };
 
+// How often incremental fsync syncs a file being written (Redis's REDIS_AUTOSYNC_BYTES).
+inline constexpr size_t kIncrementalFsyncBytes = 4 << 20;
+
 // Writes to a file descriptor; with `fsync_every` > 0, fdatasyncs every that many bytes so the
 // kernel never holds a huge dirty backlog (Redis's rdb-save-incremental-fsync).
 class FdSink : public RdbSink {

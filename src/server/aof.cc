@@ -22,19 +22,13 @@
 namespace ember {
 namespace {
 
-constexpr size_t kIncrementalFsyncBytes = 4 << 20;  // Redis's REDIS_AUTOSYNC_BYTES
-constexpr uint64_t kRewriteLimitThreshold = 3;      // AOF_REWRITE_LIMITE_THRESHOLD
+constexpr uint64_t kRewriteLimitThreshold = 3;  // AOF_REWRITE_LIMITE_THRESHOLD
 constexpr int kRewriteLimitMaxMinutes = 60;
 
 int64_t NowSec() { return WallClockMs() / 1000; }
 
 std::string TempRewriteName(pid_t pid) {
   return "temp-rewriteaof-bg-" + std::to_string(pid) + ".aof";
-}
-
-int64_t FileSize(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
 }
 
 }  // namespace
@@ -472,7 +466,7 @@ void Aof::OnChildExit(int status) {
         // The file written since the fork is the first incremental file of the new base.
         state_ = State::kOn;
       }
-      current_size_ = FileSize(DirPath(base)) + last_incr_size_;
+      current_size_ = FileSizeOrZero(DirPath(base)) + last_incr_size_;
       rewrite_base_size_ = current_size_;
       fsynced_size_ = current_size_;
       EMBER_LOG_NOTICE("Background AOF rewrite terminated with success");

@@ -29,6 +29,9 @@
 
 namespace ember {
 
+// The size of a file, 0 when it is missing (aof_loader.cc).
+int64_t FileSizeOrZero(const std::string& path);
+
 class RdbSink;
 class Server;
 

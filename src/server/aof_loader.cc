@@ -27,17 +27,17 @@ bool PathExists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-int64_t FileSizeOf(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
-}
-
 bool DirExists(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 }  // namespace
+
+int64_t FileSizeOrZero(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+}
 
 bool Aof::LoadManifestFromDisk(AofManifest* out, bool quiet) {
   *out = AofManifest();
@@ -160,7 +160,7 @@ Aof::LoadResult Aof::LoadFiles(bool serve_clients) {
     // A truncated file that is not the last one means lost writes in the middle.
     if (r == LoadResult::kTruncated && !last) r = LoadResult::kFailed;
     if (r == LoadResult::kOpenError || r == LoadResult::kFailed) return r;
-    loaded_before_ += FileSizeOf(DirPath(f.name));
+    loaded_before_ += FileSizeOrZero(DirPath(f.name));
     snap.set_loaded_bytes(static_cast<uint64_t>(loaded_before_));
   }
   current_size_ = total;

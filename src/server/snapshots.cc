@@ -20,7 +20,6 @@ namespace ember {
 namespace {
 
 constexpr int64_t kBgsaveRetryDelaySec = 5;       // Redis's CONFIG_BGSAVE_RETRY_DELAY
-constexpr size_t kIncrementalFsyncBytes = 4 << 20;  // Redis's REDIS_AUTOSYNC_BYTES
 
 std::string TempFileName(pid_t pid) { return "temp-" + std::to_string(pid) + ".rdb"; }
 
