@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/notify.h"
+#include "common/strings.h"
 #include "common/status.h"
 #include "db/keyspace.h"
 #include "protocol/reply_builder.h"
@@ -210,15 +211,11 @@ class CommandTable {
   void ResetStats();
 
  private:
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   void Reindex();
 
   // Owned specs in name order (COMMAND, INFO commandstats), plus a hash index for dispatch.
   std::map<std::string, std::unique_ptr<CommandSpec>, std::less<>> commands_;
-  std::unordered_map<std::string_view, CommandSpec*, NameHash, std::equal_to<>> index_;
+  std::unordered_map<std::string_view, CommandSpec*, StringViewHash, std::equal_to<>> index_;
 };
 
 // Per-connection state a command may read or change. The server's Connection derives from it.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -9,6 +10,13 @@
 #include <utility>
 
 namespace ember {
+
+// A hash that lets unordered containers keyed by std::string be searched with a string_view
+// (with std::equal_to<>), without building a std::string per lookup.
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 // Strict base-10 parse as Redis's string2ll: no spaces, no '+', no leading zeros, no overflow.
 bool ParseInt64(std::string_view s, int64_t* out);

@@ -21,7 +21,9 @@ void Server::SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
                                std::span<const std::string_view> args, int db_index) {
   Database& db = keyspace_->db(db_index);
   auto touch = [&](Database& in, std::string_view key) {
-    SignalModifiedKey(in.index(), key, in.FindRaw(key) != nullptr, conn.id);
+    // Whether the key exists matters only to WATCH: no lookup when nobody watches.
+    const bool exists = !watched_keys_.empty() && in.FindRaw(key) != nullptr;
+    SignalModifiedKey(in.index(), key, exists, conn.id);
   };
   for (const KeyRef& k : ExtractKeys(spec, args)) {
     // Keys a command only reads (SINTERSTORE's sources, COPY's source) are not changed by it.

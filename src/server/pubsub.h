@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace ember {
 
 class PubSub {
@@ -56,12 +58,8 @@ class PubSub {
   size_t NumNames(Kind kind) const { return names_[kind].size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   template <typename V>
-  using StringMap = std::unordered_map<std::string, V, Hash, std::equal_to<>>;
+  using StringMap = std::unordered_map<std::string, V, StringViewHash, std::equal_to<>>;
 
   struct ClientSubs {
     // name -> sequence number, to list them in subscription order.

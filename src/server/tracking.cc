@@ -147,7 +147,7 @@ void ClientTracking::InvalidateKey(std::string_view key, uint64_t origin) {
   for (auto& [prefix, state] : prefixes_) {
     if (key.starts_with(prefix)) state.changed[std::string(key)] = origin;
   }
-  auto kit = keys_.find(std::string(key));
+  auto kit = keys_.find(key);
   if (kit == keys_.end()) return;
   const std::unordered_set<uint64_t> ids = std::move(kit->second);
   keys_.erase(kit);

@@ -18,6 +18,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace ember {
 
 class Server;
@@ -101,7 +103,8 @@ class ClientTracking {
 
   Server& server_;
   std::unordered_map<uint64_t, TrackedClient> clients_;
-  std::unordered_map<std::string, std::unordered_set<uint64_t>> keys_;
+  std::unordered_map<std::string, std::unordered_set<uint64_t>, StringViewHash, std::equal_to<>>
+      keys_;
   size_t total_items_ = 0;
   std::map<std::string, Prefix, std::less<>> prefixes_;
   uint64_t current_client_ = 0;
