@@ -3,6 +3,7 @@
 // snapshots (RDB FUNCTION2 opcode), FUNCTION DUMP and the replication stream carry.
 #include <fmt/format.h>
 
+#include "common/errors.h"
 #include "common/strings.h"
 #include "persistence/dump_payload.h"
 #include "persistence/rdb_format.h"
@@ -204,8 +205,7 @@ void CmdFunctionStats(CommandContext& ctx) {
   bool is_eval = false;
   const bool running = server.RunningScript(&name, &command, &ms, &is_eval);
   if (running && is_eval) {
-    return r.Error(
-        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+    return r.Error(errors::kBusyScript);
   }
   r.MapLen(2);
   r.Bulk("running_script");

@@ -128,12 +128,7 @@ bool Server::ScriptTimedOut() const { return script_run_ && script_run_->timed_o
 std::string_view Server::ScriptBusyError(const CommandSpec& spec,
                                          std::span<const std::string_view> args) const {
   if (!ScriptTimedOut()) return {};
-  std::string_view error =
-      script_run_->is_eval
-          ? "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
-            "NOSAVE."
-          : "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN "
-            "NOSAVE.";
+  std::string_view error = script_run_->is_eval ? errors::kBusyScript : errors::kBusyFunction;
   if (!spec.is(cmd_flags::kAllowBusy)) return error;
   // Saving now would store a data set the script is half way through.
   if (spec.name == "shutdown") {
@@ -153,10 +148,7 @@ std::string Server::KillScript(bool is_eval) {
            "SHUTDOWN NOSAVE command.";
   }
   if (is_eval != script_run_->is_eval) {
-    return is_eval ? "BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
-                     "SHUTDOWN NOSAVE."
-                   : "BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
-                     "SHUTDOWN NOSAVE.";
+    return std::string(is_eval ? errors::kBusyFunction : errors::kBusyScript);
   }
   script_run_->killed = true;
   script_run_->engine->RequestKill();

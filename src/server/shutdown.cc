@@ -2,6 +2,7 @@
 // that have not acknowledged the whole stream pauses writes and waits for them (up to
 // shutdown-timeout seconds, GETACK asked at once) so a failover loses no acknowledged write;
 // then it saves if configured and exits.
+#include "common/errors.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "server/server.h"
@@ -85,7 +86,7 @@ bool Server::FinishShutdown(std::string* err) {
   const ShutdownOptions& o = shutdown_options_;
   if (!aof_.PrepareShutdown(o.force)) {
     EMBER_LOG_WARNING("Errors trying to shut down the server. Check the logs for more information.");
-    *err = "ERR Errors trying to SHUTDOWN. Check logs.";
+    *err = errors::kShutdownFailed;
     return false;
   }
   if (o.save || (!o.nosave && !config_.save.empty())) {
@@ -95,7 +96,7 @@ bool Server::FinishShutdown(std::string* err) {
         EMBER_LOG_WARNING("Error trying to save the DB, can't exit.");
         EMBER_LOG_WARNING(
             "Errors trying to shut down the server. Check the logs for more information.");
-        *err = "ERR Errors trying to SHUTDOWN. Check logs.";
+        *err = errors::kShutdownFailed;
         return false;
       }
       EMBER_LOG_WARNING("Error trying to save the DB. Exit anyway.");
@@ -118,7 +119,7 @@ void Server::CancelShutdown(std::string_view error) {
 
 bool Server::AbortShutdown() {
   if (!shutdown_deadline_ms_) return false;
-  CancelShutdown("ERR Errors trying to SHUTDOWN. Check logs.");
+  CancelShutdown(errors::kShutdownFailed);
   EMBER_LOG_NOTICE("Shutdown manually aborted.");
   return true;
 }
