@@ -756,7 +756,7 @@ void Server::DispatchFromMaster(Connection& conn, std::span<const std::string_vi
   if (!spec->AcceptsArgc(args.size())) return;
   // A MULTI block from the master is applied at its EXEC, atomically, as on the master.
   if (conn.multi && !RunsInsideMulti(*spec)) {
-    conn.multi->Queue({args.begin(), args.end()}, spec->flags);
+    conn.multi->Queue(spec, {args.begin(), args.end()}, spec->flags);
     return;
   }
   CallCommand(conn, *spec, args);
@@ -791,7 +791,7 @@ void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) 
     return;
   }
   if (conn.multi && !RunsInsideMulti(*spec)) {
-    conn.multi->Queue({args.begin(), args.end()}, flags);
+    conn.multi->Queue(spec, {args.begin(), args.end()}, flags);
     conn.reply().SimpleString("QUEUED");
     return;
   }

@@ -84,15 +84,9 @@ void Server::ExecTransaction(Connection& conn) {
   reply.ArrayLen(multi->commands.size());
   executing_transaction_ = true;
   BeginAtomicPropagation();
-  for (const std::vector<std::string>& argv : multi->commands) {
-    const std::vector<std::string_view> args(argv.begin(), argv.end());
-    const CommandSpec* spec = CommandTable::Global().Resolve(args);
-    if (!spec) {
-      // Renamed away by a CONFIG SET that came between queueing and EXEC: cannot happen today,
-      // but the reply array must keep its length.
-      reply.Error(fmt::format("ERR unknown command '{}'", args[0].substr(0, 128)));
-      continue;
-    }
+  for (const MultiState::Queued& queued : multi->commands) {
+    const std::vector<std::string_view> args(queued.argv.begin(), queued.argv.end());
+    const CommandSpec* spec = queued.spec;
     if (!conn.is_master_link && !acl_.all_unrestricted()) {
       // ACL rules may have changed since the command was queued.
       std::string noperm;

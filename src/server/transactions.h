@@ -14,9 +14,16 @@
 
 namespace ember {
 
+struct CommandSpec;
+
 // One client's open transaction.
 struct MultiState {
-  std::vector<std::vector<std::string>> commands;
+  // A queued command, resolved when it was queued (specs live as long as the command table).
+  struct Queued {
+    const CommandSpec* spec;
+    std::vector<std::string> argv;
+  };
+  std::vector<Queued> commands;
   // The union of the queued commands' flags: EXEC is refused like a write (read-only replica,
   // MISCONF, deny-oom) when it holds one.
   uint32_t flags = 0;
@@ -24,10 +31,10 @@ struct MultiState {
   bool exec_abort = false;
   size_t bytes = 0;  // argv bytes queued (CLIENT LIST multi-mem)
 
-  void Queue(std::vector<std::string> argv, uint32_t command_flags) {
+  void Queue(const CommandSpec* spec, std::vector<std::string> argv, uint32_t command_flags) {
     for (const auto& a : argv) bytes += a.size();
     flags |= command_flags;
-    commands.push_back(std::move(argv));
+    commands.push_back({spec, std::move(argv)});
   }
 };
 
