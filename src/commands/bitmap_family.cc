@@ -73,7 +73,7 @@ KeyEntry* LookupStringForBits(CommandContext& ctx, uint64_t max_bit, bool* grown
   KeyEntry* e = ctx.LookupWrite(key);
   if (!e) {
     *grown = true;
-    return AddNew(ctx, key, BuildRaw<uint8_t>(need, [&](uint8_t* p) { std::memset(p, 0, need); }));
+    return ctx.AddNewKey(key, BuildRaw<uint8_t>(need, [&](uint8_t* p) { std::memset(p, 0, need); }));
   }
   if (!IsString(e)) {
     ctx.ReplyStatus(OpStatus::kWrongType);

@@ -207,6 +207,11 @@ KeyEntry* CommandContext::LookupWrite(std::string_view key) {
   return db().Find(key, now_ms_, !services_.is_replica());
 }
 
+KeyEntry* CommandContext::AddNewKey(std::string_view key, Value value) {
+  if (services_.is_replica()) return db().Set(key, std::move(value));
+  return db().Insert(key, std::move(value));
+}
+
 void CommandContext::ReplyStatus(OpStatus status) {
   switch (status) {
     case OpStatus::kOk: reply_.Ok(); break;

@@ -308,6 +308,9 @@ class CommandContext {
   KeyEntry* LookupRead(std::string_view key);
   // Lookups for a write: expired keys are removed (on a master) but hits/misses are not counted.
   KeyEntry* LookupWrite(std::string_view key);
+  // Adds a key that LookupWrite just reported missing. On a replica that lookup only hides a
+  // logically expired key, which is overwritten instead of assuming the slot is free.
+  KeyEntry* AddNewKey(std::string_view key, Value value);
 
   // Records that the command changed `n` things (server.dirty). Write commands that change
   // nothing are not propagated.

@@ -76,13 +76,9 @@ Value* LookupHashWrite(CommandContext& ctx, string_view key, bool* wrong_type) {
   return &e->value;
 }
 
-// Adds an empty hash at `key`, which a LookupHashWrite just reported missing. On a replica the
-// lookup only hides a logically expired key, so it is overwritten instead.
+// Adds an empty hash at `key`, which a LookupHashWrite just reported missing.
 Value* CreateHash(CommandContext& ctx, string_view key) {
-  Value v = NewHashValue();
-  KeyEntry* e = ctx.services().is_replica() ? ctx.db().Set(key, std::move(v))
-                                            : ctx.db().Insert(key, std::move(v));
-  return &e->value;
+  return &ctx.AddNewKey(key, NewHashValue())->value;
 }
 
 // Redis's hashTypeLookupWriteOrCreate: the hash at `key`, created empty if missing; null after

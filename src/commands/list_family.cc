@@ -65,12 +65,9 @@ KeyEntry* LookupListRead(CommandContext& ctx, string_view key, bool* failed) {
   return *failed ? nullptr : e;
 }
 
-// Creates an empty list at `key`, which a write lookup just reported missing. On a replica the
-// lookup only hides a logically expired key, so overwrite it instead of assuming the slot is free.
+// Creates an empty list at `key`, which a write lookup just reported missing.
 KeyEntry* CreateList(CommandContext& ctx, string_view key) {
-  Value v = Value::FromObject(ValueType::kList, std::make_unique<ListObject>());
-  if (ctx.services().is_replica()) return ctx.db().Set(key, std::move(v));
-  return ctx.db().Insert(key, std::move(v));
+  return ctx.AddNewKey(key, Value::FromObject(ValueType::kList, std::make_unique<ListObject>()));
 }
 
 // Deletes a list its command emptied, with Redis's "del" event (after the command's own).

@@ -53,13 +53,6 @@ constexpr uint64_t kSrandmemberSubStrategyMul = 3;
 
 bool IsSet(const KeyEntry* e) { return e->value.type() == ValueType::kSet; }
 
-// Creates `key`, known to be missing after a LookupWrite. On a replica the lookup only hides a
-// logically expired key, so that key is overwritten instead.
-KeyEntry* CreateKey(CommandContext& ctx, string_view key, Value v) {
-  Database& db = ctx.db();
-  return ctx.services().is_replica() ? db.Set(key, std::move(v)) : db.Insert(key, std::move(v));
-}
-
 // Redis's getPositiveLongFromObjectOrReply without a custom message.
 bool ParseNonNegative(CommandContext& ctx, string_view arg, int64_t* out, string_view error) {
   if (!ParseInt64(arg, out) || *out < 0) {
@@ -119,7 +112,7 @@ void CmdSAdd(CommandContext& ctx) {
     ctx.ReplyStatus(OpStatus::kWrongType);
     return;
   }
-  if (!e) e = CreateKey(ctx, key, NewSetFor(ctx.arg(2)));
+  if (!e) e = ctx.AddNewKey(key, NewSetFor(ctx.arg(2)));
   int64_t added = 0;
   for (size_t i = 2; i < ctx.argc(); ++i) added += SetAdd(e->value, ctx.arg(i));
   if (added) {
@@ -185,7 +178,7 @@ void CmdSMove(CommandContext& ctx) {
     ctx.db().Delete(src_key);
     ctx.Notify(notify::kGeneric, "del", src_key);
   }
-  if (!dst) dst = CreateKey(ctx, dst_key, NewSetFor(member));
+  if (!dst) dst = ctx.AddNewKey(dst_key, NewSetFor(member));
   ctx.MarkDirty();
   if (SetAdd(dst->value, member)) {
     ctx.MarkDirty();

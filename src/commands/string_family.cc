@@ -61,7 +61,7 @@ bool StringLengthOk(CommandContext& ctx, int64_t size, int64_t append) {
 // Stores `v` at `key`: over the entry a write lookup found (`e`; its TTL kept only with
 // `keep_ttl`), or as a new key. Returns the key's entry.
 KeyEntry* StoreString(CommandContext& ctx, KeyEntry* e, string_view key, Value v, bool keep_ttl) {
-  if (!e) return AddNew(ctx, key, std::move(v));
+  if (!e) return ctx.AddNewKey(key, std::move(v));
   ctx.db().Overwrite(e, std::move(v), keep_ttl);
   return e;
 }
@@ -380,7 +380,7 @@ void CmdAppend(CommandContext& ctx) {
   size_t total;
   if (!e) {
     // A new key gets the argument as SET would store it (possibly "int").
-    AddNew(ctx, key, Value::FromString(tail));
+    ctx.AddNewKey(key, Value::FromString(tail));
     total = tail.size();
   } else {
     if (!IsString(e)) return ctx.ReplyStatus(OpStatus::kWrongType);
@@ -443,7 +443,7 @@ void CmdSetRange(CommandContext& ctx) {
     }
     const size_t off = static_cast<size_t>(offset);
     const size_t total = off + patch.size();
-    AddNew(ctx, key, BuildRaw(total, [&](char* p) {
+    ctx.AddNewKey(key, BuildRaw(total, [&](char* p) {
              std::memset(p, 0, off);
              std::memcpy(p + off, patch.data(), patch.size());
            }));
@@ -493,7 +493,7 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
   if (e) {
     e->value = Value::FromInt(result);  // keeps the TTL, like dbOverwrite
   } else {
-    AddNew(ctx, key, Value::FromInt(result));
+    ctx.AddNewKey(key, Value::FromInt(result));
   }
   ctx.MarkDirty();
   ctx.Notify(notify::kString, "incrby", key);  // INCR, DECR and DECRBY too, as Redis
@@ -543,7 +543,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
   if (e) {
     e->value = std::move(v);  // keeps the TTL
   } else {
-    AddNew(ctx, key, std::move(v));
+    ctx.AddNewKey(key, std::move(v));
   }
   ctx.MarkDirty();
   ctx.Notify(notify::kString, "incrbyfloat", key);

@@ -18,13 +18,6 @@ constexpr int64_t kValueMaxLen = UINT32_MAX;
 
 inline bool IsString(const KeyEntry* e) { return e->value.type() == ValueType::kString; }
 
-// Adds a key that a LookupWrite just reported missing. On a replica the lookup only hides a
-// logically expired key, so overwrite it instead of assuming the slot is free.
-inline KeyEntry* AddNew(CommandContext& ctx, std::string_view key, Value v) {
-  if (ctx.services().is_replica()) return ctx.db().Set(key, std::move(v));
-  return ctx.db().Insert(key, std::move(v));
-}
-
 // A raw-encoded string of `n` bytes filled by `fill(Byte*)` (Byte is char or uint8_t). Redis
 // creates these with sdsnewlen at their exact size; so do we, through a temporary buffer, up to
 // 1MB. Larger ones are built in place: growing in place reserves at most 1MB extra, and avoids

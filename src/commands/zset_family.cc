@@ -170,12 +170,9 @@ bool LookupZSet(CommandContext& ctx, string_view key, const ZSetObject** zset) {
   return true;
 }
 
-// Adds a key that a LookupWrite just reported missing (on a replica it may hide an expired key,
-// which is overwritten).
+// Adds a key that a LookupWrite just reported missing.
 Value* AddZSet(CommandContext& ctx, string_view key, Value zset) {
-  KeyEntry* e = ctx.services().is_replica() ? ctx.db().Set(key, std::move(zset))
-                                            : ctx.db().Insert(key, std::move(zset));
-  return &e->value;
+  return &ctx.AddNewKey(key, std::move(zset))->value;
 }
 
 // Stores a result zset at `key`, replacing whatever is there (Redis's setKey: the TTL goes).
