@@ -422,11 +422,10 @@ void Aof::OnChildExit(int status) {
   const std::string tmp = TempRewriteName(pid);
   bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!ok) {
-    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1) {
+    if (WIFSIGNALED(status)) {
       EMBER_LOG_WARNING("Background AOF rewrite terminated by signal {}", WTERMSIG(status));
-    } else if (WIFSIGNALED(status)) {
-      EMBER_LOG_WARNING("Background AOF rewrite terminated by signal {}", WTERMSIG(status));
-      last_bgrewrite_ok_ = false;
+      // SIGUSR1 is our own kill (a rewrite we stopped): not a failure, as Redis.
+      if (WTERMSIG(status) != SIGUSR1) last_bgrewrite_ok_ = false;
     } else {
       EMBER_LOG_WARNING("Background AOF rewrite terminated with error");
       last_bgrewrite_ok_ = false;

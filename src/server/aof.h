@@ -150,8 +150,8 @@ class Aof {
   int64_t current_size_ = 0;     // base + incremental files
   int64_t last_incr_size_ = 0;   // the open incremental file
   int64_t rewrite_base_size_ = 0;
-  int64_t loaded_before_ = 0;
-  bool replaying_ = false;    // while loading: the bytes of the files before this one
+  int64_t loaded_before_ = 0;  // while loading: the bytes of the files before this one
+  bool replaying_ = false;      // while the AOF's own commands are applied
   int64_t fsynced_size_ = 0;     // current_size_ at the last fsync
   int64_t last_fsync_sec_ = 0;
   int64_t flush_postponed_start_ = 0;

@@ -304,7 +304,7 @@ bool Snapshots::Load(RdbReader& reader, Keyspace& ks, uint64_t total_bytes, bool
   };
   SnapshotLoadInfo info;
   bool ok = LoadSnapshot(reader, ks, opts, &info);
-  if (outer) loading_ = false;
+  if (outer) EndLoading();
   if (!ok) {
     *err = reader.error() + " (at offset " + std::to_string(reader.error_offset()) + ")";
     return false;
