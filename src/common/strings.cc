@@ -270,6 +270,41 @@ std::string QuotedRepr(std::string_view s) {
   return out;
 }
 
+std::string_view TrimView(std::string_view s, std::string_view chars) {
+  size_t b = s.find_first_not_of(chars);
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(chars);
+  return s.substr(b, e - b + 1);
+}
+
+// As sdssplitlen(text, sep): empty parts survive (a trailing separator yields a final empty
+// one); empty text yields nothing.
+std::vector<std::string_view> SdsSplit(std::string_view text, char sep) {
+  std::vector<std::string_view> parts;
+  if (text.empty()) return parts;
+  size_t start = 0;
+  while (true) {
+    size_t end = text.find(sep, start);
+    if (end == std::string_view::npos) {
+      parts.push_back(text.substr(start));
+      break;
+    }
+    parts.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  FILE* fp = std::fopen(path.c_str(), "r");
+  if (!fp) return false;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), fp)) > 0) out->append(buf, n);
+  std::fclose(fp);
+  return true;
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   // ASCII only, as Redis's strcasecmp in the C locale, and branch-free per byte: every
   // command's name is compared once.

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace ember {
 
@@ -49,6 +50,13 @@ bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = fal
 void AppendQuotedRepr(std::string* out, std::string_view s);
 std::string QuotedRepr(std::string_view s);
 
+// `s` without the leading and trailing characters in `chars`.
+std::string_view TrimView(std::string_view s, std::string_view chars);
+// As Redis's sdssplitlen(text, sep): empty parts survive (a trailing separator yields a final
+// empty one); empty text yields nothing.
+std::vector<std::string_view> SdsSplit(std::string_view text, char sep);
+// Appends the file's contents to *out; false if it cannot be opened.
+bool ReadWholeFile(const std::string& path, std::string* out);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);

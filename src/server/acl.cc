@@ -31,13 +31,12 @@ bool ValidPasswordHash(std::string_view h) {
   return true;
 }
 
-// Redis's ACLStringHasSpaces: usernames and patterns may hold no white space or NUL.
-bool HasSpaces(std::string_view s) {
+}  // namespace
+
+bool Acl::HasSpaces(std::string_view s) {
   return std::any_of(s.begin(), s.end(),
                      [](char c) { return std::isspace(static_cast<unsigned char>(c)) || !c; });
 }
-
-}  // namespace
 
 // The permission bitmap's layout: every command followed by its subcommands, as the command
 // table was when the registry was initialized, before rename-command (ACL rules name commands
@@ -462,51 +461,22 @@ std::unique_ptr<AclUser> Acl::MakeDefaultUser() const {
   return u;
 }
 
-namespace {
-
-std::string_view Trim(std::string_view s, std::string_view chars) {
-  const size_t b = s.find_first_not_of(chars);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(chars) - b + 1);
-}
-
-// Splits on every single `sep`, keeping empty pieces (Redis's sdssplitlen).
-std::vector<std::string> SplitEvery(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == sep) {
-      out.emplace_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 // Redis 7.0's ACLLoadFromFile: every line is checked and every problem reported; the users are
 // replaced only if there was none.
 std::string Acl::LoadFromFile(const std::string& path) {
   std::string content;
-  {
-    FILE* fp = fopen(path.c_str(), "r");
-    if (!fp) {
-      return fmt::format("Error loading ACLs, opening file '{}': {}", path, strerror(errno));
-    }
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) content.append(buf, n);
-    fclose(fp);
+  if (!ReadWholeFile(path, &content)) {
+    return fmt::format("Error loading ACLs, opening file '{}': {}", path, strerror(errno));
   }
   std::map<std::string, std::unique_ptr<AclUser>, std::less<>> loaded;
   std::string errors;
-  const std::vector<std::string> lines = SplitEvery(content, '\n');
+  const std::vector<std::string_view> lines = SdsSplit(content, '\n');
   for (size_t i = 0; i < lines.size(); ++i) {
     const size_t linenum = i + 1;
-    const std::string_view line = Trim(lines[i], " \t\r\n");
+    const std::string_view line = TrimView(lines[i], " \t\r\n");
     if (line.empty()) continue;
-    const std::vector<std::string> argv = SplitEvery(line, ' ');
+    const std::vector<std::string_view> parts = SdsSplit(line, ' ');
+    const std::vector<std::string> argv(parts.begin(), parts.end());
     if (argv[0] != "user" || argv.size() < 2) {
       errors += fmt::format(
           "{}:{} should start with user keyword followed by the username. ", path, linenum);
@@ -533,7 +503,7 @@ std::string Acl::LoadFromFile(const std::string& path) {
     }
     bool syntax_error = false;
     for (const std::string& arg : merged) {
-      const std::string_view rule = Trim(arg, "\t\r\n");
+      const std::string_view rule = TrimView(arg, "\t\r\n");
       const RuleError e = ApplyUserRule(*u, rule);
       if (e == RuleError::kUnknownName) {
         // Only unknown names are quoted: other rules may hold passwords.

@@ -165,6 +165,8 @@ class Acl {
   std::string DescribeKeys(const AclSelector& sel) const;
   std::string DescribeChannels(const AclSelector& sel) const;
   static std::vector<std::string_view> FlagNames(const AclUser& u);
+  // Redis's ACLStringHasSpaces: usernames and patterns may hold no white space or NUL.
+  static bool HasSpaces(std::string_view s);
 
   // Index of a command or subcommand in the permission bitmap (-1 if unknown).
   int CommandIndex(const CommandSpec* spec) const;

@@ -59,10 +59,8 @@ void CmdAclWhoAmI(CommandContext& ctx) { ctx.reply().Bulk(ctx.client().user); }
 
 void CmdAclSetUser(CommandContext& ctx) {
   std::string_view name = ctx.arg(2);
-  for (char c : name) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '\0') {
-      return ctx.reply().Error("ERR Usernames can't contain spaces or null characters");
-    }
+  if (Acl::HasSpaces(name)) {
+    return ctx.reply().Error("ERR Usernames can't contain spaces or null characters");
   }
   std::vector<std::string_view> rules(ctx.args().begin() + 3, ctx.args().end());
   Acl& acl = ServerOf(ctx).acl();

@@ -496,31 +496,6 @@ constexpr Deprecated kDeprecated[] = {{"list-max-ziplist-entries", 2, 2},
 // Parsing helpers with Redis's exact rules
 // ---------------------------------------------------------------------------------------------
 
-std::string_view TrimView(std::string_view s, std::string_view chars) {
-  size_t b = s.find_first_not_of(chars);
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(chars);
-  return s.substr(b, e - b + 1);
-}
-
-// As sdssplitlen(text, sep): empty parts survive (a trailing separator yields a final empty
-// one); empty text yields nothing.
-std::vector<std::string_view> SdsSplit(std::string_view text, char sep) {
-  std::vector<std::string_view> parts;
-  if (text.empty()) return parts;
-  size_t start = 0;
-  while (true) {
-    size_t end = text.find(sep, start);
-    if (end == std::string_view::npos) {
-      parts.push_back(text.substr(start));
-      break;
-    }
-    parts.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
-}
-
 std::vector<std::string_view> SplitLines(std::string_view text) { return SdsSplit(text, '\n'); }
 
 // CONFIG SET splits multi-argument values on single spaces: empty tokens survive, the empty
@@ -781,16 +756,6 @@ std::string AbsolutePath(std::string_view filename) {
     }
   }
   return abs + rel;
-}
-
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  FILE* fp = std::fopen(path.c_str(), "r");
-  if (!fp) return false;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), fp)) > 0) out->append(buf, n);
-  std::fclose(fp);
-  return true;
 }
 
 std::string FatalReport(std::string_view err, int linenum, std::string_view line, bool has_line) {
