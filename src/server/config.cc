@@ -943,7 +943,7 @@ struct ConfigTable::Impl {
       case Special::kLatencyTrackingPercentiles:
         return slots[i].s;
       case Special::kNotifyKeyspaceEvents:
-        return cfg->notify_keyspace_events;
+        return KeyspaceEventsFlagsToString(cfg->notify_keyspace_events_flags);
       case Special::kBind:
         return Join(cfg->bind, " ");
       case Special::kReplicaOf:
@@ -1204,8 +1204,7 @@ struct ConfigTable::Impl {
           *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
           return false;
         }
-        cfg->notify_keyspace_events = KeyspaceEventsFlagsToString(flags);
-        cfg->notify_keyspace_events_flags = flags;  // the string may drop n (after A)
+        cfg->notify_keyspace_events_flags = flags;
         return true;
       }
       case Special::kBind: {
@@ -1565,7 +1564,7 @@ struct ConfigTable::Impl {
         st->RewriteLine(name, name + " " + slots[i].s, slots[i].s != kOomScoreAdjValuesDefault);
         return;
       case Special::kNotifyKeyspaceEvents: {
-        const std::string& v = cfg->notify_keyspace_events;
+        const std::string v = KeyspaceEventsFlagsToString(cfg->notify_keyspace_events_flags);
         st->RewriteLine(name, name + " " + QuotedRepr(v), !v.empty());
         return;
       }

@@ -133,8 +133,8 @@ struct ServerConfig {
   int64_t tracking_table_max_keys = 1000000;
   int64_t shutdown_timeout = 10;  // seconds SHUTDOWN waits for lagging replicas
   int64_t latency_monitor_threshold = 0;
-  std::string notify_keyspace_events;  // canonical, as CONFIG GET shows it
-  int notify_keyspace_events_flags = 0;  // common/notify.h classes, what the server tests
+  // common/notify.h classes; CONFIG GET shows KeyspaceEventsFlagsToString of them.
+  int notify_keyspace_events_flags = 0;
 };
 
 class ConfigTable {

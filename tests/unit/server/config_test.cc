@@ -166,7 +166,7 @@ TEST_F(ConfigTest, ParsesEveryKindOfDirective) {
   EXPECT_EQ(Value("unixsocketperm"), "700");
   EXPECT_EQ(Value("maxmemory-clients"), "10%");
   EXPECT_EQ(cfg_.timeout, 30);
-  EXPECT_EQ(cfg_.notify_keyspace_events, "AKE");
+  EXPECT_EQ(Value("notify-keyspace-events"), "AKE");
   EXPECT_EQ(Value("shutdown-on-sigterm"), "save now");
   EXPECT_EQ(Value("oom-score-adj"), "yes");
   EXPECT_EQ(Value("replica-read-only"), "no");
