@@ -29,6 +29,10 @@ pong() {
 }
 
 # The median of the numbers on stdin.
+# Requests for one run at pipeline $2 when unpipelined runs send $1: pipelined runs send 10x, so
+# they last long enough to measure (a 50 ms run is mostly noise).
+requests_for() { if [ "$2" -gt 1 ]; then echo $(($1 * 10)); else echo "$1"; fi; }
+
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Starts server binary $1 on port $2 (extra arguments after), pinned to core 0, without

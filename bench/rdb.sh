@@ -46,7 +46,7 @@ for bin in "$EMBER" "$REDIS"; do
   [ -x "$bin" ] || { echo "not executable: $bin" >&2; exit 1; }
 done
 
-# Stops server $SPID and its fork child, if any (the child may be stopped: SIGCONT it first).
+# On exit: stop server $SPID and its fork child (lib.sh stop_server), remove the work directory.
 trap 'stop_server; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 

@@ -36,8 +36,8 @@ RPID=$(start_pinned_server "$REDIS" $REDIS_PORT --enable-debug-command yes)
 # One measurement: prints "rps cpu_seconds".
 measure() {  # port pid test pipeline size
   local before after rps
-  local requests=$REQUESTS
-  [ "$4" -gt 1 ] && requests=$((REQUESTS * 10))
+  local requests
+  requests=$(requests_for "$REQUESTS" "$4")
   before=$(cpu_ns "$2")
   rps=$(taskset -c 1 "$BENCH" -p "$1" -c 50 -n "$requests" -P "$4" -d "$5" -t "$3" -q 2>/dev/null \
         | tr '\r' '\n' | awk -F'[: ]+' '/requests per second/ {for (i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}')

@@ -30,9 +30,9 @@ trap 'kill $EPID $RPID 2>/dev/null || true; wait_exit $EPID || true; wait_exit $
 EPID=$(start_pinned_server "$EMBER" "$EMBER_PORT")
 RPID=$(start_pinned_server "$REDIS" "$REDIS_PORT")
 
-rps() {  # port test pipeline; pipelined runs send 10x the requests, to last long enough
-  local requests=$REQUESTS
-  [ "$3" -gt 1 ] && requests=$((REQUESTS * 10))
+rps() {  # port test pipeline
+  local requests
+  requests=$(requests_for "$REQUESTS" "$3")
   taskset -c 1 "$BENCH" -p "$1" -c 50 -n "$requests" -P "$3" -t "$2" -q 2>/dev/null |
     tr '\r' '\n' | awk -v t="$2" '
       /requests per second/ {
