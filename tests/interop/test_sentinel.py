@@ -8,7 +8,9 @@ with real Redis in both directions.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import time
 
 import pytest
@@ -16,7 +18,7 @@ import pytest
 from harness.replication import REPL_ARGS, call, digest, info_fields, make_replica, poll, wait_in_sync
 from harness.resp import B, I, Reply
 from harness.server import ServerProcess
-from harness.util import free_port
+from harness.util import WaitTimeout, free_port
 
 MASTER_NAME = "mymaster"
 SENTINELS = 3
@@ -99,6 +101,27 @@ def wait_sentinels_ready(sentinels, replicas: int) -> None:
     poll(ready, 30, "Sentinels discovering the replicas and each other", interval=0.2)
 
 
+SENTINEL_EVENT = re.compile(r"^\d+:X \S+ \S+ \S+ (\S+) [#*] ([+-]\S+ .*)$")
+
+
+def sentinel_events(sentinels) -> str:
+    """Every Sentinel's events, one line: a failure's summary line is all CI's log keeps whole."""
+    out = []
+    for n, s in enumerate(sentinels):
+        text = s.logfile.read_text(errors="replace") if s.logfile.exists() else ""
+        events = [f"{m[1]} {m[2]}" for m in map(SENTINEL_EVENT.match, text.splitlines()) if m]
+        out.append(f"sentinel {n} (port {s.port}): " + " | ".join(events))
+    return " || ".join(out)
+
+
+@contextlib.contextmanager
+def reporting_sentinel_events(sentinels):
+    try:
+        yield
+    except WaitTimeout as e:
+        raise WaitTimeout(f"{e} -- {sentinel_events(sentinels)}") from e
+
+
 @pytest.mark.parametrize("kinds,password,acl_user",
                          [("ember/ember", None, False), ("ember/redis", None, False),
                           ("redis/ember", None, False), ("ember/ember", "s3cret", False),
@@ -133,33 +156,43 @@ def test_sentinel_failover(kinds, password, acl_user, ember_factory, ref_factory
         c.call("RPUSH", "list", str(i))
     assert c.call("WAIT", "1", "5000").value >= 1
 
-    master.kill()
-    old_port = master.port
+    with reporting_sentinel_events(sentinels):
+        master.kill()
+        old_port = master.port
 
-    def promoted():
-        addrs = {master_addr(s) for s in sentinels}
-        return len(addrs) == 1 and next(iter(addrs))[1] != old_port, addrs
-    _, new_port = next(iter(poll(promoted, 60, "Sentinels agreeing on a new master", interval=0.2)))
-    assert new_port == replicas[1].port, "the replica with replica-priority 0 was promoted"
-    new_master, other = replicas[1], replicas[0]
-    # Sentinel's CLIENT KILL TYPE normal closed our connections to it: poll reconnects.
-    poll(lambda: (info_fields(new_master)["role"] == "master", None), 10, "the promoted replica")
-    for i in range(200):
-        assert call(new_master, "GET", f"key:{i}") == B(f"value:{i}")
-    assert call(new_master, "LLEN", "list") == I(200)
+        def promoted():
+            addrs = {master_addr(s) for s in sentinels}
+            return len(addrs) == 1 and next(iter(addrs))[1] != old_port, addrs
+        _, new_port = next(iter(poll(promoted, 60, "Sentinels agreeing on a new master", interval=0.2)))
+        assert new_port == replicas[1].port, "the replica with replica-priority 0 was promoted"
+        new_master, other = replicas[1], replicas[0]
+        # Sentinel's CLIENT KILL TYPE normal closed our connections to it: poll reconnects.
+        poll(lambda: (info_fields(new_master)["role"] == "master", None), 10, "the promoted replica")
+        for i in range(200):
+            assert call(new_master, "GET", f"key:{i}") == B(f"value:{i}")
+        assert call(new_master, "LLEN", "list") == I(200)
 
-    # The other replica follows the new master; writes there reach it.
-    poll(lambda: (lambda i: (i.get("master_port") == str(new_port) and
-                             i.get("master_link_status") == "up", i))(info_fields(other)),
-         60, "the other replica following the new master", interval=0.2)
-    assert call(new_master, "SET", "after", "failover") == Reply("simple", "OK")
+        # The other replica follows the new master; writes there reach it.
+        poll(lambda: (lambda i: (i.get("master_port") == str(new_port) and
+                                 i.get("master_link_status") == "up", i))(info_fields(other)),
+             60, "the other replica following the new master", interval=0.2)
+        assert call(new_master, "SET", "after", "failover") == Reply("simple", "OK")
 
-    # The old master comes back empty as a master; Sentinel turns it into a replica.
-    master.fixed_port = old_port
-    master.start()
-    poll(lambda: (lambda i: (i.get("role") == "slave" and i.get("master_port") == str(new_port)
-                             and i.get("master_link_status") == "up", i))(info_fields(master)),
-         60, "the restarted old master becoming a replica of the new one", interval=0.2)
-    poll(lambda: (info_fields(other)["master_link_status"] == "up", None), 10, "the other link")
-    wait_in_sync(new_master, other, master, timeout=30)
-    assert digest(master) == digest(new_master)
+        # Every Sentinel, the failover's leader included, has ended the failover: a leader still
+        # in it counts the old address as its master and, seeing it back, would point replicas
+        # at it (+fix-slave-config).
+        def failover_ended():
+            states = [sentinel_master_state(s) for s in sentinels]
+            return all(st["port"] == str(new_port) and "failover_in_progress" not in st["flags"]
+                       for st in states), [(st["port"], st["flags"]) for st in states]
+        poll(failover_ended, 30, "every Sentinel ending the failover", interval=0.2)
+
+        # The old master comes back empty as a master; Sentinel turns it into a replica.
+        master.fixed_port = old_port
+        master.start()
+        poll(lambda: (lambda i: (i.get("role") == "slave" and i.get("master_port") == str(new_port)
+                                 and i.get("master_link_status") == "up", i))(info_fields(master)),
+             60, "the restarted old master becoming a replica of the new one", interval=0.2)
+        poll(lambda: (info_fields(other)["master_link_status"] == "up", None), 10, "the other link")
+        wait_in_sync(new_master, other, master, timeout=30)
+        assert digest(master) == digest(new_master)
