@@ -22,4 +22,32 @@ inline int64_t WallClockMs() { return WallClockUs() / 1000; }
 inline int64_t MonotonicUs() { return ClockUs(CLOCK_MONOTONIC); }
 inline int64_t MonotonicMs() { return MonotonicUs() / 1000; }
 
+// Command timing reads the clock about once per command. Where the kernel itself keeps time with
+// the TSC (its clocksource is "tsc": invariant and synchronised across cores), reading the TSC
+// directly costs less than half of clock_gettime, which orders the read with a fence. The rate
+// comes from CalibrateFastClock (once, at start-up); before it, or on any other machine,
+// FastMonotonicUs is MonotonicUs. Its readings are comparable only with each other.
+void CalibrateFastClock();
+
+namespace detail {
+struct FastClock {
+  bool use_tsc = false;
+  uint64_t tsc0 = 0;
+  int64_t us0 = 0;
+  uint64_t us_per_tick_q40 = 0;  // microseconds per TSC tick, times 2^40
+};
+extern FastClock g_fast_clock;
+}  // namespace detail
+
+inline int64_t FastMonotonicUs() {
+#if defined(__x86_64__)
+  const detail::FastClock& c = detail::g_fast_clock;
+  if (c.use_tsc) {
+    const auto ticks = static_cast<__int128>(static_cast<int64_t>(__builtin_ia32_rdtsc() - c.tsc0));
+    return c.us0 + static_cast<int64_t>((ticks * c.us_per_tick_q40) >> 40);
+  }
+#endif
+  return MonotonicUs();
+}
+
 }  // namespace ember

@@ -66,7 +66,8 @@ void Connection::HandleReadable() {
   total_net_input += static_cast<uint64_t>(n);
   server_->stats().total_net_input_bytes += static_cast<uint64_t>(n);
   ++server_->stats().total_reads_processed;
-  last_interaction_ms = WallClockMs();
+  const int64_t now_us = FastMonotonicUs();
+  last_interaction_ms = server_->WallMsAt(now_us);
 
   if (static_cast<int64_t>(in_.size() - in_pos_) > server_->config().client_query_buffer_limit) {
     EMBER_LOG_WARNING(
@@ -77,12 +78,13 @@ void Connection::HandleReadable() {
     Close();
     return;
   }
-  ProcessInput();
+  ProcessInput(now_us);
 }
 
-void Connection::ProcessInput() {
+void Connection::ProcessInput(int64_t clock_us) {
   if (processing_) return;
   processing_ = true;
+  server_->BeginCommandBatch(clock_us ? clock_us : FastMonotonicUs());
   parser_.set_max_bulk_len(server_->config().proto_max_bulk_len);
   while (!closed_ && !close_after_reply && !paused_ && !blocked_ && in_pos_ < in_.size()) {
     // Before AUTH (the default user has a password) large counts are refused.
@@ -112,8 +114,10 @@ void Connection::ProcessInput() {
     in_pos_ += consumed;
     if (output_bytes() > kEagerFlushBytes) {
       if (!FlushOutput()) break;
+      server_->BeginCommandBatch(FastMonotonicUs());  // the write is no command's time
     }
   }
+  server_->EndCommandBatch();
   processing_ = false;
   if (!closed_ && has_pending_output()) server_->MarkPendingWrite(this);
   if (in_pos_ == in_.size()) {

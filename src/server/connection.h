@@ -84,8 +84,9 @@ class Connection : public ClientState, public IoHandler {
   // A blocked or paused client stops processing input until resumed.
   void set_paused(bool v) { paused_ = v; }
   bool paused() const { return paused_; }
-  // Re-runs the parser over buffered input (after CLIENT UNPAUSE).
-  void ProcessInput();
+  // Runs the commands in the buffered input (also after CLIENT UNPAUSE); clock_us is the
+  // monotonic time the input was read, if just read.
+  void ProcessInput(int64_t clock_us = 0);
   // Input that arrived before this connection existed (the replication stream that followed a
   // handshake on the same socket).
   void InjectInput(std::string_view data);

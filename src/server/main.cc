@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/clock.h"
 #include "common/version.h"
 #include "server/server.h"
 
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  ember::CalibrateFastClock();
   ember::Server server;
   int rc = server.Configure(argc, argv);
   if (rc >= 0) return rc;

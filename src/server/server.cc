@@ -71,7 +71,7 @@ Server::Server() {
 }
 
 void Server::AnchorClocks() {
-  mono_anchor_us_ = MonotonicUs();
+  mono_anchor_us_ = FastMonotonicUs();
   wall_anchor_us_ = WallClockUs();
   cached_now_ms_ = wall_anchor_us_ / 1000;
 }
@@ -764,10 +764,10 @@ void Server::DispatchFromMaster(Connection& conn, std::span<const std::string_vi
 }
 
 void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) {
-  // One clock read per command gives both "now" and the start of the command's timer: the wall
-  // clock is derived from the monotonic one, re-anchored every event-loop iteration.
-  const int64_t mono_us = MonotonicUs();
-  cached_now_ms_ = (wall_anchor_us_ + (mono_us - mono_anchor_us_)) / 1000;
+  // One monotonic reading gives both "now" and the start of the command's timer; in a batch it
+  // is the end of the previous command.
+  const int64_t mono_us = batch_clock_us_ ? batch_clock_us_ : FastMonotonicUs();
+  cached_now_ms_ = WallMsAt(mono_us);
   if (conn.is_master_link) return DispatchFromMaster(conn, args);
   const CommandSpec* spec = conn.RecallCommand(args[0]);
   if (!spec) {
@@ -826,9 +826,11 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   // A master's stream never blocks (it carries the served effects, not blocking commands), nor
   // does a command run by EXEC or by a script (it answers as if it timed out).
   ctx.set_may_block(!conn.is_master_link && !executing_transaction_ && !conn.script_client);
-  const int64_t start = call_start_us_ ? std::exchange(call_start_us_, 0) : MonotonicUs();
+  const int64_t start = call_start_us_ ? std::exchange(call_start_us_, 0) : FastMonotonicUs();
   spec.handler(ctx);
-  int64_t duration = MonotonicUs() - start;
+  const int64_t end = FastMonotonicUs();
+  const int64_t duration = end - start;
+  if (batch_clock_us_) batch_clock_us_ = end;
 
   if (const auto& block = ctx.block_request()) {
     // Nothing to serve yet: park the client (or, re-run for a ready key, leave it in its place).

@@ -193,6 +193,14 @@ class Server : public ServerServices {
   void ReleaseThrottledClients();
   int64_t start_time_ms() const { return start_time_ms_; }
   int64_t now_ms() const { return cached_now_ms_; }
+  // The wall clock (ms) at a monotonic reading, from the anchors of this event-loop iteration.
+  int64_t WallMsAt(int64_t mono_us) const {
+    return (wall_anchor_us_ + (mono_us - mono_anchor_us_)) / 1000;
+  }
+  // A batch of commands run back to back (one client's input) shares clock reads: each command
+  // starts when the batch began or the previous one ended, so it costs one read, not two.
+  void BeginCommandBatch(int64_t mono_us) { batch_clock_us_ = mono_us; }
+  void EndCommandBatch() { batch_clock_us_ = 0; }
   Snapshots& snapshots() { return snapshots_; }
   Aof& aof() { return aof_; }
   // In a forked child: closes the sockets and pipes only the parent may use.
@@ -360,11 +368,13 @@ class Server : public ServerServices {
   std::string executable_;
   int64_t start_time_ms_ = 0;
   int64_t cached_now_ms_ = 0;
-  // The wall and monotonic clocks read together once per event-loop iteration (AnchorClocks):
-  // Dispatch derives "now" from one monotonic read, which also starts the command's timer.
+  // The wall clock and FastMonotonicUs read together once per event-loop iteration
+  // (AnchorClocks): Dispatch derives "now" from one FastMonotonicUs reading, which also starts
+  // the command's timer.
   int64_t wall_anchor_us_ = 0;
   int64_t mono_anchor_us_ = 0;
   int64_t call_start_us_ = 0;  // set by Dispatch for the CallCommand that follows
+  int64_t batch_clock_us_ = 0;  // 0 outside a batch (BeginCommandBatch)
   size_t used_memory_startup_ = 0;
   bool shutdown_requested_ = false;
   ShutdownOptions shutdown_options_;
