@@ -65,8 +65,7 @@ set_rps() {  # name binary port policy
   start_server "$@"
   local rps
   rps=$(timeout "$TIMEOUT" taskset -c 1 "$BENCH" -p "$PORT" -t set -c 50 -r 100000 -n "$REQUESTS" \
-        -P "$PIPELINE" -q 2>/dev/null | tr '\r' '\n' \
-        | awk -F'[: ]+' '/requests per second/ {for (i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}')
+        -P "$PIPELINE" -q 2>/dev/null | rps_of)
   rec "set_rps_$4" "$1" "${rps:-0}"
   stop_server
 }

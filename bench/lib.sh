@@ -28,11 +28,17 @@ pong() {
   ) 2>/dev/null
 }
 
-# The median of the numbers on stdin.
 # Requests for one run at pipeline $2 when unpipelined runs send $1: pipelined runs send 10x, so
 # they last long enough to measure (a 50 ms run is mostly noise).
 requests_for() { if [ "$2" -gt 1 ]; then echo $(($1 * 10)); else echo "$1"; fi; }
 
+# Requests per second from redis-benchmark -q output on stdin: the number just before "requests"
+# (a custom command's own text, such as EVAL's, may hold other numbers).
+rps_of() {
+  tr '\r' '\n' | awk '/requests per second/ {for (i = 1; i < NF; i++) if ($(i + 1) == "requests") {print $i; exit}}'
+}
+
+# The median of the numbers on stdin.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Starts server binary $1 on port $2 (extra arguments after), pinned to core 0, without

@@ -61,8 +61,7 @@ command_of() {  # row port -> the redis-benchmark command, or nothing when unsup
 rps() {  # port pipeline command...
   local port=$1 pipe=$2
   shift 2
-  taskset -c 1 "$BENCH" -p "$port" -c 50 -n "$REQUESTS" -P "$pipe" -r 100000 -q "$@" 2>/dev/null |
-    tr '\r' '\n' | awk '/requests per second/ {for (i = 1; i < NF; i++) if ($(i + 1) == "requests") {print $i; exit}}'
+  taskset -c 1 "$BENCH" -p "$port" -c 50 -n "$REQUESTS" -P "$pipe" -r 100000 -q "$@" 2>/dev/null | rps_of
 }
 
 echo "== throughput (median of $ROUNDS rounds, $REQUESTS requests, 50 clients)"

@@ -124,8 +124,7 @@ measure() {  # server-name binary port populate-args...
   [ -n "$child" ] || [ -n "$SAVE_DELAY" ] || { echo "$name: no BGSAVE child found" >&2; exit 1; }
   [ -n "$SAVE_DELAY" ] || kill -STOP "$child" 2>/dev/null || true  # may be done already (tiny data)
   rps=$(timeout "$TIMEOUT" taskset -c 1 "$BENCH" -p "$PORT" -t set -r "$KEYS" -n "$WRITES" -P 16 -q \
-        2>/dev/null | tr '\r' '\n' \
-        | awk -F'[: ]+' '/requests per second/ {for (i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}')
+        2>/dev/null | rps_of)
   if [ -n "$SAVE_DELAY" ] && [ "$(info_field persistence rdb_bgsave_in_progress)" != 1 ]; then
     echo "warning: $name's BGSAVE ended before the write load did; raise SAVE_DELAY" >&2
   fi

@@ -269,10 +269,6 @@ start_node() {
 bench_args() {
   BENCH_ARGS=(timeout "$TIMEOUT" taskset -c 1 "$BENCH" -p "$1" -t set -n "$REQUESTS" -P 16 -q "${@:2}")
 }
-# requests/s from redis-benchmark -q output on stdin.
-rps_of() {
-  tr '\r' '\n' | awk -F'[: ]+' '/requests per second/ {for (i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}'
-}
 bench_rps() {
   local rps
   bench_args "$@"

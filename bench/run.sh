@@ -39,8 +39,7 @@ measure() {  # port pid test pipeline size
   local requests
   requests=$(requests_for "$REQUESTS" "$4")
   before=$(cpu_ns "$2")
-  rps=$(taskset -c 1 "$BENCH" -p "$1" -c 50 -n "$requests" -P "$4" -d "$5" -t "$3" -q 2>/dev/null \
-        | tr '\r' '\n' | awk -F'[: ]+' '/requests per second/ {for (i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {print $i; exit}}')
+  rps=$(taskset -c 1 "$BENCH" -p "$1" -c 50 -n "$requests" -P "$4" -d "$5" -t "$3" -q 2>/dev/null | rps_of)
   after=$(cpu_ns "$2")
   echo "$rps $(echo "($after - $before) / 1000000000" | bc -l)"
 }
