@@ -17,20 +17,55 @@ void Server::SignalDataSetReplaced() {
   tracking_.InvalidateAll();
 }
 
-void Server::SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
-                               std::span<const std::string_view> args, int db_index) {
+namespace {
+
+bool WrittenBy(const KeyRef& k) {
+  // Keys a command only reads (SINTERSTORE's sources, COPY's source) are not changed by it.
+  return !std::string_view(k.flags).starts_with("RO");
+}
+
+}  // namespace
+
+std::vector<bool> Server::WrittenKeysPresent(const CommandSpec& spec,
+                                             std::span<const std::string_view> args,
+                                             int db_index) {
+  std::vector<bool> present;
   Database& db = keyspace_->db(db_index);
-  auto touch = [&](Database& in, std::string_view key) {
-    // Whether the key exists matters only to WATCH: no lookup when nobody watches.
-    const bool exists = !watched_keys_.empty() && in.FindRaw(key) != nullptr;
-    SignalModifiedKey(in.index(), key, exists, conn.id);
-  };
   for (const KeyRef& k : ExtractKeys(spec, args)) {
-    // Keys a command only reads (SINTERSTORE's sources, COPY's source) are not changed by it.
-    if (std::string_view(k.flags).starts_with("RO")) continue;
-    touch(db, args[static_cast<size_t>(k.index)]);
+    if (WrittenBy(k)) present.push_back(db.FindRaw(args[static_cast<size_t>(k.index)]) != nullptr);
   }
-  // MOVE and COPY ... DB n also change the key in the other database.
+  return present;
+}
+
+void Server::SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
+                               std::span<const std::string_view> args, int db_index,
+                               const std::vector<std::vector<std::string>>& effects,
+                               const std::vector<bool>& present_before) {
+  Database& db = keyspace_->db(db_index);
+  auto touch = [&](Database& in, std::string_view key, bool existed) {
+    const bool exists = in.FindRaw(key) != nullptr;
+    // Neither there before nor now: DEL of a missing key changed nothing.
+    if (existed || exists) SignalModifiedKey(in.index(), key, exists, conn.id);
+  };
+  if (!effects.empty()) {
+    for (const std::vector<std::string>& effect : effects) {
+      std::vector<std::string_view> effect_args(effect.begin(), effect.end());
+      const CommandSpec* effect_spec = CommandTable::Global().Resolve(effect_args);
+      if (!effect_spec) continue;
+      for (const KeyRef& k : ExtractKeys(*effect_spec, effect_args)) {
+        if (WrittenBy(k)) touch(db, effect_args[static_cast<size_t>(k.index)], true);
+      }
+    }
+  } else {
+    size_t i = 0;
+    for (const KeyRef& k : ExtractKeys(spec, args)) {
+      if (!WrittenBy(k)) continue;
+      const bool existed = i >= present_before.size() || present_before[i];
+      ++i;
+      touch(db, args[static_cast<size_t>(k.index)], existed);
+    }
+  }
+  // MOVE and COPY ... DB n also change the key in the other database (where it exists now).
   int64_t other = -1;
   if (spec.name == "move" && args.size() == 3) {
     ParseInt64(args[2], &other);
@@ -40,7 +75,7 @@ void Server::SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
     }
   }
   if (other >= 0 && other < keyspace_->num_dbs() && other != db_index) {
-    touch(keyspace_->db(static_cast<int>(other)), args[spec.name == "move" ? 1 : 2]);
+    touch(keyspace_->db(static_cast<int>(other)), args[spec.name == "move" ? 1 : 2], true);
   }
 }
 

@@ -826,6 +826,10 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   // A master's stream never blocks (it carries the served effects, not blocking commands), nor
   // does a command run by EXEC or by a script (it answers as if it timed out).
   ctx.set_may_block(!conn.is_master_link && !executing_transaction_ && !conn.script_client);
+  const bool signals_keys = (tracking_.clients() > 0 || !watched_keys_.empty()) &&
+                            spec.is(cmd_flags::kWrite);
+  const std::vector<bool> present_before =
+      signals_keys ? WrittenKeysPresent(spec, args, db_before) : std::vector<bool>();
   const int64_t start = call_start_us_ ? std::exchange(call_start_us_, 0) : FastMonotonicUs();
   spec.handler(ctx);
   const int64_t end = FastMonotonicUs();
@@ -906,14 +910,14 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   // A command that recorded effects is propagated even if it changed nothing (FLUSHDB on an
   // empty database, as Redis).
   if (tracking_.clients() > 0) {
-    if (ctx.dirty() > 0) SignalWrittenKeys(conn, spec, args, db_before);
+    if (ctx.dirty() > 0) SignalWrittenKeys(conn, spec, args, db_before, ctx.effects(), present_before);
     if (spec.is(cmd_flags::kReadOnly) && tracking_.enabled(conn.id)) {
       std::vector<std::string_view> keys;
       for (const KeyRef& k : ExtractKeys(spec, args)) keys.push_back(args[k.index]);
       tracking_.RememberKeys(conn.id, keys);
     }
   } else if (ctx.dirty() > 0 && !watched_keys_.empty()) {
-    SignalWrittenKeys(conn, spec, args, db_before);
+    SignalWrittenKeys(conn, spec, args, db_before, ctx.effects(), present_before);
   }
   if ((ctx.dirty() > 0 || !ctx.effects().empty()) && !ctx.propagation_prevented()) {
     Propagate(db_before, ctx.effects(), args, ctx.replicas_only());

@@ -335,9 +335,17 @@ class Server : public ServerServices {
                      std::span<const std::string_view> args, uint32_t* flags_as_run);
   void CallCommand(Connection& conn, const CommandSpec& spec,
                    std::span<const std::string_view> args);
-  // After a write: signals the keys it wrote (its key specs that are not read-only).
+  // WATCH and client tracking hear of the keys a write command changed, as Redis's
+  // signalModifiedKey calls: before it runs, WrittenKeysPresent notes which of the keys it may
+  // write (its key specs that are not read-only) exist; after it, SignalWrittenKeys signals
+  // those that existed before or exist now, or, for a command propagated as other commands
+  // (LMPOP as the LPOP of the key it popped), the keys those write.
+  std::vector<bool> WrittenKeysPresent(const CommandSpec& spec,
+                                       std::span<const std::string_view> args, int db);
   void SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
-                         std::span<const std::string_view> args, int db);
+                         std::span<const std::string_view> args, int db,
+                         const std::vector<std::vector<std::string>>& effects,
+                         const std::vector<bool>& present_before);
 
   ServerConfig config_;
   ConfigTable config_table_{&config_};

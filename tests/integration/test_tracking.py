@@ -61,6 +61,26 @@ def test_resp3_invalidation_after_read(srv):
     assert t.read_reply(timeout=5) == invalidate("k")
 
 
+def test_only_changed_keys_are_invalidated(srv):
+    """DEL of a missing key and the lists LMPOP did not pop from invalidate nothing (Redis
+    signals the keys a command changed)."""
+    t = resp3_tracker(srv, "BCAST")
+    other = srv.raw()
+    other.call("SET", "a", "1")
+    assert t.read_reply(timeout=5) == invalidate("a")
+    other.call("DEL", "a", "missing")
+    assert t.read_reply(timeout=5) == invalidate("a")
+    other.call("RPUSH", "l1", "x")
+    assert t.read_reply(timeout=5) == invalidate("l1")
+    other.call("RPUSH", "l2", "y")
+    assert t.read_reply(timeout=5) == invalidate("l2")
+    if not srv.missing_commands("LMPOP"):
+        other.call("LMPOP", "2", "l1", "l2", "LEFT")
+        assert t.read_reply(timeout=5) == invalidate("l1")
+    other.call("DEL", "missing")
+    no_message(t)
+
+
 def test_own_write_invalidates_after_the_reply(srv):
     t = resp3_tracker(srv)
     t.call("GET", "k")

@@ -43,6 +43,32 @@ def test_other_clients_write_aborts_exec(srv):
     assert exec_after_watch(srv, "k", lambda o: o.call("GET", "k")) == A(Reply("simple", "PONG"))
 
 
+@pytest.mark.parametrize("change", [
+    ["DEL", "present", "k"],               # k missing before and after: not changed
+    ["UNLINK", "present", "k"],
+    ["LMPOP", "2", "list", "k", "LEFT"],   # pops from the first non-empty list only
+    ["SINTERSTORE", "k", "nosuchset"],     # an empty result for a missing destination
+], ids=["del", "unlink", "lmpop", "sinterstore"])
+def test_write_that_leaves_watched_key_alone_keeps_exec(srv, change):
+    """Only the keys a command changed are signalled, as Redis's signalModifiedKey calls."""
+    o = srv.raw()
+    o.call("SET", "present", "1")
+    o.call("RPUSH", "list", "a", "b")
+    if change[0] == "LMPOP":
+        o.call("RPUSH", "k", "x")
+        srv.skip_unless_commands("LMPOP")
+    assert exec_after_watch(srv, "k", lambda c: c.call(*change)) == A(Reply("simple", "PONG"))
+
+
+def test_write_that_changes_watched_key_aborts_exec(srv):
+    o = srv.raw()
+    o.call("SET", "k", "1")
+    assert exec_after_watch(srv, "k", lambda c: c.call("DEL", "missing", "k")) == NULL_ARRAY
+    o.call("RPUSH", "k", "x")
+    assert exec_after_watch(srv, "k", lambda c: c.call("LMPOP", "2", "nolist", "k", "LEFT")) == \
+        NULL_ARRAY
+
+
 def test_watch_survives_only_until_exec(srv):
     c = srv.raw()
     c.call("WATCH", "k")
