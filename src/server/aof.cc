@@ -13,7 +13,6 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "ds/hash_table.h"
 #include "persistence/dump_payload.h"
 #include "persistence/rdb_io.h"
 #include "protocol/reply_builder.h"
@@ -84,7 +83,7 @@ std::string Aof::DirPath(std::string_view name) const {
 bool Aof::accepting_writes() const {
   // While waiting for the first base, only once its child runs: the writes before the fork are
   // in the base (Redis's feedAppendOnlyFile).
-  return state_ == State::kOn || (state_ == State::kWaitRewrite && child_pid_ > 0);
+  return state_ == State::kOn || (state_ == State::kWaitRewrite && child_.active());
 }
 
 void Aof::Annotate() {
@@ -112,7 +111,7 @@ void Aof::FeedTransaction(std::span<const PropagatedCommand> commands) {
 
 bool Aof::FsyncAllowedNow() const {
   // no-appendfsync-on-rewrite: no fsync while a child writes to the same disk.
-  return !(no_fsync_on_rewrite_ && (child_pid_ > 0 || server_.snapshots().child_active()));
+  return !(no_fsync_on_rewrite_ && server_.HasActiveChild());
 }
 
 void Aof::Flush(bool force) {
@@ -329,7 +328,7 @@ bool Aof::WriteCommandsBase(RdbSink& sink) {
 }
 
 Aof::RewriteStart Aof::RequestRewrite() {
-  if (child_pid_ > 0) return RewriteStart::kInProgress;
+  if (child_.active()) return RewriteStart::kInProgress;
   if (server_.snapshots().child_active() || server_.in_exec()) {
     rewrite_scheduled_ = true;
     consecutive_failures_ = 0;
@@ -339,7 +338,7 @@ Aof::RewriteStart Aof::RequestRewrite() {
 }
 
 bool Aof::StartRewrite() {
-  if (child_pid_ > 0 || server_.snapshots().child_active()) return false;
+  if (server_.HasActiveChild()) return false;
   if (mkdir(dirname().c_str(), 0755) != 0 && errno != EEXIST) {
     EMBER_LOG_WARNING("Can't open or create append-only dir {}: {}", dirname(), strerror(errno));
     last_bgrewrite_ok_ = false;
@@ -358,64 +357,38 @@ bool Aof::StartRewrite() {
     last_bgrewrite_ok_ = false;
     return false;
   }
-  ++rewrites_;
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) pipe_fds[0] = pipe_fds[1] = -1;
-  const int64_t fork_start = MonotonicUs();
-  pid_t pid = fork();
-  if (pid == 0) {
-    EnterForkedChild(server_);
+  ++server_.stats().aof_rewrites;
+  const bool started = child_.Start(server_, "AOF rewrite", [this] {
     if (fd_ >= 0) close(fd_);
-    if (pipe_fds[0] >= 0) close(pipe_fds[0]);
     const bool ok = WriteBase(TempRewriteName(getpid()));
     if (ok) {
       EMBER_LOG_NOTICE("Successfully created the temporary AOF base file {}",
                        TempRewriteName(getpid()));
     }
-    ExitForkedChild(ok, pipe_fds[1], "AOF rewrite");
-  }
-  if (pipe_fds[1] >= 0) close(pipe_fds[1]);
-  if (pid < 0) {
-    if (pipe_fds[0] >= 0) close(pipe_fds[0]);
+    return ok;
+  });
+  if (!started) {
     last_bgrewrite_ok_ = false;
     EMBER_LOG_WARNING("Can't rewrite append only file in background: fork: {}", strerror(errno));
     return false;
   }
-  server_.snapshots().CountFork(MonotonicUs() - fork_start);
-  EMBER_LOG_NOTICE("Background append only file rewriting started by pid {}", pid);
-  child_pid_ = pid;
-  child_info_fd_ = pipe_fds[0];
-  HashTableResizeAllowed() = false;
+  EMBER_LOG_NOTICE("Background append only file rewriting started by pid {}", child_.pid());
   rewrite_scheduled_ = false;
   rewrite_start_ = NowSec();
   return true;
 }
 
 void Aof::KillChild() {
-  if (child_pid_ <= 0) return;
-  EMBER_LOG_NOTICE("Killing running AOF rewrite child: {}", child_pid_);
-  kill(child_pid_, SIGUSR1);
-  int status;
-  while (waitpid(child_pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  unlink(TempRewriteName(child_pid_).c_str());
-  child_pid_ = 0;
-  HashTableResizeAllowed() = true;
-  if (child_info_fd_ >= 0) close(child_info_fd_);
-  child_info_fd_ = -1;
+  if (!child_.active()) return;
+  const pid_t pid = child_.pid();
+  EMBER_LOG_NOTICE("Killing running AOF rewrite child: {}", pid);
+  child_.Kill();
+  unlink(TempRewriteName(pid).c_str());
   rewrite_start_ = -1;
 }
 
-void Aof::OnChildExit(int status) {
-  const pid_t pid = child_pid_;
-  child_pid_ = 0;
-  HashTableResizeAllowed() = true;
-  if (child_info_fd_ >= 0) {
-    uint64_t cow = 0;
-    if (read(child_info_fd_, &cow, sizeof(cow)) == sizeof(cow)) last_cow_size_ = cow;
-    close(child_info_fd_);
-    child_info_fd_ = -1;
-  }
+void Aof::OnChildExit(pid_t pid, int status) {
+  if (const auto cow = child_.cow_bytes()) last_cow_size_ = *cow;
   const int64_t now = NowSec();
   last_rewrite_time_sec_ = now - rewrite_start_;
   rewrite_start_ = -1;
@@ -494,7 +467,7 @@ std::string Aof::WritesDeniedError() const {
 }
 
 int64_t Aof::current_rewrite_time_sec() const {
-  return child_pid_ > 0 ? NowSec() - rewrite_start_ : -1;
+  return child_.active() ? NowSec() - rewrite_start_ : -1;
 }
 
 bool Aof::RewriteLimited() {
@@ -524,20 +497,15 @@ bool Aof::RewriteLimited() {
 
 void Aof::Cron() {
   no_fsync_on_rewrite_ = BoolSetting("no-appendfsync-on-rewrite");
-  if (child_pid_ > 0) {
-    int status;
-    pid_t done = waitpid(child_pid_, &status, WNOHANG);
-    if (done == child_pid_) {
-      OnChildExit(status);
-    } else if (done < 0 && errno == ECHILD) {
-      child_pid_ = 0;
-      HashTableResizeAllowed() = true;
-      last_bgrewrite_ok_ = false;
-    }
+  int status;
+  const pid_t pid = child_.pid();
+  switch (child_.Reap(&status)) {
+    case ForkedChild::Reaped::kExited: OnChildExit(pid, status); break;
+    case ForkedChild::Reaped::kLost: last_bgrewrite_ok_ = false; break;  // reaped elsewhere
+    case ForkedChild::Reaped::kRunning: break;
   }
-  const bool other_child = server_.snapshots().child_active();
-  if (child_pid_ == 0 && !other_child && rewrite_scheduled_ && !RewriteLimited()) StartRewrite();
-  if (state_ == State::kOn && child_pid_ == 0 && !other_child) {
+  if (!server_.HasActiveChild() && rewrite_scheduled_ && !RewriteLimited()) StartRewrite();
+  if (state_ == State::kOn && !server_.HasActiveChild()) {
     const int64_t perc = NumSetting("auto-aof-rewrite-percentage");
     const int64_t min_size = NumSetting("auto-aof-rewrite-min-size");
     if (perc > 0 && current_size_ > min_size) {
@@ -585,7 +553,7 @@ bool Aof::Start() {
     EMBER_LOG_WARNING("AOF was enabled during a transaction. An AOF background was scheduled to "
                       "start when possible.");
   } else {
-    if (child_pid_ > 0) {
+    if (child_.active()) {
       EMBER_LOG_WARNING("AOF was enabled but there is already an AOF rewriting in background. "
                         "Stopping background AOF and starting a rewrite now.");
       KillChild();
@@ -624,7 +592,7 @@ void Aof::Stop() {
 
 bool Aof::PrepareShutdown(bool force) {
   if (state_ == State::kOff) return true;
-  if (child_pid_ > 0) {
+  if (child_.active()) {
     if (state_ == State::kWaitRewrite) {
       if (!force) {
         EMBER_LOG_WARNING("Writing initial AOF, can't exit.");
@@ -641,7 +609,7 @@ bool Aof::PrepareShutdown(bool force) {
 }
 
 void Aof::Shutdown() {
-  if (child_pid_ > 0) KillChild();
+  KillChild();
   if (fd_ < 0) return;
   Flush(true);
   if (fsync(fd_) != 0) EMBER_LOG_WARNING("Fail to fsync the AOF file: {}.", strerror(errno));

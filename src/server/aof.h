@@ -26,6 +26,7 @@
 
 #include "persistence/aof_manifest.h"
 #include "server/command_stream.h"
+#include "server/forked_child.h"
 
 namespace ember {
 
@@ -85,7 +86,7 @@ class Aof {
   enum class RewriteStart { kStarted, kScheduled, kInProgress, kFailed };
   // BGREWRITEAOF. Scheduled while another child runs.
   RewriteStart RequestRewrite();
-  bool child_active() const { return child_pid_ > 0; }
+  bool child_active() const { return child_.active(); }
   void KillChild();
   // A replica loaded a full sync: its AOF restarts from a new base, as Redis.
   void RestartAfterFullSync();
@@ -96,7 +97,6 @@ class Aof {
   int64_t last_rewrite_time_sec() const { return last_rewrite_time_sec_; }
   int64_t current_rewrite_time_sec() const;
   bool last_bgrewrite_ok() const { return last_bgrewrite_ok_; }
-  uint64_t rewrites() const { return rewrites_; }
   uint64_t consecutive_failures() const { return consecutive_failures_; }
   bool last_write_ok() const { return last_write_ok_; }
   uint64_t last_cow_size() const { return last_cow_size_; }
@@ -135,7 +135,7 @@ class Aof {
   bool OpenNewIncr();
   std::string TempIncrName() const;  // "temp-appendonly.aof.incr"
   bool StartRewrite();
-  void OnChildExit(int status);
+  void OnChildExit(pid_t pid, int status);
   bool Start();  // CONFIG SET appendonly yes
   void Stop();   // CONFIG SET appendonly no
   void DeleteHistoryFiles();
@@ -161,13 +161,11 @@ class Aof {
   bool timestamps_ = false;           // aof-timestamp-enabled
   bool no_fsync_on_rewrite_ = false;  // no-appendfsync-on-rewrite
 
-  pid_t child_pid_ = 0;
-  int child_info_fd_ = -1;
+  ForkedChild child_;
   int64_t rewrite_start_ = -1;
   int64_t last_rewrite_time_sec_ = -1;
   bool last_bgrewrite_ok_ = true;
   bool rewrite_scheduled_ = false;
-  uint64_t rewrites_ = 0;
   uint64_t consecutive_failures_ = 0;
   uint64_t last_cow_size_ = 0;
   int64_t next_limited_rewrite_ = 0;

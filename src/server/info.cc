@@ -261,7 +261,7 @@ void PersistenceSection(Server& server, InfoWriter& w) {
   w.Field("rdb_last_bgsave_status", snap.last_bgsave_ok() ? "ok" : "err");
   w.Field("rdb_last_bgsave_time_sec", snap.last_bgsave_time_sec());
   w.Field("rdb_current_bgsave_time_sec", snap.current_bgsave_time_sec());
-  w.Field("rdb_saves", snap.saves());
+  w.Field("rdb_saves", server.stats().rdb_saves);
   w.Field("rdb_last_cow_size", snap.last_cow_size());
   w.Field("rdb_last_load_keys_expired", snap.last_load_keys_expired());
   w.Field("rdb_last_load_keys_loaded", snap.last_load_keys_loaded());
@@ -272,7 +272,7 @@ void PersistenceSection(Server& server, InfoWriter& w) {
   w.Field("aof_last_rewrite_time_sec", aof.last_rewrite_time_sec());
   w.Field("aof_current_rewrite_time_sec", aof.current_rewrite_time_sec());
   w.Field("aof_last_bgrewrite_status", aof.last_bgrewrite_ok() ? "ok" : "err");
-  w.Field("aof_rewrites", aof.rewrites());
+  w.Field("aof_rewrites", server.stats().aof_rewrites);
   w.Field("aof_rewrites_consecutive_failures", aof.consecutive_failures());
   w.Field("aof_last_write_status", aof.last_write_ok() ? "ok" : "err");
   w.Field("aof_last_cow_size", aof.last_cow_size());
@@ -339,8 +339,8 @@ void StatsSection(Server& server, InfoWriter& w) {
   w.Field("pubsub_channels", server.pubsub().NumNames(PubSub::kChannel));
   w.Field("pubsub_patterns", server.pubsub().NumNames(PubSub::kPattern));
   w.Field("pubsubshard_channels", server.pubsub().NumNames(PubSub::kShard));
-  w.Field("latest_fork_usec", server.snapshots().latest_fork_usec());
-  w.Field("total_forks", server.snapshots().total_forks());
+  w.Field("latest_fork_usec", server.stats().latest_fork_usec);
+  w.Field("total_forks", server.stats().total_forks);
   w.Field("migrate_cached_sockets", 0);
   w.Field("slave_expires_tracked_keys", 0);
   w.Field("active_defrag_hits", 0);

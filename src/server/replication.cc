@@ -752,7 +752,7 @@ void Replication::CheckConfigSanity(std::string_view changed) {
 }
 
 void Replication::MaybeStartSnapshot() {
-  if (server_.snapshots().child_active() || server_.aof().child_active()) return;
+  if (server_.HasActiveChild()) return;
   const ServerConfig& cfg = server_.config();
   size_t waiting = 0;
   int64_t oldest_wait = WallClockMs();

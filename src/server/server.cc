@@ -1154,8 +1154,7 @@ void Server::Cron() {
   if (config_.maxmemory > 0) evictor_.PerformEvictions();
   // Incremental rehashing: about 1 ms of work per database per cron tick; none while a forked
   // child shares our pages (moving entries would copy them).
-  for (int i = 0; i < keyspace_->num_dbs() && !snapshots_.child_active() && !aof_.child_active();
-       ++i) {
+  for (int i = 0; i < keyspace_->num_dbs() && !HasActiveChild(); ++i) {
     Database& db = keyspace_->db(i);
     db.ShrinkIfNeeded();
     int64_t start = MonotonicUs();

@@ -50,6 +50,10 @@ struct ServerStats {
   uint64_t total_writes_processed = 0;
   uint64_t client_query_buffer_limit_disconnections = 0;
   uint64_t client_output_buffer_limit_disconnections = 0;
+  uint64_t total_forks = 0;
+  int64_t latest_fork_usec = 0;
+  uint64_t rdb_saves = 0;
+  uint64_t aof_rewrites = 0;
   std::map<std::string, uint64_t> error_counts;  // INFO errorstats, by error code
   // Instantaneous metrics: samples taken by the cron.
   static constexpr int kSamples = 16;
@@ -202,6 +206,8 @@ class Server : public ServerServices {
   void BeginCommandBatch(int64_t mono_us) { batch_clock_us_ = mono_us; }
   void EndCommandBatch() { batch_clock_us_ = 0; }
   Snapshots& snapshots() { return snapshots_; }
+  // A BGSAVE (or replication snapshot) or AOF rewrite child is running: only one at a time.
+  bool HasActiveChild() const { return snapshots_.child_active() || aof_.child_active(); }
   Aof& aof() { return aof_; }
   // In a forked child: closes the sockets and pipes only the parent may use.
   void CloseFdsInChild();

@@ -12,7 +12,6 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/memory.h"
-#include "ds/hash_table.h"
 #include "persistence/rdb_io.h"
 #include "server/server.h"
 
@@ -24,28 +23,6 @@ constexpr int64_t kBgsaveRetryDelaySec = 5;       // Redis's CONFIG_BGSAVE_RETRY
 std::string TempFileName(pid_t pid) { return "temp-" + std::to_string(pid) + ".rdb"; }
 
 }  // namespace
-
-// Private dirty memory of this process: in a forked child, the pages copied on write.
-uint64_t ChildCopyOnWriteBytes() { return SmapsFieldBytes("Private_Dirty:"); }
-
-void EnterForkedChild(Server& server) {
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGINT, SIG_DFL);
-  signal(SIGUSR1, SIG_DFL);
-  GetLogSettings().role = 'C';
-  server.CloseFdsInChild();
-}
-
-void ExitForkedChild(bool ok, int info_fd, std::string_view what) {
-  if (ok) {
-    const uint64_t cow = ChildCopyOnWriteBytes();
-    if (cow > 0) EMBER_LOG_NOTICE("{}: {} MB of memory used by copy-on-write", what, cow >> 20);
-    if (info_fd >= 0) {
-      [[maybe_unused]] ssize_t n = write(info_fd, &cow, sizeof(cow));
-    }
-  }
-  _exit(ok ? 0 : 1);
-}
 
 namespace {
 
@@ -111,7 +88,7 @@ bool Snapshots::SaveInForeground() {
     EMBER_LOG_WARNING("Background save already in progress");
     return false;
   }
-  ++saves_;
+  ++server_.stats().rdb_saves;
   if (!WriteFile(TempFileName(getpid()))) return false;
   server_.keyspace().dirty = 0;
   last_save_time_ = WallClockMs() / 1000;
@@ -125,46 +102,29 @@ bool Snapshots::Fork(std::string* err, Target target, int snapshot_pipe) {
            "SCHEDULE in order to schedule a BGSAVE whenever possible.";
     return false;
   }
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) pipe_fds[0] = pipe_fds[1] = -1;
   const int64_t now = WallClockMs() / 1000;
   last_bgsave_try_ = now;
   dirty_before_bgsave_ = server_.keyspace().dirty;
-  const int64_t fork_start = MonotonicUs();
-  pid_t pid = fork();
-  if (pid == 0) {
-    // The child: write the fork-time data set and report the copy-on-write cost.
-    EnterForkedChild(server_);
-    if (pipe_fds[0] >= 0) close(pipe_fds[0]);
-    bool ok;
-    if (target == Target::kReplicationPipe) {
-      FdSink sink(snapshot_pipe);
-      const ServerConfig& cfg = server_.config();
-      RdbWriter writer(&sink, {.compression = cfg.rdbcompression, .checksum = cfg.rdbchecksum});
-      ok = SaveSnapshot(writer, server_.keyspace(), SaveInfo());
-      close(snapshot_pipe);
-    } else {
-      ok = WriteFile(TempFileName(getpid()));
-    }
-    ExitForkedChild(ok, pipe_fds[1], "RDB");
-  }
-  if (pipe_fds[1] >= 0) close(pipe_fds[1]);
-  if (pid < 0) {
-    if (pipe_fds[0] >= 0) close(pipe_fds[0]);
+  // The child writes the fork-time data set.
+  const bool started = child_.Start(server_, "RDB", [&] {
+    if (target != Target::kReplicationPipe) return WriteFile(TempFileName(getpid()));
+    FdSink sink(snapshot_pipe);
+    const ServerConfig& cfg = server_.config();
+    RdbWriter writer(&sink, {.compression = cfg.rdbcompression, .checksum = cfg.rdbchecksum});
+    const bool ok = SaveSnapshot(writer, server_.keyspace(), SaveInfo());
+    close(snapshot_pipe);
+    return ok;
+  });
+  if (!started) {
     last_bgsave_ok_ = false;
     EMBER_LOG_WARNING("Can't save in background: fork: {}", strerror(errno));
     *err = std::string("ERR Can't save in background: fork: ") + strerror(errno);
     return false;
   }
-  latest_fork_usec_ = MonotonicUs() - fork_start;
-  ++total_forks_;
-  if (target != Target::kReplicationPipe) ++saves_;
+  if (target != Target::kReplicationPipe) ++server_.stats().rdb_saves;
   child_target_ = target;
-  child_pid_ = pid;
-  HashTableResizeAllowed() = false;
-  child_info_fd_ = pipe_fds[0];
   bgsave_start_ = now;
-  EMBER_LOG_NOTICE("Background saving started by pid {}", pid);
+  EMBER_LOG_NOTICE("Background saving started by pid {}", child_.pid());
   return true;
 }
 
@@ -172,24 +132,13 @@ void Snapshots::RemoveTempFile(pid_t pid) { unlink(TempFileName(pid).c_str()); }
 
 void Snapshots::KillChild() {
   if (!child_active()) return;
-  kill(child_pid_, SIGUSR1);
-  int status;
-  while (waitpid(child_pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  OnChildExit(status);
+  const pid_t pid = child_.pid();
+  OnChildExit(pid, child_.Kill());
 }
 
-void Snapshots::OnChildExit(int status) {
+void Snapshots::OnChildExit(pid_t pid, int status) {
   const int64_t now = WallClockMs() / 1000;
-  const pid_t pid = child_pid_;
-  child_pid_ = 0;
-  HashTableResizeAllowed() = true;
-  uint64_t cow = 0;
-  if (child_info_fd_ >= 0) {
-    if (read(child_info_fd_, &cow, sizeof(cow)) == sizeof(cow)) last_cow_size_ = cow;
-    close(child_info_fd_);
-    child_info_fd_ = -1;
-  }
+  if (const auto cow = child_.cow_bytes()) last_cow_size_ = *cow;
   const Target target = child_target_;
   const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (target == Target::kReplicationPipe) {
@@ -241,13 +190,11 @@ bool Snapshots::SavePointDue(int64_t now) const {
 void Snapshots::Cron() {
   if (child_active()) {
     int status;
-    pid_t done = waitpid(child_pid_, &status, WNOHANG);
-    if (done == child_pid_) {
-      OnChildExit(status);
-    } else if (done < 0 && errno == ECHILD) {
-      child_pid_ = 0;  // reaped elsewhere; treat as lost
-      HashTableResizeAllowed() = true;
-      last_bgsave_ok_ = false;
+    const pid_t pid = child_.pid();
+    switch (child_.Reap(&status)) {
+      case ForkedChild::Reaped::kExited: OnChildExit(pid, status); break;
+      case ForkedChild::Reaped::kLost: last_bgsave_ok_ = false; break;  // reaped elsewhere
+      case ForkedChild::Reaped::kRunning: break;
     }
     return;
   }

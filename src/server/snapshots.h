@@ -13,17 +13,11 @@
 #include <vector>
 
 #include "persistence/rdb_snapshot.h"
+#include "server/forked_child.h"
 
 namespace ember {
 
 class Server;
-
-// Starts a forked child (BGSAVE, AOF rewrite): default signal handling, the 'C' log role, and
-// only the file descriptors the child may use.
-void EnterForkedChild(Server& server);
-// Ends a forked child (BGSAVE, AOF rewrite): on success reports its copy-on-write size on
-// `info_fd` (and in the log as "<what>: N MB ..."), then exits 0 or 1.
-[[noreturn]] void ExitForkedChild(bool ok, int info_fd, std::string_view what);
 
 class Snapshots {
  public:
@@ -40,7 +34,7 @@ class Snapshots {
   bool StartReplicationSave(std::string* err, int pipe_fd) {
     return Fork(err, pipe_fd < 0 ? Target::kReplicationFile : Target::kReplicationPipe, pipe_fd);
   }
-  bool child_active() const { return child_pid_ > 0; }
+  bool child_active() const { return child_.active(); }
   // Stops a running BGSAVE child and removes its temp file (SHUTDOWN, FLUSHALL).
   void KillChild();
 
@@ -66,11 +60,6 @@ class Snapshots {
 
   // What a snapshot records besides the data (also an AOF base's).
   SnapshotSaveInfo SaveInfo() const;
-  // A fork made for another child (an AOF rewrite), for INFO's total_forks/latest_fork_usec.
-  void CountFork(int64_t usec) {
-    ++total_forks_;
-    latest_fork_usec_ = usec;
-  }
   // BGSAVE SCHEDULE while an AOF rewrite runs: started by the cron once it ends.
   void ScheduleBackgroundSave() { bgsave_scheduled_ = true; }
 
@@ -86,11 +75,8 @@ class Snapshots {
   bool last_bgsave_ok() const { return last_bgsave_ok_; }
   int64_t last_bgsave_time_sec() const { return last_bgsave_time_sec_; }
   int64_t current_bgsave_time_sec() const;
-  uint64_t saves() const { return saves_; }
   uint64_t last_cow_size() const { return last_cow_size_; }
   const SnapshotLoadInfo& last_load_info() const { return last_load_; }
-  uint64_t total_forks() const { return total_forks_; }
-  int64_t latest_fork_usec() const { return latest_fork_usec_; }
   uint64_t last_load_keys_loaded() const { return last_load_.keys_loaded; }
   uint64_t last_load_keys_expired() const { return last_load_.keys_expired; }
   uint64_t loading_total_bytes() const { return loading_total_bytes_; }
@@ -103,23 +89,19 @@ class Snapshots {
   // Writes the snapshot to a temp file and renames it over the target. Runs in the parent (SAVE)
   // or in the child (BGSAVE).
   bool WriteFile(const std::string& tmp_name);
-  void OnChildExit(int status);
+  void OnChildExit(pid_t pid, int status);
   void RemoveTempFile(pid_t pid);
   bool SavePointDue(int64_t now) const;
 
   Server& server_;
-  pid_t child_pid_ = 0;
+  ForkedChild child_;
   Target child_target_ = Target::kFile;
-  uint64_t total_forks_ = 0;
-  int64_t latest_fork_usec_ = 0;
-  int child_info_fd_ = -1;  // read end of the pipe the child reports its copy-on-write size on
   int64_t bgsave_start_ = -1;
   uint64_t dirty_before_bgsave_ = 0;
   int64_t last_bgsave_try_ = 0;
   int64_t last_save_time_ = 0;
   bool last_bgsave_ok_ = true;
   int64_t last_bgsave_time_sec_ = -1;
-  uint64_t saves_ = 0;
   uint64_t last_cow_size_ = 0;
   bool bgsave_scheduled_ = false;
 

@@ -383,6 +383,27 @@ def test_bgsave_replies_and_info_fields(ember_factory):
     assert c.call("DBSIZE") == I(25)
 
 
+@pytest.mark.parametrize("kind", ["ember", "redis"])
+def test_fork_and_save_counters_and_resetstat(kind, ember_factory, ref_factory):
+    """total_forks, latest_fork_usec, rdb_saves and aof_rewrites count BGSAVE and
+    BGREWRITEAOF children; CONFIG RESETSTAT zeroes them (as Redis 7.0)."""
+    c = (ember_factory if kind == "ember" else ref_factory)().raw()
+    fill(c, 10)
+    assert c.call("BGSAVE") == S("Background saving started")
+    wait_bgsave_done(c)
+    assert c.call("BGREWRITEAOF") == S("Background append only file rewriting started")
+    wait_for(lambda: info(c)["aof_rewrite_in_progress"] == "0", timeout=20, interval=0.02,
+             message="aof_rewrite_in_progress:0")
+    stats, persistence = info(c, "stats"), info(c)
+    assert stats["total_forks"] == "2"
+    assert int(stats["latest_fork_usec"]) > 0
+    assert (persistence["rdb_saves"], persistence["aof_rewrites"]) == ("1", "1")
+    assert c.call("CONFIG", "RESETSTAT") == S("OK")
+    stats, persistence = info(c, "stats"), info(c)
+    assert (stats["total_forks"], stats["latest_fork_usec"]) == ("0", "0")
+    assert (persistence["rdb_saves"], persistence["aof_rewrites"]) == ("0", "0")
+
+
 def test_bgsave_inside_multi_is_scheduled(ember_factory):
     """A BGSAVE inside MULTI/EXEC cannot fork there: Redis replies "scheduled" and runs it from
     its cron shortly after."""
