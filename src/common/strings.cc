@@ -321,13 +321,13 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 std::string ToLower(std::string_view s) {
   std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : r) c = AsciiToLower(c);
   return r;
 }
 
 std::string ToUpper(std::string_view s) {
   std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : r) c = AsciiToUpper(c);
   return r;
 }
 

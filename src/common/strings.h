@@ -58,6 +58,9 @@ std::vector<std::string_view> SdsSplit(std::string_view text, char sep);
 // Appends the file's contents to *out; false if it cannot be opened.
 bool ReadWholeFile(const std::string& path, std::string* out);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// ASCII only, as Redis (command names, keywords, SHA-1 hex): no locale lookup per byte.
+inline char AsciiToLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+inline char AsciiToUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
 

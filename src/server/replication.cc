@@ -108,15 +108,14 @@ void Replication::AppendToStream(std::string_view bytes) {
 
 void Replication::FeedEffects(int db_index, const std::vector<std::vector<std::string>>& effects,
                               std::span<const std::string_view> original) {
-  // With nobody to send to and no backlog, the stream does not exist (nor advance), as Redis.
-  if (!backlog_ && replicas_.empty()) return;
+  if (!stream_active()) return;
   std::string out;
   EncodePropagated(&out, &stream_db_, db_index, effects, original);
   AppendToStream(out);
 }
 
 void Replication::FeedTransaction(std::span<const PropagatedCommand> commands) {
-  if ((!backlog_ && replicas_.empty()) || commands.empty()) return;
+  if (!stream_active() || commands.empty()) return;
   std::string out;
   EncodePropagatedTransaction(&out, &stream_db_, commands);
   AppendToStream(out);

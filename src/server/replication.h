@@ -52,6 +52,8 @@ class Replication {
   int64_t master_repl_offset() const { return master_repl_offset_; }
   // DEBUG CHANGE-REPL-ID, and a master that starts its backlog from scratch.
   void ChangeReplId();
+  // The stream exists (and advances) only with a backlog or replicas to send to, as Redis.
+  bool stream_active() const { return backlog_ || !replicas_.empty(); }
   // A write's effects (or its original argv when it has none) into the stream. Master only.
   void FeedEffects(int db_index, const std::vector<std::vector<std::string>>& effects,
                    std::span<const std::string_view> original);

@@ -554,14 +554,17 @@ bool LuaScripting::Load(std::string_view body, std::string* sha, std::string* er
     lua_pop(L, 1);
     return false;
   }
-  lua_setfield(L, LUA_REGISTRYINDEX, ("f_" + *sha).c_str());
-  scripts_.emplace(*sha, Script{std::string(body), flags});
+  std::string function_name = "f_" + *sha;
+  lua_setfield(L, LUA_REGISTRYINDEX, function_name.c_str());
+  scripts_.emplace(*sha, Script{*sha, std::move(function_name), std::string(body), flags});
   return true;
 }
 
 const LuaScripting::Script* LuaScripting::Find(std::string_view sha) const {
   if (sha.size() != 40) return nullptr;
-  auto it = scripts_.find(ToLower(sha));
+  char lower[40];  // EVALSHA runs this per call: no allocation
+  for (size_t i = 0; i < sizeof(lower); ++i) lower[i] = AsciiToLower(sha[i]);
+  auto it = scripts_.find(std::string_view(lower, sizeof(lower)));
   return it == scripts_.end() ? nullptr : &it->second;
 }
 
@@ -590,12 +593,12 @@ size_t LuaScripting::lua_memory() const {
 
 // --- Running ----------------------------------------------------------------------------------
 
-void LuaScripting::Run(const std::string& sha, std::span<const std::string_view> keys,
+void LuaScripting::Run(const Script& script, std::span<const std::string_view> keys,
                        std::span<const std::string_view> args, ScriptHost& host,
                        ReplyBuilder& out) {
   lua_State* L = lua_;
   lua_getfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
-  lua_getfield(L, LUA_REGISTRYINDEX, ("f_" + sha).c_str());
+  lua_getfield(L, LUA_REGISTRYINDEX, script.function_name.c_str());
   // KEYS and ARGV are set in the real globals table, behind the read-only proxy.
   lua_getmetatable(L, LUA_GLOBALSINDEX);
   lua_getfield(L, -1, "__index");  // G
@@ -607,7 +610,7 @@ void LuaScripting::Run(const std::string& sha, std::span<const std::string_view>
   PushArray(L, args);
   lua_rawset(L, -3);
   lua_pop(L, 2);
-  Execute(sha, 0, host, out);
+  Execute(script.sha, 0, host, out);
 }
 
 void LuaScripting::Execute(const std::string& name, int nargs, ScriptHost& host,

@@ -68,6 +68,8 @@ class ScriptHost {
 class LuaScripting {
  public:
   struct Script {
+    std::string sha;            // lowercase hex
+    std::string function_name;  // "f_<sha>": the compiled function's key in the Lua registry
     std::string body;
     uint32_t flags = 0;
   };
@@ -106,7 +108,7 @@ class LuaScripting {
 
   // Runs a cached script with KEYS and ARGV; its reply (or error) goes to `out`, written for the
   // caller's protocol (out.resp3()).
-  void Run(const std::string& sha, std::span<const std::string_view> keys,
+  void Run(const Script& script, std::span<const std::string_view> keys,
            std::span<const std::string_view> args, ScriptHost& host, ReplyBuilder& out);
   bool running() const { return host_ != nullptr; }
   const std::string& running_name() const { return running_name_; }

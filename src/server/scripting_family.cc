@@ -23,14 +23,12 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro) {
   }
   if (numkeys < 0) return ctx.reply().Error("ERR Number of keys can't be negative");
   LuaScripting& lua = server.scripting();
-  std::string sha;
   const LuaScripting::Script* script = nullptr;
   if (by_sha) {
     script = lua.Find(ctx.arg(1));
     if (!script) return ctx.reply().Error("NOSCRIPT No matching script. Please use EVAL.");
-    sha = ToLower(ctx.arg(1));
   } else {
-    std::string err;
+    std::string sha, err;
     if (!lua.Load(ctx.arg(1), &sha, &err)) return ctx.reply().Error(err);
     script = lua.Find(sha);
   }
@@ -39,7 +37,7 @@ void EvalGeneric(CommandContext& ctx, bool by_sha, bool ro) {
   auto keys = ctx.args().subspan(3, static_cast<size_t>(numkeys));
   auto args = ctx.args().subspan(3 + static_cast<size_t>(numkeys));
   server.RunScript(ctx, true, script->flags, ro, [&](ScriptHost& host, ReplyBuilder& out) {
-    server.scripting().Run(sha, keys, args, host, out);
+    server.scripting().Run(*script, keys, args, host, out);
   });
 }
 

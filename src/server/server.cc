@@ -932,8 +932,12 @@ void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>
   // master's bytes go on to its replicas (OnMasterCommandApplied), as in Redis. Commands replayed
   // from the AOF itself go nowhere.
   if (aof_.replaying()) return;
-  const bool to_aof = !replicas_only && (script_repl_targets_ & script_repl::kAof) != 0;
-  const bool to_replicas = !is_replica() && (script_repl_targets_ & script_repl::kReplica) != 0;
+  const bool to_aof =
+      !replicas_only && (script_repl_targets_ & script_repl::kAof) && aof_.accepting_writes();
+  const bool to_replicas = !is_replica() && (script_repl_targets_ & script_repl::kReplica) &&
+                           replication_->stream_active();
+  // Nothing listens (no AOF, no backlog nor replica): nothing to encode, nor to keep for EXEC.
+  if (!to_aof && !to_replicas) return;
   if (atomic_depth_ == 0) {
     if (to_aof) aof_.Feed(db_index, effects, original);
     if (to_replicas) replication_->FeedEffects(db_index, effects, original);
@@ -947,17 +951,37 @@ void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>
 
 void Server::EndAtomicPropagation() {
   if (--atomic_depth_ > 0 || atomic_commands_.empty()) return;
-  // Each destination gets the commands meant for it: one alone, several as MULTI/EXEC.
-  std::vector<PropagatedCommand> aof, replicas;
-  for (const PropagatedCommand& c : atomic_commands_) {
-    if (c.to_aof) aof.push_back(c);
-    if (c.to_replicas) replicas.push_back(c);
-  }
+  const std::vector<PropagatedCommand> commands = std::move(atomic_commands_);
   atomic_commands_.clear();
-  if (aof.size() == 1) aof_.Feed(aof[0].db_index, {aof[0].argv}, {});
-  if (aof.size() > 1) aof_.FeedTransaction(aof);
-  if (replicas.size() == 1) replication_->FeedEffects(replicas[0].db_index, {replicas[0].argv}, {});
-  if (replicas.size() > 1) replication_->FeedTransaction(replicas);
+  // Each destination gets the commands meant for it (usually all of them: no copy), one alone,
+  // several as MULTI/EXEC.
+  auto meant_for = [&](bool PropagatedCommand::*dest, std::vector<PropagatedCommand>* some) {
+    const size_t n = static_cast<size_t>(std::count_if(
+        commands.begin(), commands.end(), [&](const PropagatedCommand& c) { return c.*dest; }));
+    if (n == commands.size()) return std::span<const PropagatedCommand>(commands);
+    for (const PropagatedCommand& c : commands) {
+      if (c.*dest) some->push_back(c);
+    }
+    return std::span<const PropagatedCommand>(*some);
+  };
+  auto feed = [](std::span<const PropagatedCommand> cmds, auto&& one, auto&& several) {
+    if (cmds.size() == 1) {
+      const std::vector<std::string_view> argv(cmds[0].argv.begin(), cmds[0].argv.end());
+      one(cmds[0].db_index, argv);
+    } else if (cmds.size() > 1) {
+      several(cmds);
+    }
+  };
+  std::vector<PropagatedCommand> some;
+  feed(meant_for(&PropagatedCommand::to_aof, &some),
+       [&](int db, std::span<const std::string_view> argv) { aof_.Feed(db, {}, argv); },
+       [&](std::span<const PropagatedCommand> cmds) { aof_.FeedTransaction(cmds); });
+  some.clear();
+  feed(meant_for(&PropagatedCommand::to_replicas, &some),
+       [&](int db, std::span<const std::string_view> argv) {
+         replication_->FeedEffects(db, {}, argv);
+       },
+       [&](std::span<const PropagatedCommand> cmds) { replication_->FeedTransaction(cmds); });
 }
 
 Connection* Server::AdoptMasterConnection(int fd, const std::string& peer) {

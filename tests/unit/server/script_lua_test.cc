@@ -52,7 +52,7 @@ class ScriptLuaTest : public ::testing::Test {
     if (!lua.Load(body, &sha, &err)) return "compile:" + err;
     ReplyBuilder rb(&out);
     rb.set_resp3(resp3);
-    lua.Run(sha, {}, args, host, rb);
+    lua.Run(*lua.Find(sha), {}, args, host, rb);
     return out;
   }
   std::string Sha(std::string_view body) {
