@@ -90,6 +90,28 @@ def test_latency_monitor_events(srv):
     assert c.call("LATENCY", "LATEST") == A()
 
 
+def test_latency_monitor_fork_and_expire_cycle_events(srv):
+    """BGSAVE's fork and the active expiry cycle are latency sources too: 200,000 keys expiring
+    at once keep a cycle busy past a 1 ms threshold; the fork is an event when it took 1 ms."""
+    c = srv.raw()
+    assert c.call("DEBUG", "POPULATE", "200000") == Reply("simple", "OK")
+    c.call("CONFIG", "SET", "latency-monitor-threshold", "1")
+    c.call("LATENCY", "RESET")
+    # Time stands still inside a script: every key's 1 ms TTL is already over when it ends.
+    c.call("EVAL", "for i = 0, 199999 do redis.call('PEXPIRE', 'key:' .. i, 1) end", "0")
+    assert c.call("BGSAVE") == Reply("simple", "Background saving started")
+
+    def events():
+        return {e.value[0].value for e in c.call("LATENCY", "LATEST").value}
+    deadline = time.monotonic() + 10
+    while (b"expire-cycle" not in events() or c.call("DBSIZE").value > 0 or
+           b"rdb_bgsave_in_progress:1" in c.call("INFO", "persistence").value):
+        assert time.monotonic() < deadline, events()
+        time.sleep(0.05)
+    fork_usec = int(re.search(rb"latest_fork_usec:(\d+)", c.call("INFO", "stats").value)[1])
+    assert (b"fork" in events()) == (fork_usec >= 1000), (fork_usec, events())
+
+
 def test_latency_reset_is_case_insensitive(srv):
     c = srv.raw()
     c.call("CONFIG", "SET", "latency-monitor-threshold", "10")
