@@ -28,6 +28,9 @@ inline int64_t MonotonicMs() { return MonotonicUs() / 1000; }
 // comes from CalibrateFastClock (once, at start-up); before it, or on any other machine,
 // FastMonotonicUs is MonotonicUs. Its readings are comparable only with each other.
 void CalibrateFastClock();
+// From the cron: false (and CLOCK_MONOTONIC from now on) when the TSC stopped keeping pace.
+bool CheckFastClock();
+bool FastClockUsesTsc();
 
 namespace detail {
 struct FastClock {

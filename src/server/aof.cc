@@ -130,12 +130,14 @@ void Aof::Flush(bool force) {
         return;
       }
       if (now - flush_postponed_start_ < 2) return;
-      ++delayed_fsync_;
+      ++server_.stats().aof_delayed_fsync;
       EMBER_LOG_NOTICE(
           "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer "
           "without waiting for fsync to complete, this may slow down Redis.");
     }
     flush_postponed_start_ = 0;
+    // Whether this write may wait behind a running fsync, for the latency events below.
+    const bool fsync_in_progress = everysec && fsync_jobs_pending_.load() > 0;
     const int64_t start = MonotonicUs();
     if (!WriteFully(fd_, buf_)) {
       last_write_errno_ = errno;
@@ -159,7 +161,7 @@ void Aof::Flush(bool force) {
     // Also by what the write competed with, for LATENCY DOCTOR (as Redis).
     const int64_t write_ms = (MonotonicUs() - start) / 1000;
     server_.RecordLatency("aof-write", write_ms);
-    if (everysec && fsync_jobs_pending_.load() > 0) {
+    if (fsync_in_progress) {
       server_.RecordLatency("aof-write-pending-fsync", write_ms);
     } else if (server_.HasActiveChild()) {
       server_.RecordLatency("aof-write-active-child", write_ms);
@@ -506,12 +508,8 @@ bool Aof::RewriteLimited() {
 
 void Aof::Cron() {
   no_fsync_on_rewrite_ = BoolSetting("no-appendfsync-on-rewrite");
-  int status;
-  const pid_t pid = child_.pid();
-  switch (child_.Reap(&status)) {
-    case ForkedChild::Reaped::kExited: OnChildExit(pid, status); break;
-    case ForkedChild::Reaped::kLost: last_bgrewrite_ok_ = false; break;  // reaped elsewhere
-    case ForkedChild::Reaped::kRunning: break;
+  if (!child_.Poll([this](pid_t pid, int status) { OnChildExit(pid, status); })) {
+    last_bgrewrite_ok_ = false;  // reaped elsewhere
   }
   if (!server_.HasActiveChild() && rewrite_scheduled_ && !RewriteLimited()) StartRewrite();
   if (state_ == State::kOn && !server_.HasActiveChild()) {

@@ -104,7 +104,6 @@ class Aof {
   int64_t base_size() const { return rewrite_base_size_; }
   size_t buffer_length() const { return buf_.size(); }
   int pending_bio_fsync() const { return fsync_jobs_pending_.load(); }
-  uint64_t delayed_fsync() const { return delayed_fsync_; }
 
  private:
   enum class State { kOff, kOn, kWaitRewrite };
@@ -155,7 +154,6 @@ class Aof {
   int64_t fsynced_size_ = 0;     // current_size_ at the last fsync
   int64_t last_fsync_sec_ = 0;
   int64_t flush_postponed_start_ = 0;
-  uint64_t delayed_fsync_ = 0;
   bool last_write_ok_ = true;
   int last_write_errno_ = 0;
   bool timestamps_ = false;           // aof-timestamp-enabled

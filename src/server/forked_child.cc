@@ -16,6 +16,10 @@
 namespace ember {
 
 bool ForkedChild::Start(Server& server, std::string_view what, const std::function<bool()>& work) {
+  if (active()) {
+    errno = EBUSY;  // one child at a time
+    return false;
+  }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) pipe_fds[0] = pipe_fds[1] = -1;
   const int64_t fork_start = MonotonicUs();
@@ -56,22 +60,24 @@ bool ForkedChild::Start(Server& server, std::string_view what, const std::functi
   return true;
 }
 
-ForkedChild::Reaped ForkedChild::Reap(int* status) {
-  if (!active()) return Reaped::kRunning;
-  const pid_t done = waitpid(pid_, status, WNOHANG);
-  if (done == pid_) {
+bool ForkedChild::Poll(const std::function<void(pid_t, int)>& on_exit) {
+  if (!active()) return true;
+  const pid_t pid = pid_;
+  int status;
+  const pid_t done = waitpid(pid, &status, WNOHANG);
+  if (done == pid) {
     Finish();
-    return Reaped::kExited;
-  }
-  if (done < 0 && errno == ECHILD) {
+    on_exit(pid, status);
+  } else if (done < 0 && errno == ECHILD) {
     Finish();
-    return Reaped::kLost;
+    return false;
   }
-  return Reaped::kRunning;
+  return true;
 }
 
 int ForkedChild::Kill() {
-  int status = 0;
+  // As if killed by SIGUSR1, should waitpid fail: never a success.
+  int status = SIGUSR1;
   if (!active()) return status;
   kill(pid_, SIGUSR1);
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {

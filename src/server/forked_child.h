@@ -30,10 +30,9 @@ class ForkedChild {
   bool active() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
 
-  enum class Reaped { kRunning, kExited, kLost };
-  // Without blocking (the cron): kExited with its wait status in *status, or kLost when it was
-  // reaped elsewhere.
-  Reaped Reap(int* status);
+  // From the cron, without blocking: a child that exited is reaped and on_exit(its pid, its
+  // wait status) runs. Returns false when the child was lost (reaped elsewhere).
+  bool Poll(const std::function<void(pid_t, int)>& on_exit);
   // Stops it with SIGUSR1 (ours, not a failure) and waits; returns its wait status.
   int Kill();
 

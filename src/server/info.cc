@@ -284,7 +284,7 @@ void PersistenceSection(Server& server, InfoWriter& w) {
     w.Field("aof_pending_rewrite", aof.rewrite_scheduled() ? 1 : 0);
     w.Field("aof_buffer_length", aof.buffer_length());
     w.Field("aof_pending_bio_fsync", aof.pending_bio_fsync());
-    w.Field("aof_delayed_fsync", aof.delayed_fsync());
+    w.Field("aof_delayed_fsync", server.stats().aof_delayed_fsync);
   }
   if (snap.loading()) {
     const int64_t elapsed = WallClockMs() / 1000 - snap.loading_start_time();

@@ -47,13 +47,26 @@ void Server::SignalWrittenKeys(const Connection& conn, const CommandSpec& spec,
     // Neither there before nor now: DEL of a missing key changed nothing.
     if (existed || exists) SignalModifiedKey(in.index(), key, exists, conn.id);
   };
-  if (!effects.empty()) {
-    for (const std::vector<std::string>& effect : effects) {
-      std::vector<std::string_view> effect_args(effect.begin(), effect.end());
-      const CommandSpec* effect_spec = CommandTable::Global().Resolve(effect_args);
-      if (!effect_spec) continue;
+  // The effects name commands by their real names: with one of those renamed away
+  // (rename-command), fall back on the command's own keys.
+  std::vector<std::pair<const CommandSpec*, std::vector<std::string_view>>> resolved;
+  for (const std::vector<std::string>& effect : effects) {
+    std::vector<std::string_view> effect_args(effect.begin(), effect.end());
+    const CommandSpec* effect_spec = CommandTable::Global().Resolve(effect_args);
+    if (!effect_spec) {
+      resolved.clear();
+      break;
+    }
+    resolved.emplace_back(effect_spec, std::move(effect_args));
+  }
+  if (!resolved.empty()) {
+    std::string_view previous;  // SPOP k 100 is 100 SREMs of one key: signalled once
+    for (const auto& [effect_spec, effect_args] : resolved) {
       for (const KeyRef& k : ExtractKeys(*effect_spec, effect_args)) {
-        if (WrittenBy(k)) touch(db, effect_args[static_cast<size_t>(k.index)], true);
+        const std::string_view key = effect_args[static_cast<size_t>(k.index)];
+        if (!WrittenBy(k) || key == previous) continue;
+        touch(db, key, true);
+        previous = key;
       }
     }
   } else {

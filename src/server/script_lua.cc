@@ -620,13 +620,13 @@ void LuaScripting::Execute(const std::string& name, int nargs, ScriptHost& host,
   resp_ = 2;
   repl_flags_ = script_repl::kAll;
   kill_requested_ = false;
-  running_name_ = name;
+  running_name_ = name;  // a copy: `name` may live in what the script could change
   if (host.WantsInterrupts()) lua_sethook(L, CountHook, LUA_MASKCOUNT, 100000);
   int err = lua_pcall(L, nargs, 1, -(nargs + 2));
   if (err) {
     if (!lua_istable(L, -1)) {
       const char* msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-      out.Error(fmt::format("ERR Error running script {}, {:.100}", name, msg));
+      out.Error(fmt::format("ERR Error running script {}, {:.100}", running_name_, msg));
     } else {
       std::string msg, source, line;
       RawField(L, "err");
@@ -641,7 +641,7 @@ void LuaScripting::Execute(const std::string& name, int nargs, ScriptHost& host,
       if (has_line) line = lua_tostring(L, -1);
       lua_pop(L, 1);
       if (has_source && has_line) {
-        msg += fmt::format(" script: {}, on {}:{}.", name, source, line);
+        msg += fmt::format(" script: {}, on {}:{}.", running_name_, source, line);
       }
       ReplyScriptError(L, out, msg);
     }

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -611,9 +612,11 @@ void Server::UnpauseClients() {
   }
 }
 
-void Server::RecordLatency(const std::string& event, int64_t ms) {
+void Server::RecordLatency(std::string_view event, int64_t ms) {
   if (config_.latency_monitor_threshold <= 0 || ms < config_.latency_monitor_threshold) return;
-  auto& e = latency_events_[event];
+  auto it = latency_events_.find(event);
+  if (it == latency_events_.end()) it = latency_events_.emplace(event, LatencyEvent{}).first;
+  auto& e = it->second;
   e.max_ms = std::max(e.max_ms, ms);
   // The second the event ended (Redis's time(NULL) after the slow operation).
   const int64_t now_sec = WallClockMs() / 1000;
@@ -766,7 +769,7 @@ void Server::DispatchFromMaster(Connection& conn, std::span<const std::string_vi
 void Server::Dispatch(Connection& conn, std::span<const std::string_view> args) {
   // One monotonic reading gives both "now" and the start of the command's timer; in a batch it
   // is the end of the previous command.
-  const int64_t mono_us = batch_clock_us_ ? batch_clock_us_ : FastMonotonicUs();
+  const int64_t mono_us = batch_clock_us_ ? std::exchange(batch_clock_us_, 0) : FastMonotonicUs();
   cached_now_ms_ = WallMsAt(mono_us);
   if (conn.is_master_link) return DispatchFromMaster(conn, args);
   const CommandSpec* spec = conn.RecallCommand(args[0]);
@@ -826,15 +829,16 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   // A master's stream never blocks (it carries the served effects, not blocking commands), nor
   // does a command run by EXEC or by a script (it answers as if it timed out).
   ctx.set_may_block(!conn.is_master_link && !executing_transaction_ && !conn.script_client);
-  const bool signals_keys = (tracking_.clients() > 0 || !watched_keys_.empty()) &&
-                            spec.is(cmd_flags::kWrite);
+  const bool signals_keys =
+      (tracking_.clients() > 0 || !watched_keys_.empty()) && spec.is(cmd_flags::kWrite);
   const std::vector<bool> present_before =
       signals_keys ? WrittenKeysPresent(spec, args, db_before) : std::vector<bool>();
   const int64_t start = call_start_us_ ? std::exchange(call_start_us_, 0) : FastMonotonicUs();
   spec.handler(ctx);
   const int64_t end = FastMonotonicUs();
-  const int64_t duration = end - start;
-  if (batch_clock_us_) batch_clock_us_ = end;
+  // Never negative, should the TSC read on another core be a hair behind.
+  const int64_t duration = std::max<int64_t>(end - start, 0);
+  if (in_command_batch_) batch_clock_us_ = end;
 
   if (const auto& block = ctx.block_request()) {
     // Nothing to serve yet: park the client (or, re-run for a ready key, leave it in its place).
@@ -910,7 +914,9 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   // A command that recorded effects is propagated even if it changed nothing (FLUSHDB on an
   // empty database, as Redis).
   if (tracking_.clients() > 0) {
-    if (ctx.dirty() > 0) SignalWrittenKeys(conn, spec, args, db_before, ctx.effects(), present_before);
+    if (ctx.dirty() > 0) {
+      SignalWrittenKeys(conn, spec, args, db_before, ctx.effects(), present_before);
+    }
     if (spec.is(cmd_flags::kReadOnly) && tracking_.enabled(conn.id)) {
       std::vector<std::string_view> keys;
       for (const KeyRef& k : ExtractKeys(spec, args)) keys.push_back(args[k.index]);
@@ -949,39 +955,46 @@ void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>
   for (const auto& e : effects) atomic_commands_.push_back({db_index, e, to_aof, to_replicas});
 }
 
+namespace {
+
+// The commands of a block meant for one destination: all of them (no copy), or those picked
+// into *some.
+std::span<const PropagatedCommand> CommandsFor(const std::vector<PropagatedCommand>& all,
+                                               bool PropagatedCommand::*dest,
+                                               std::vector<PropagatedCommand>* some) {
+  if (std::all_of(all.begin(), all.end(), [&](const PropagatedCommand& c) { return c.*dest; })) {
+    return all;
+  }
+  for (const PropagatedCommand& c : all) {
+    if (c.*dest) some->push_back(c);
+  }
+  return *some;
+}
+
+std::vector<std::string_view> ArgvOf(const PropagatedCommand& c) {
+  return {c.argv.begin(), c.argv.end()};
+}
+
+}  // namespace
+
 void Server::EndAtomicPropagation() {
   if (--atomic_depth_ > 0 || atomic_commands_.empty()) return;
-  const std::vector<PropagatedCommand> commands = std::move(atomic_commands_);
-  atomic_commands_.clear();
-  // Each destination gets the commands meant for it (usually all of them: no copy), one alone,
-  // several as MULTI/EXEC.
-  auto meant_for = [&](bool PropagatedCommand::*dest, std::vector<PropagatedCommand>* some) {
-    const size_t n = static_cast<size_t>(std::count_if(
-        commands.begin(), commands.end(), [&](const PropagatedCommand& c) { return c.*dest; }));
-    if (n == commands.size()) return std::span<const PropagatedCommand>(commands);
-    for (const PropagatedCommand& c : commands) {
-      if (c.*dest) some->push_back(c);
-    }
-    return std::span<const PropagatedCommand>(*some);
-  };
-  auto feed = [](std::span<const PropagatedCommand> cmds, auto&& one, auto&& several) {
-    if (cmds.size() == 1) {
-      const std::vector<std::string_view> argv(cmds[0].argv.begin(), cmds[0].argv.end());
-      one(cmds[0].db_index, argv);
-    } else if (cmds.size() > 1) {
-      several(cmds);
-    }
-  };
+  std::vector<PropagatedCommand> commands;
+  commands.swap(atomic_commands_);
+  // Each destination gets the commands meant for it: one alone, several as MULTI/EXEC.
   std::vector<PropagatedCommand> some;
-  feed(meant_for(&PropagatedCommand::to_aof, &some),
-       [&](int db, std::span<const std::string_view> argv) { aof_.Feed(db, {}, argv); },
-       [&](std::span<const PropagatedCommand> cmds) { aof_.FeedTransaction(cmds); });
-  some.clear();
-  feed(meant_for(&PropagatedCommand::to_replicas, &some),
-       [&](int db, std::span<const std::string_view> argv) {
-         replication_->FeedEffects(db, {}, argv);
-       },
-       [&](std::span<const PropagatedCommand> cmds) { replication_->FeedTransaction(cmds); });
+  const auto to_aof = CommandsFor(commands, &PropagatedCommand::to_aof, &some);
+  if (to_aof.size() == 1) aof_.Feed(to_aof[0].db_index, {}, ArgvOf(to_aof[0]));
+  if (to_aof.size() > 1) aof_.FeedTransaction(to_aof);
+  std::vector<PropagatedCommand> others;
+  const auto to_replicas = CommandsFor(commands, &PropagatedCommand::to_replicas, &others);
+  if (to_replicas.size() == 1) {
+    replication_->FeedEffects(to_replicas[0].db_index, {}, ArgvOf(to_replicas[0]));
+  }
+  if (to_replicas.size() > 1) replication_->FeedTransaction(to_replicas);
+  // The next block reuses the memory.
+  commands.clear();
+  atomic_commands_.swap(commands);
 }
 
 Connection* Server::AdoptMasterConnection(int fd, const std::string& peer) {
@@ -1174,6 +1187,11 @@ void Server::CloseTimedOutClients() {
 
 void Server::Cron() {
   cached_now_ms_ = WallClockMs();
+  if (!CheckFastClock()) {
+    EMBER_LOG_WARNING("The TSC no longer keeps pace with the system clock: timing commands with "
+                      "clock_gettime from now on.");
+    AnchorClocks();  // the anchors were taken on the TSC's scale
+  }
   RefreshLruClock();
   if (!is_replica() && config_.active_expire_enabled) ActiveExpireCycle();
   if (config_.maxmemory > 0) evictor_.PerformEvictions();

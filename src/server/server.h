@@ -54,6 +54,7 @@ struct ServerStats {
   int64_t latest_fork_usec = 0;
   uint64_t rdb_saves = 0;
   uint64_t aof_rewrites = 0;
+  uint64_t aof_delayed_fsync = 0;
   std::map<std::string, uint64_t> error_counts;  // INFO errorstats, by error code
   // Instantaneous metrics: samples taken by the cron.
   static constexpr int kSamples = 16;
@@ -201,10 +202,17 @@ class Server : public ServerServices {
   int64_t WallMsAt(int64_t mono_us) const {
     return (wall_anchor_us_ + (mono_us - mono_anchor_us_)) / 1000;
   }
-  // A batch of commands run back to back (one client's input) shares clock reads: each command
-  // starts when the batch began or the previous one ended, so it costs one read, not two.
-  void BeginCommandBatch(int64_t mono_us) { batch_clock_us_ = mono_us; }
-  void EndCommandBatch() { batch_clock_us_ = 0; }
+  // A batch of commands run back to back (one client's input) shares clock reads: a command
+  // starts when the batch began or the previous one ended, so it costs one read, not two. One
+  // that ends without running (queued by MULTI, refused) leaves the next to read the clock.
+  void BeginCommandBatch(int64_t mono_us) {
+    in_command_batch_ = true;
+    batch_clock_us_ = mono_us;
+  }
+  void EndCommandBatch() {
+    in_command_batch_ = false;
+    batch_clock_us_ = 0;
+  }
   Snapshots& snapshots() { return snapshots_; }
   // A BGSAVE (or replication snapshot) or AOF rewrite child is running: only one at a time.
   bool HasActiveChild() const { return snapshots_.child_active() || aof_.child_active(); }
@@ -223,8 +231,8 @@ class Server : public ServerServices {
   // Slow log and latency monitor.
   std::deque<SlowlogEntry>& slowlog() { return slowlog_; }
   uint64_t next_slowlog_id() { return slowlog_id_++; }
-  std::map<std::string, LatencyEvent>& latency_events() { return latency_events_; }
-  void RecordLatency(const std::string& event, int64_t ms);
+  std::map<std::string, LatencyEvent, std::less<>>& latency_events() { return latency_events_; }
+  void RecordLatency(std::string_view event, int64_t ms);
 
   // CLIENT PAUSE.
   void PauseClients(int64_t until_ms, bool writes_only);
@@ -374,7 +382,7 @@ class Server : public ServerServices {
   ServerStats stats_;
   std::deque<SlowlogEntry> slowlog_;
   uint64_t slowlog_id_ = 0;
-  std::map<std::string, LatencyEvent> latency_events_;
+  std::map<std::string, LatencyEvent, std::less<>> latency_events_;
   size_t monitors_ = 0;
   PubSub pubsub_;
 
@@ -388,7 +396,8 @@ class Server : public ServerServices {
   int64_t wall_anchor_us_ = 0;
   int64_t mono_anchor_us_ = 0;
   int64_t call_start_us_ = 0;  // set by Dispatch for the CallCommand that follows
-  int64_t batch_clock_us_ = 0;  // 0 outside a batch (BeginCommandBatch)
+  bool in_command_batch_ = false;
+  int64_t batch_clock_us_ = 0;  // when the batch's next command starts (0: read the clock)
   size_t used_memory_startup_ = 0;
   bool shutdown_requested_ = false;
   ShutdownOptions shutdown_options_;

@@ -189,12 +189,8 @@ bool Snapshots::SavePointDue(int64_t now) const {
 
 void Snapshots::Cron() {
   if (child_active()) {
-    int status;
-    const pid_t pid = child_.pid();
-    switch (child_.Reap(&status)) {
-      case ForkedChild::Reaped::kExited: OnChildExit(pid, status); break;
-      case ForkedChild::Reaped::kLost: last_bgsave_ok_ = false; break;  // reaped elsewhere
-      case ForkedChild::Reaped::kRunning: break;
+    if (!child_.Poll([this](pid_t pid, int status) { OnChildExit(pid, status); })) {
+      last_bgsave_ok_ = false;  // reaped elsewhere
     }
     return;
   }

@@ -43,13 +43,13 @@ def test_other_clients_write_aborts_exec(srv):
     assert exec_after_watch(srv, "k", lambda o: o.call("GET", "k")) == A(Reply("simple", "PONG"))
 
 
-@pytest.mark.parametrize("change", [
-    ["DEL", "present", "k"],               # k missing before and after: not changed
-    ["UNLINK", "present", "k"],
-    ["LMPOP", "2", "list", "k", "LEFT"],   # pops from the first non-empty list only
-    ["SINTERSTORE", "k", "nosuchset"],     # an empty result for a missing destination
+@pytest.mark.parametrize("change,reply", [
+    (["DEL", "present", "k"], I(1)),                           # k missing before and after
+    (["UNLINK", "present", "k"], I(1)),
+    (["LMPOP", "2", "list", "k", "LEFT"], A(B("list"), A(B("a")))),  # the first non-empty list
+    (["SINTERSTORE", "k", "nosuchset"], I(0)),                 # empty result, missing destination
 ], ids=["del", "unlink", "lmpop", "sinterstore"])
-def test_write_that_leaves_watched_key_alone_keeps_exec(srv, change):
+def test_write_that_leaves_watched_key_alone_keeps_exec(srv, change, reply):
     """Only the keys a command changed are signalled, as Redis's signalModifiedKey calls."""
     o = srv.raw()
     o.call("SET", "present", "1")
@@ -57,7 +57,10 @@ def test_write_that_leaves_watched_key_alone_keeps_exec(srv, change):
     if change[0] == "LMPOP":
         o.call("RPUSH", "k", "x")
         srv.skip_unless_commands("LMPOP")
-    assert exec_after_watch(srv, "k", lambda c: c.call(*change)) == A(Reply("simple", "PONG"))
+
+    def change_it(c):
+        assert c.call(*change) == reply
+    assert exec_after_watch(srv, "k", change_it) == A(Reply("simple", "PONG"))
 
 
 def test_write_that_changes_watched_key_aborts_exec(srv):
