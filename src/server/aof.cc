@@ -45,14 +45,6 @@ Aof::~Aof() {
   }
 }
 
-bool Aof::BoolSetting(const char* name) const {
-  return server_.config_table().GetValue(name).value_or("no") == "yes";
-}
-
-int64_t Aof::NumSetting(const char* name) const {
-  return std::atoll(server_.config_table().GetValue(name).value_or("0").c_str());
-}
-
 void Aof::RegisterConfigHooks() {
   ConfigTable& t = server_.config_table();
   t.OnApply("appendonly", [this](std::string* err) {
@@ -65,11 +57,6 @@ void Aof::RegisterConfigHooks() {
     }
     return true;
   });
-  t.OnApply("aof-timestamp-enabled", [this](std::string*) {
-    timestamps_ = BoolSetting("aof-timestamp-enabled");
-    return true;
-  });
-  timestamps_ = BoolSetting("aof-timestamp-enabled");
 }
 
 const std::string& Aof::filename() const { return server_.config().appendfilename; }
@@ -87,7 +74,7 @@ bool Aof::accepting_writes() const {
 }
 
 void Aof::Annotate() {
-  if (!timestamps_) return;
+  if (!server_.config().aof_timestamp_enabled) return;
   const int64_t now = NowSec();
   if (now <= last_ts_) return;
   last_ts_ = now;
@@ -111,7 +98,7 @@ void Aof::FeedTransaction(std::span<const PropagatedCommand> commands) {
 
 bool Aof::FsyncAllowedNow() const {
   // no-appendfsync-on-rewrite: no fsync while a child writes to the same disk.
-  return !(no_fsync_on_rewrite_ && server_.HasActiveChild());
+  return !(server_.config().no_appendfsync_on_rewrite && server_.HasActiveChild());
 }
 
 void Aof::Flush(bool force) {
@@ -266,7 +253,7 @@ bool Aof::OpenNewIncr() {
 }
 
 void Aof::DeleteHistoryFiles() {
-  if (manifest_.history.empty() || BoolSetting("aof-disable-auto-gc")) return;
+  if (manifest_.history.empty() || server_.config().aof_disable_auto_gc) return;
   for (const AofFileInfo& f : manifest_.history) {
     EMBER_LOG_NOTICE("Removing the history file {} in the background", f.name);
     PostJob({-1, false, DirPath(f.name)});
@@ -285,9 +272,9 @@ bool Aof::WriteBase(const std::string& path) {
                       strerror(errno));
     return false;
   }
-  FdSink sink(fd, BoolSetting("aof-rewrite-incremental-fsync") ? kIncrementalFsyncBytes : 0);
+  FdSink sink(fd, server_.config().aof_rewrite_incremental_fsync ? kIncrementalFsyncBytes : 0);
   bool ok;
-  if (BoolSetting("aof-use-rdb-preamble")) {
+  if (server_.config().aof_use_rdb_preamble) {
     RdbWriter writer(&sink, {.compression = cfg.rdbcompression, .checksum = cfg.rdbchecksum});
     SnapshotSaveInfo info = server_.snapshots().SaveInfo();
     info.repl_id.clear();  // a base carries no replication info (Redis passes no rsi)
@@ -418,7 +405,7 @@ void Aof::OnChildExit(pid_t pid, int status) {
     // The new base takes its place, then the manifest that names it becomes durable; only then
     // are the files it replaces deleted.
     AofManifest next = manifest_;
-    const std::string base = next.NewBase(filename(), BoolSetting("aof-use-rdb-preamble"));
+    const std::string base = next.NewBase(filename(), server_.config().aof_use_rdb_preamble);
     if (rename(tmp.c_str(), DirPath(base).c_str()) != 0) {
       EMBER_LOG_WARNING("Error trying to rename the temporary AOF file {} into {}: {}", tmp, base,
                         strerror(errno));
@@ -507,14 +494,13 @@ bool Aof::RewriteLimited() {
 }
 
 void Aof::Cron() {
-  no_fsync_on_rewrite_ = BoolSetting("no-appendfsync-on-rewrite");
   if (!child_.Poll([this](pid_t pid, int status) { OnChildExit(pid, status); })) {
     last_bgrewrite_ok_ = false;  // reaped elsewhere
   }
   if (!server_.HasActiveChild() && rewrite_scheduled_ && !RewriteLimited()) StartRewrite();
   if (state_ == State::kOn && !server_.HasActiveChild()) {
-    const int64_t perc = NumSetting("auto-aof-rewrite-percentage");
-    const int64_t min_size = NumSetting("auto-aof-rewrite-min-size");
+    const int64_t perc = server_.config().auto_aof_rewrite_percentage;
+    const int64_t min_size = server_.config().auto_aof_rewrite_min_size;
     if (perc > 0 && current_size_ > min_size) {
       const int64_t base = rewrite_base_size_ > 0 ? rewrite_base_size_ : 1;
       const int64_t growth = current_size_ * 100 / base - 100;

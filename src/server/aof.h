@@ -109,8 +109,6 @@ class Aof {
   enum class State { kOff, kOn, kWaitRewrite };
   enum class LoadResult { kOk, kNotExist, kEmpty, kOpenError, kFailed, kTruncated };
 
-  bool BoolSetting(const char* name) const;
-  int64_t NumSetting(const char* name) const;
   std::string DirPath(std::string_view name) const;
   const std::string& filename() const;
   const std::string& dirname() const;
@@ -156,8 +154,6 @@ class Aof {
   int64_t flush_postponed_start_ = 0;
   bool last_write_ok_ = true;
   int last_write_errno_ = 0;
-  bool timestamps_ = false;           // aof-timestamp-enabled
-  bool no_fsync_on_rewrite_ = false;  // no-appendfsync-on-rewrite
 
   ForkedChild child_;
   int64_t rewrite_start_ = -1;

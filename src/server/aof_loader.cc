@@ -236,7 +236,7 @@ Aof::LoadResult Aof::LoadSingleFile(const std::string& name, bool serve_clients)
     bool& flag;
     ~EndReplay() { flag = false; }
   } end_replay{replaying_};
-  const bool load_truncated = BoolSetting("aof-load-truncated");
+  const bool load_truncated = server_.config().aof_load_truncated;
   for (;;) {
     const int64_t before = reader.valid_up_to() < 0 ? ftello(fp) : reader.valid_up_to();
     AofReader::Result r = reader.Next(&argv);
@@ -318,7 +318,7 @@ bool Aof::OpenOnStart() {
   const bool had_incrs = !manifest_.incrs.empty();
   if (!manifest_.base && !had_incrs) {
     // Starting empty: a base file first, so the directory alone always describes the data.
-    const std::string base = manifest_.NewBase(filename(), BoolSetting("aof-use-rdb-preamble"));
+    const std::string base = manifest_.NewBase(filename(), server_.config().aof_use_rdb_preamble);
     if (!WriteBase(DirPath(base))) return false;
     // (Redis does not count this base in aof_current_size/aof_base_size until a restart.)
     EMBER_LOG_NOTICE("Creating AOF base file {} on server start", base);

@@ -240,14 +240,16 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeBool("lazyfree-lazy-user-flush", nullptr, 0, false, &SC::lazyfree_lazy_user_flush));
   t.push_back(MakeBool("repl-disable-tcp-nodelay", nullptr, 0, false));
   t.push_back(MakeBool("repl-diskless-sync", nullptr, 0, true, &SC::repl_diskless_sync));
-  t.push_back(MakeBool("aof-rewrite-incremental-fsync", nullptr, 0, true));
-  t.push_back(MakeBool("no-appendfsync-on-rewrite", nullptr, 0, false));
+  t.push_back(MakeBool("aof-rewrite-incremental-fsync", nullptr, 0, true,
+                       &SC::aof_rewrite_incremental_fsync));
+  t.push_back(MakeBool("no-appendfsync-on-rewrite", nullptr, 0, false,
+                       &SC::no_appendfsync_on_rewrite));
   t.push_back(MakeBool("cluster-require-full-coverage", nullptr, 0, true));
   t.push_back(MakeBool("rdb-save-incremental-fsync", nullptr, 0, true,
                                                  &SC::rdb_save_incremental_fsync));
-  t.push_back(MakeBool("aof-load-truncated", nullptr, 0, true));
-  t.push_back(MakeBool("aof-use-rdb-preamble", nullptr, 0, true));
-  t.push_back(MakeBool("aof-timestamp-enabled", nullptr, 0, false));
+  t.push_back(MakeBool("aof-load-truncated", nullptr, 0, true, &SC::aof_load_truncated));
+  t.push_back(MakeBool("aof-use-rdb-preamble", nullptr, 0, true, &SC::aof_use_rdb_preamble));
+  t.push_back(MakeBool("aof-timestamp-enabled", nullptr, 0, false, &SC::aof_timestamp_enabled));
   t.push_back(MakeBool("cluster-replica-no-failover", "cluster-slave-no-failover", 0, false));
   t.push_back(MakeBool("replica-lazy-flush", "slave-lazy-flush", 0, false));
   // Ember's own (docs/replication.md): a replica holding data refuses an empty full sync from a
@@ -279,7 +281,7 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeBool("cluster-allow-replica-migration", nullptr, 0, true));
   t.push_back(MakeBool("replica-announced", nullptr, 0, true));
   t.push_back(MakeBool("latency-tracking", nullptr, 0, true));
-  t.push_back(MakeBool("aof-disable-auto-gc", nullptr, 0, false));
+  t.push_back(MakeBool("aof-disable-auto-gc", nullptr, 0, false, &SC::aof_disable_auto_gc));
   t.push_back(MakeBool("replica-ignore-disk-write-errors", nullptr, 0, false));
 
   // String configs.
@@ -342,7 +344,8 @@ std::vector<Def> BuildTable() {
   // Ember's own: the Prometheus endpoint's port (server/metrics_endpoint.h; 0: off).
   t.push_back(MakeNum("metrics-port", nullptr, 0, 0, 65535, 0, 0, &SC::metrics_port));
   t.push_back(MakeNum("io-threads", nullptr, kImmutable, 1, 128, 1));
-  t.push_back(MakeNum("auto-aof-rewrite-percentage", nullptr, 0, 0, kIntMax, 100));
+  t.push_back(MakeNum("auto-aof-rewrite-percentage", nullptr, 0, 0, kIntMax, 100, 0,
+                      &SC::auto_aof_rewrite_percentage));
   t.push_back(MakeNum("cluster-replica-validity-factor", "cluster-slave-validity-factor", 0, 0,
                       kIntMax, 10));
   t.push_back(MakeLimit("list-max-listpack-size", "list-max-ziplist-size", kIntMin, kIntMax, -2,
@@ -442,8 +445,8 @@ std::vector<Def> BuildTable() {
   t.push_back(MakeNum("maxmemory-clients", nullptr, 0, -100, kLLongMax, 0, kMemory | kPercent));
   // time_t / off_t configs.
   t.push_back(MakeNum("repl-backlog-ttl", nullptr, 0, 0, kLongMax, 3600, 0, &SC::repl_backlog_ttl));
-  t.push_back(
-      MakeNum("auto-aof-rewrite-min-size", nullptr, 0, 0, kLLongMax, 64LL * 1024 * 1024, kMemory));
+  t.push_back(MakeNum("auto-aof-rewrite-min-size", nullptr, 0, 0, kLLongMax, 64LL * 1024 * 1024,
+                      kMemory, &SC::auto_aof_rewrite_min_size));
   t.push_back(MakeNum("loading-process-events-interval-bytes", nullptr, kHidden, 1024, kIntMax,
                       2 * 1024 * 1024, 0, &SC::loading_process_events_interval_bytes));
 

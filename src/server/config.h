@@ -84,6 +84,14 @@ struct ServerConfig {
   std::string appendfilename = "appendonly.aof";
   std::string appenddirname = "appendonlydir";
   std::string appendfsync = "everysec";
+  bool no_appendfsync_on_rewrite = false;
+  bool aof_rewrite_incremental_fsync = true;
+  bool aof_use_rdb_preamble = true;
+  bool aof_timestamp_enabled = false;
+  bool aof_disable_auto_gc = false;
+  bool aof_load_truncated = true;
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
 
   // Replication (stored now; the replication issue makes them work)
   std::string replicaof_host;  // empty: master
