@@ -190,7 +190,7 @@ void CommandTable::ResetStats() {
 }
 
 KeyEntry* CommandContext::LookupRead(std::string_view key) {
-  KeyEntry* e = LookupWrite(key);
+  KeyEntry* e = Lookup(db(), key, /*for_write=*/false);
   if (e) {
     ++keyspace_.stats().hits;
   } else {
@@ -200,11 +200,11 @@ KeyEntry* CommandContext::LookupRead(std::string_view key) {
   return e;
 }
 
-KeyEntry* CommandContext::LookupWrite(std::string_view key) {
-  // Commands from the master's link see every key: the master decides expiry and sends DEL.
-  if (client_.is_master_link) return db().FindRaw(key);
-  // A replica hides logically expired keys but never deletes them itself.
-  return db().Find(key, now_ms_, !services_.is_replica());
+KeyEntry* CommandContext::Lookup(Database& db, std::string_view key, bool for_write) {
+  if (client_.is_master_link) return db.FindRaw(key);
+  const bool delete_expired =
+      !services_.is_replica() || (for_write && !services_.replica_read_only());
+  return db.Find(key, now_ms_, delete_expired);
 }
 
 KeyEntry* CommandContext::AddNewKey(std::string_view key, Value value) {

@@ -249,6 +249,8 @@ class ServerServices {
   virtual int64_t max_string_len() const = 0;
   // A replica never deletes expired keys itself and refuses writes from normal clients.
   virtual bool is_replica() const = 0;
+  // replica-read-only: a writable replica deletes the expired keys its clients write to.
+  virtual bool replica_read_only() const { return true; }
   // After FLUSHALL emptied the keyspace: persistence resets its snapshot (Redis saves an empty
   // RDB when save points are configured).
   virtual void AfterFlushAll() {}
@@ -304,11 +306,19 @@ class CommandContext {
   ServerServices& services() { return services_; }
   int64_t now_ms() const { return now_ms_; }
 
-  // Lookups honouring expiry; they count keyspace hits and misses like Redis's lookupKeyRead.
+  // Lookups honour expiry as Redis's lookupKey. The stream from our master sees every key (the
+  // master decides expiry and sends DEL). Elsewhere a logically expired key is missing: a master
+  // deletes it (propagating a DEL), a writable replica too when looking up for a write, and a
+  // read-only replica only hides it.
+  //
+  // LookupRead counts keyspace hits and misses (Redis's lookupKeyRead); LookupWrite does not.
   KeyEntry* LookupRead(std::string_view key);
-  // Lookups for a write: expired keys are removed (on a master) but hits/misses are not counted.
-  KeyEntry* LookupWrite(std::string_view key);
-  // Adds a key that LookupWrite just reported missing. On a replica that lookup only hides a
+  KeyEntry* LookupWrite(std::string_view key) { return Lookup(db(), key, /*for_write=*/true); }
+  // LookupWrite in another database (COPY and MOVE destinations).
+  KeyEntry* LookupWriteIn(Database& db, std::string_view key) {
+    return Lookup(db, key, /*for_write=*/true);
+  }
+  // Adds a key that a lookup just reported missing. On a replica a read lookup only hides a
   // logically expired key, which is overwritten instead of assuming the slot is free.
   KeyEntry* AddNewKey(std::string_view key, Value value);
 
@@ -361,6 +371,8 @@ class CommandContext {
   void ReplySyntaxError() { reply_.Error("ERR syntax error"); }
 
  private:
+  KeyEntry* Lookup(Database& db, std::string_view key, bool for_write);
+
   std::span<const std::string_view> args_;
   const CommandSpec* spec_;
   ReplyBuilder& reply_;

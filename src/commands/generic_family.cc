@@ -302,7 +302,7 @@ void CmdCopy(CommandContext& ctx) {
   int64_t expire = src.GetExpire(e);
 
   bool remove_existing = false;
-  if (dst.Find(new_key, ctx.now_ms(), MayDeleteExpired(ctx))) {
+  if (ctx.LookupWriteIn(dst, new_key)) {
     if (!replace) {
       ctx.reply().Integer(0);
       return;
@@ -336,7 +336,7 @@ void CmdMove(CommandContext& ctx) {
     return;
   }
   int64_t expire = src.GetExpire(e);
-  if (dst.Find(key, ctx.now_ms(), MayDeleteExpired(ctx))) {
+  if (ctx.LookupWriteIn(dst, key)) {
     ctx.reply().Integer(0);
     return;
   }

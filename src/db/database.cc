@@ -3,6 +3,7 @@
 #include <utility>
 
 #include <algorithm>
+#include <cassert>
 #include <memory>
 #include <new>
 #include <random>
@@ -135,6 +136,7 @@ void Database::NotifyKeyAdded(const KeyEntry* e, bool created) {
 }
 
 KeyEntry* Database::Insert(std::string_view key, Value value) {
+  assert(!keys_.Find(key) && "Insert of a key already present (an expired one only hidden?)");
   KeyEntry* e = NewEntry(key, std::move(value));
   keys_.Insert(e);
   NotifyKeyAdded(e);
@@ -192,6 +194,7 @@ KeyEntry* Database::Rekey(KeyEntry* e, std::string_view new_key) {
 }
 
 void Database::Attach(KeyEntry* e) {
+  assert(!keys_.Find(e->key()) && "Attach over a key already present");
   e->has_expire = 0;
   keys_.Insert(e);
   NotifyKeyAdded(e);

@@ -112,6 +112,7 @@ class Server : public ServerServices {
   // ServerServices.
   int64_t max_string_len() const override { return config_.proto_max_bulk_len; }
   bool is_replica() const override { return !config_.replicaof_host.empty(); }
+  bool replica_read_only() const override { return config_.replica_read_only; }
   void AfterFlushAll() override;
   void BeforeFlush(int db) override;  // key_signals.cc
   void BeforeSwapDb(int a, int b) override;

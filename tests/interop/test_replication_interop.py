@@ -231,6 +231,60 @@ def test_expiry(node, kinds):
     wait_in_sync(master, replica)
 
 
+# Time stands still in a script: a key given a 1 ms TTL stays alive to its end, where COPY ...
+# REPLACE overwrites it. The replica applies the block after the TTL passed on its own clock; the
+# stream must still see the key (only the master's DEL removes keys), not add a second one.
+COPY_OVER_EXPIRING = """
+redis.call('SET', 'src', 'new')
+redis.call('SET', 'dst', 'old', 'PX', 1)
+local t = redis.call('TIME')
+repeat local n = redis.call('TIME') until (n[1] - t[1]) * 1000000 + n[2] - t[2] > 20000
+return redis.call('COPY', 'src', 'dst', 'REPLACE')
+"""
+
+
+@pytest.mark.parametrize("kinds", [("ember", "ember"), *PAIRS], ids=chain_id)
+def test_stream_overwrites_keys_expired_on_the_replica_clock(node, kinds):
+    master, replica = node(kinds[0]), node(kinds[1])
+    make_replica(replica, master)
+    wait_link_up(replica)
+    assert call(master, "EVAL", COPY_OVER_EXPIRING, "0") == I(1)
+    wait_in_sync(master, replica)  # DEBUG DIGEST: the same keys, values and expiring keys
+    assert call(replica, "DBSIZE") == I(2)
+    assert call(replica, "GET", "dst") == B("new")
+    assert call(replica, "PTTL", "dst") == I(-1)
+
+
+@pytest.mark.parametrize("kind", ["ember", "redis"])
+def test_writable_replica_writes_over_expired_keys(node, kind):
+    """replica-read-only no: the replica's own write commands delete the logically expired keys
+    they meet (Redis 7.0's lookupKeyWrite on a writable replica), in any database."""
+    master, replica = node("ember"), node(kind, "--replica-read-only", "no")
+    assert call(master, "DEBUG", "SET-ACTIVE-EXPIRE", "0") == S("OK")
+    make_replica(replica, master)
+    wait_link_up(replica)
+    expiring = {"1": ["b", "copied"], "0": ["copied", "renamed", "restored", "kept"]}
+    for db, keys in expiring.items():
+        run_commands(master, [("SELECT", db)] + [("SET", k, "old", "PX", "100") for k in keys])
+    wait_in_sync(master, replica)
+    time.sleep(0.2)  # expired on both clocks; the master deletes nothing until touched
+    c = replica.raw()
+    for key in ("a", "b", "c"):
+        assert c.call("SET", key, key) == S("OK")
+    payload = c.call("DUMP", "a").value
+    assert c.call("COPY", "a", "copied") == I(1)
+    assert c.call("MOVE", "b", "1") == I(1)
+    assert c.call("RENAME", "c", "renamed") == S("OK")
+    assert c.call("RESTORE", "restored", "0", payload) == S("OK")
+    assert c.call("COPY", "a", "copied", "DB", "1") == I(1)
+    assert sorted(k.value for k in c.call("KEYS", "*").value) == [b"a", b"copied", b"renamed",
+                                                                  b"restored"]
+    assert c.call("DBSIZE") == I(5)  # "kept" is hidden, not deleted
+    assert c.call("SELECT", "1") == S("OK")
+    assert sorted(k.value for k in c.call("KEYS", "*").value) == [b"b", b"copied"]
+    assert c.call("DBSIZE") == I(2)
+
+
 @pytest.mark.parametrize("kinds", PAIRS, ids=chain_id)
 def test_wait(node, kinds):
     master, replica = node(kinds[0]), node(kinds[1])
