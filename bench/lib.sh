@@ -38,6 +38,9 @@ rps_of() {
   tr '\r' '\n' | awk '/requests per second/ {for (i = 1; i < NF; i++) if ($(i + 1) == "requests") {print $i; exit}}'
 }
 
+# CPU time (ns) process $1 has used so far, over all its threads.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ns += $1} END {printf "%.0f\n", ns}'; }
+
 # The median of the numbers on stdin.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 

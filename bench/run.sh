@@ -28,8 +28,6 @@ WORK=$(mktemp -d)
 TIMEOUT=10
 trap 'kill $EPID $RPID 2>/dev/null || true; wait_exit $EPID || true; wait_exit $RPID || true; rm -rf "$WORK"' EXIT
 
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ns += $1} END {printf "%.0f\n", ns}'; }
-
 EPID=$(start_pinned_server "$EMBER" $EMBER_PORT --enable-debug-command yes)
 RPID=$(start_pinned_server "$REDIS" $REDIS_PORT --enable-debug-command yes)
 

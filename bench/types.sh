@@ -2,7 +2,9 @@
 # Lists, hashes, sets and sorted sets: ember-server vs real redis-server, side by side.
 #
 # 1. Throughput: redis-benchmark rows for the aggregate types, interleaved over several rounds
-#    (server pinned to core 0, client to core 1), median ratio Ember/Redis, at pipeline 1 and 16.
+#    (server pinned to core 0, client to core 1), median ratio Ember/Redis, at pipeline 1 and 16,
+#    and the ratio of the servers' CPU time per request (where the client is the bottleneck both
+#    servers run at its speed; the CPU column still tells them apart).
 # 2. Memory: for each type, SMALL_KEYS keys of 10 small elements and LARGE_KEYS keys of 1,000,
 #    loaded identically into both servers with redis-cli --pipe; reports used_memory above the
 #    empty server's and the ratio Ember/Redis. Integer and string set members are separate rows
@@ -30,39 +32,55 @@ trap 'kill $EPID $RPID 2>/dev/null || true; wait_exit $EPID || true; wait_exit $
 EPID=$(start_pinned_server "$EMBER" "$EMBER_PORT")
 RPID=$(start_pinned_server "$REDIS" "$REDIS_PORT")
 
-rps() {  # port test pipeline
-  local requests
-  requests=$(requests_for "$REQUESTS" "$3")
-  taskset -c 1 "$BENCH" -p "$1" -c 50 -n "$requests" -P "$3" -t "$2" -q 2>/dev/null |
-    tr '\r' '\n' | awk -v t="$2" '
-      /requests per second/ {
-        name = tolower($0); sub(/[ :(].*/, "", name)   # "LRANGE_100 (first 100 elements): ..."
-        v = $0; sub(/^[^:]*: */, "", v); split(v, f, " ")
-        if (name == t) { print f[1]; exit }
-      }'
+# Requests per second of redis-benchmark on port $1 at pipeline $2 running the rest of the
+# arguments (-t tests or a command).
+rps() {  # port pipeline args...
+  local port=$1 pipe=$2 requests
+  shift 2
+  requests=$(requests_for "$REQUESTS" "$pipe")
+  taskset -c 1 "$BENCH" -p "$port" -c 50 -n "$requests" -P "$pipe" -q "$@" 2>/dev/null | rps_of
+}
+
+# One row's measurement: prints "rps cpu_seconds" of the server (pid $2) on port $1 running
+# redis-benchmark test $3. Pops first fill the key they pop from; lrange_N runs what
+# redis-benchmark's own test runs after its LPUSH fill (LRANGE mylist 0 N-1), as a command of
+# its own so that the fill's CPU stays out of the measurement.
+measure() {  # port pid test pipeline
+  local port=$1 pid=$2 test=$3 pipe=$4 before after r
+  local -a run=(-t "$test")
+  case $test in
+    rpop|lpop) rps "$port" "$pipe" -t lpush >/dev/null ;;
+    spop) rps "$port" "$pipe" -t sadd >/dev/null ;;
+    zpopmin) rps "$port" "$pipe" -t zadd >/dev/null ;;
+    lrange_*)
+      rps "$port" "$pipe" -t lpush >/dev/null
+      run=(lrange mylist 0 $((${test#lrange_} - 1)))
+      ;;
+  esac
+  before=$(cpu_ns "$pid")
+  r=$(rps "$port" "$pipe" "${run[@]}")
+  after=$(cpu_ns "$pid")
+  echo "$r $(echo "($after - $before) / 1000000000" | bc -l)"
 }
 
 throughput() {
   echo "== throughput (median of $ROUNDS rounds, $REQUESTS requests (x10 pipelined), 50 clients)"
-  printf "%-11s %-3s %12s %12s %8s\n" test P ember_rps redis_rps ratio
+  echo "   cpu_ratio: the server's CPU time per request, Redis's / Ember's (above 1: Ember spends less)"
+  printf "%-11s %-3s %12s %12s %8s %10s\n" test P ember_rps redis_rps ratio cpu_ratio
   for test in lpush rpop lpop sadd hset spop zadd zpopmin lrange_100 lrange_600; do
     for pipe in 1 16; do
-      : >"$WORK/e"; : >"$WORK/r"; : >"$WORK/ratio"
+      : >"$WORK/e"; : >"$WORK/r"; : >"$WORK/ratio"; : >"$WORK/cpuratio"
       for _ in $(seq "$ROUNDS"); do
         for port in $EMBER_PORT $REDIS_PORT; do redis-cli -p "$port" flushall >/dev/null; done
-        # Pops need something to pop: fill the key redis-benchmark pops from first.
-        case $test in
-          rpop|lpop) fill="lpush" ;; spop) fill="sadd" ;; zpopmin) fill="zadd" ;; *) fill="" ;;
-        esac
-        if [ -n "$fill" ]; then
-          for port in $EMBER_PORT $REDIS_PORT; do rps "$port" "$fill" "$pipe" >/dev/null; done
-        fi
-        e=$(rps "$EMBER_PORT" "$test" "$pipe")
-        r=$(rps "$REDIS_PORT" "$test" "$pipe")
-        echo "$e" >>"$WORK/e"; echo "$r" >>"$WORK/r"; echo "$e / $r" | bc -l >>"$WORK/ratio"
+        read -r erps ecpu < <(measure "$EMBER_PORT" "$EPID" "$test" "$pipe")
+        read -r rrps rcpu < <(measure "$REDIS_PORT" "$RPID" "$test" "$pipe")
+        echo "$erps" >>"$WORK/e"; echo "$rrps" >>"$WORK/r"
+        echo "$erps / $rrps" | bc -l >>"$WORK/ratio"
+        # Both runs send the same requests, so the CPU-per-request ratio is rcpu / ecpu.
+        echo "$rcpu / ($ecpu + 0.000001)" | bc -l >>"$WORK/cpuratio"
       done
-      printf "%-11s %-3s %12.0f %12.0f %8.2f\n" "$test" "$pipe" "$(median <"$WORK/e")" \
-        "$(median <"$WORK/r")" "$(median <"$WORK/ratio")"
+      printf "%-11s %-3s %12.0f %12.0f %8.2f %10.2f\n" "$test" "$pipe" "$(median <"$WORK/e")" \
+        "$(median <"$WORK/r")" "$(median <"$WORK/ratio")" "$(median <"$WORK/cpuratio")"
     done
   done
 }

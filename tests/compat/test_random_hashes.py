@@ -8,6 +8,7 @@ import random
 import pytest
 
 from harness.corpus import Step, run_corpus
+from harness.util import random_seeds
 from harness.resp import Reply
 
 DEBUG = ["--enable-debug-command", "yes"]
@@ -54,7 +55,7 @@ def _command(rng: random.Random) -> list[str]:
     return rng.choice(choices)()
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", random_seeds([1, 2, 3]))
 def test_random_hash_workload(ember_factory, ref_factory, seed):
     ember = ember_factory(args=DEBUG)
     ember.skip_unless_commands("HSET", "HRANDFIELD", "HSCAN", "HINCRBYFLOAT")

@@ -7,6 +7,7 @@ import random
 import pytest
 
 from harness.corpus import Step, run_corpus
+from harness.util import random_seeds
 
 KEYS = ["l1", "l2", "l3", "s"]
 VALUES = ["a", "b", "c", "", "0", "1", "-1", "007", "12345", "9223372036854775807", "1.5",
@@ -61,13 +62,13 @@ def _blocking(rng: random.Random, nonempty: str) -> list[str]:
     ])()
 
 
-@pytest.mark.parametrize("seed", sorted(LAYOUTS))
+@pytest.mark.parametrize("seed", random_seeds(sorted(LAYOUTS)))
 def test_random_list_workload(ember_factory, ref_factory, seed):
     ember = ember_factory(args=["--enable-debug-command", "yes"])
     redis_ref = ref_factory(args=["--enable-debug-command", "yes"])
     ember.skip_unless_commands("RPUSH", "LPOS", "LMPOP", "BLMPOP", "BLMOVE")
     rng = random.Random(seed)
-    fill, depth = LAYOUTS[seed]
+    fill, depth = LAYOUTS[(seed - 1) % len(LAYOUTS) + 1]
     steps = []
 
     def add(args):
@@ -88,5 +89,7 @@ def test_random_list_workload(ember_factory, ref_factory, seed):
     mismatches = run_corpus(steps, ember, redis_ref, label=f"seed{seed}")
     digest = ember.raw().call("DEBUG", "DIGEST")
     assert not mismatches, f"{len(mismatches)} mismatch(es):\n" + "\n".join(mismatches[:10])
-    # the run must have left lists behind for the digest comparison to mean something
-    assert digest.kind == "simple" and digest.value != "0" * 40
+    assert digest.kind == "simple"
+    # The default seeds leave lists behind, so that the digest comparison means something (a
+    # soak's other seeds may end with every list popped empty).
+    assert digest.value != "0" * 40 or seed not in LAYOUTS

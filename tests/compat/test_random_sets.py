@@ -9,6 +9,7 @@ import random
 import pytest
 
 from harness.corpus import Step, run_corpus
+from harness.util import random_seeds
 from harness.resp import S
 
 DEBUG = ["--enable-debug-command", "yes"]
@@ -50,7 +51,7 @@ def _command(rng: random.Random) -> tuple[list[str], bool, bool]:
     return rng.choice(choices)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", random_seeds([1, 2, 3]))
 def test_random_set_workload(ember_factory, ref_factory, seed):
     ember = ember_factory(args=DEBUG)
     redis_ref = ref_factory(args=DEBUG)

@@ -5,6 +5,7 @@ import random
 import pytest
 
 from harness.corpus import Step, run_corpus
+from harness.util import random_seeds
 
 KEYS = ["a", "b", "c", "n", "bits"]
 VALUES = ["", "0", "1", "-1", "10", "abc", "9223372036854775807", "-9223372036854775808",
@@ -69,7 +70,7 @@ def _command(rng: random.Random, with_lists: bool) -> list[str]:
 
 
 @pytest.mark.parametrize("with_lists", [False, True], ids=["strings", "with-rpush"])
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", random_seeds([1, 2, 3]))
 def test_random_string_workload(ember, redis_ref, seed, with_lists):
     # The with-rpush variant adds RPUSH to the mix (WRONGTYPE situations); it is skipped until
     # the server under test has lists.

@@ -44,7 +44,7 @@ def ember_binary() -> str | None:
     """Path of the server under test: $EMBER_SERVER, else build/ember-server if it exists."""
     env = os.environ.get("EMBER_SERVER")
     if env:
-        return env
+        return os.path.abspath(env)  # servers run in their own directories
     p = REPO_ROOT / "build" / "ember-server"
     return str(p) if p.exists() else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from typing import Callable, TypeVar
@@ -110,3 +111,16 @@ def process_tree(pid: int) -> list[int]:
         except OSError:
             pass
     return out
+
+
+def random_seeds(default: list[int]) -> list[int]:
+    """Seeds for the randomized differential tests: `default`, or $EMBER_RANDOM_SEEDS for a longer
+    soak ("1-200", "7", "3,9,12-15")."""
+    spec = os.environ.get("EMBER_RANDOM_SEEDS")
+    if not spec:
+        return default
+    seeds: list[int] = []
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        seeds.extend(range(int(lo), int(hi or lo) + 1))
+    return seeds

@@ -6,15 +6,19 @@ from __future__ import annotations
 import random
 import socket
 
+import pytest
+
 from harness.resp import Reply
+from harness.util import random_seeds
 
 PIECES = [b"*", b"$", b"\r\n", b"\n", b"-1", b"0", b"3", b"99999999999999999999", b"SET", b"GET",
           b"k", b"\"", b"'", b"\\x4", b" ", b"\x00", b"\xff", b"PING", b"*2\r\n$3\r\nGET\r\n",
           b"$4\r\nINCR", b"EXPIRE", b"BITFIELD", b"SETRANGE", b"4294967296", b"-"]
 
 
-def test_random_input_never_crashes(ember):
-    rng = random.Random(1234)
+@pytest.mark.parametrize("seed", random_seeds([1234]))
+def test_random_input_never_crashes(ember, seed):
+    rng = random.Random(seed)
     for _ in range(300):
         data = b"".join(rng.choice(PIECES) for _ in range(rng.randint(1, 40)))
         with socket.create_connection(("127.0.0.1", ember.port), timeout=2) as s:
@@ -40,11 +44,12 @@ VALUES = ["k", "k2", "0", "1", "-1", "100", "4294967296", "9223372036854775807",
           "LATEST", "HISTORY", "all", "everything", "server", "@all", "default"]
 
 
-def test_random_commands_never_crash(ember):
+@pytest.mark.parametrize("seed", random_seeds([99]))
+def test_random_commands_never_crash(ember, seed):
     c = ember.raw()
     names = sorted(r.value.decode() for r in c.call("COMMAND", "LIST").value)
     names = [n for n in names if n not in UNSAFE]
-    rng = random.Random(99)
+    rng = random.Random(seed)
     for _ in range(3000):
         argv = [rng.choice(names)] + [rng.choice(VALUES) for _ in range(rng.randint(0, 6))]
         reply = c.call(*argv, timeout=5)
