@@ -929,6 +929,11 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
     Propagate(db_before, ctx.effects(), args, ctx.replicas_only());
     ThrottleWriter(conn);
   }
+  if (ctx.dirty() > 0 && !conn.is_master_link && is_replica() && !config_.replica_read_only) {
+    for (const KeyRef& k : ExtractKeys(spec, args)) {
+      replica_own_expires_.RememberIfVolatile(*keyspace_, args[k.index]);
+    }
+  }
 }
 
 void Server::Propagate(int db_index, const std::vector<std::vector<std::string>>& effects,
@@ -1193,7 +1198,15 @@ void Server::Cron() {
     AnchorClocks();  // the anchors were taken on the TSC's scale
   }
   RefreshLruClock();
-  if (!is_replica() && config_.active_expire_enabled) ActiveExpireCycle();
+  if (config_.active_expire_enabled) {
+    if (!is_replica()) {
+      ActiveExpireCycle();
+    } else if (replica_own_expires_.size() > 0) {
+      replica_own_expires_.ExpireStep(*keyspace_, cached_now_ms_, rng());
+    }
+  }
+  // A master expires every key itself.
+  if (!is_replica()) replica_own_expires_.Clear();
   if (config_.maxmemory > 0) evictor_.PerformEvictions();
   // Incremental rehashing: about 1 ms of work per database per cron tick; none while a forked
   // child shares our pages (moving entries would copy them).

@@ -26,6 +26,7 @@
 #include "server/listener.h"
 #include "server/metrics_endpoint.h"
 #include "server/pubsub.h"
+#include "server/replica_own_expires.h"
 #include "server/replication.h"
 #include "server/script_lua.h"
 #include "server/snapshots.h"
@@ -409,6 +410,7 @@ class Server : public ServerServices {
   int64_t pause_until_ms_ = 0;
   bool pause_writes_only_ = false;
   int expire_db_cursor_ = 0;
+  ReplicaOwnExpires replica_own_expires_;  // TTLs set by a writable replica's clients
   Snapshots snapshots_{*this};
   Aof aof_{*this};
   MetricsEndpoint metrics_{*this};  // the Prometheus endpoint (metrics-port)

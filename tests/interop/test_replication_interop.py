@@ -285,6 +285,35 @@ def test_writable_replica_writes_over_expired_keys(node, kind):
     assert c.call("DBSIZE") == I(2)
 
 
+@pytest.mark.parametrize("kind", ["ember", "redis"])
+def test_writable_replica_expires_the_ttls_its_clients_set(node, kind):
+    """Keys a writable replica's clients gave a TTL are deleted by the replica once expired (its
+    master never heard of them); keys with a TTL from the master wait for the master's DEL."""
+    master, replica = node("ember"), node(kind, "--replica-read-only", "no")
+    assert call(master, "DEBUG", "SET-ACTIVE-EXPIRE", "0") == S("OK")
+    make_replica(replica, master)
+    wait_link_up(replica)
+    assert call(master, "SET", "from-master", "v", "PX", "100") == S("OK")
+    wait_in_sync(master, replica)
+    c = replica.raw()
+    assert c.call("SET", "own", "v", "PX", "100") == S("OK")
+    assert c.call("SET", "moved", "v") == S("OK")
+    assert c.call("EVAL", "return redis.call('PEXPIRE', KEYS[1], 100)", "1", "moved") == I(1)
+    assert c.call("MOVE", "moved", "3") == I(1)
+    assert c.call("SET", "kept", "v", "EX", "1000") == S("OK")
+    assert c.call("SET", "persisted", "v", "PX", "100") == S("OK")
+    assert c.call("SET", "persisted", "v2") == S("OK")  # no TTL any more
+    assert c.call("DBSIZE") == I(4)
+    wait_for(lambda: c.call("DBSIZE") == I(3), timeout=5,
+             message="the replica deleted the expired keys its clients wrote")
+    # "from-master" is hidden, not deleted
+    assert sorted(k.value for k in c.call("KEYS", "*").value) == [b"kept", b"persisted"]
+    assert c.call("SELECT", "3") == S("OK")
+    wait_for(lambda: c.call("DBSIZE") == I(0), timeout=5, message="the key moved to db 3")
+    expired = info_fields(replica, "stats")["expired_keys"]
+    assert expired == "2", expired
+
+
 @pytest.mark.parametrize("kinds", PAIRS, ids=chain_id)
 def test_wait(node, kinds):
     master, replica = node(kinds[0]), node(kinds[1])
