@@ -9,13 +9,12 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
-#include <thread>
+
+#include "common/background_worker.h"
 
 namespace ember {
 
@@ -36,7 +35,6 @@ class LazyFree {
   static constexpr size_t kLazyFreeThreshold = 64;
 
   static LazyFree& Global();
-  ~LazyFree();
 
   LazyFreeSettings& settings() { return settings_; }
 
@@ -51,24 +49,15 @@ class LazyFree {
   uint64_t freed_objects() const { return freed_.load(std::memory_order_relaxed); }
   void ResetStats() { freed_.store(0, std::memory_order_relaxed); }
   // Blocks until every queued job ran (tests, shutdown).
-  void Drain();
+  void Drain() { worker_.Drain(); }
+  // See BackgroundWorker::ParkForFork.
+  [[nodiscard]] std::unique_lock<std::mutex> ParkForFork() { return worker_.ParkForFork(); }
 
  private:
-  struct Job {
-    std::function<void()> run;
-    size_t objects;
-  };
   LazyFree() = default;
-  void Run();
 
   LazyFreeSettings settings_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::condition_variable idle_cv_;
-  std::deque<Job> jobs_;
-  bool running_job_ = false;
-  bool stop_ = false;
-  std::thread thread_;  // started on the first job
+  BackgroundWorker worker_;
   std::atomic<size_t> pending_{0};
   std::atomic<uint64_t> freed_{0};
 };

@@ -34,16 +34,7 @@ std::string TempRewriteName(pid_t pid) {
 
 Aof::Aof(Server& server) : server_(server) {}
 
-Aof::~Aof() {
-  if (fsync_thread_.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_thread_ = true;
-    }
-    cv_.notify_all();
-    fsync_thread_.join();
-  }
-}
+Aof::~Aof() = default;
 
 void Aof::RegisterConfigHooks() {
   ConfigTable& t = server_.config_table();
@@ -190,37 +181,12 @@ void Aof::Flush(bool force) {
 
 void Aof::PostFsync(int fd, bool close_after) {
   ++fsync_jobs_pending_;  // aof_pending_bio_fsync counts fsyncs only
-  PostJob({fd, close_after, {}});
-}
-
-void Aof::PostJob(FsyncJob job) {
-  if (!fsync_thread_.joinable()) fsync_thread_ = std::thread([this] { FsyncThread(); });
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back(std::move(job));
-  }
-  cv_.notify_one();
-}
-
-void Aof::FsyncThread() {
-  for (;;) {
-    FsyncJob job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stop_thread_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    if (!job.unlink_path.empty()) {
-      unlink(job.unlink_path.c_str());
-      continue;
-    }
-    const bool failed = fdatasync(job.fd) != 0 && errno != EBADF && errno != EINVAL;
+  background_.Submit([this, fd, close_after] {
+    const bool failed = fdatasync(fd) != 0 && errno != EBADF && errno != EINVAL;
     fsync_errno_.store(failed ? errno : 0);
-    if (job.close_after) close(job.fd);
+    if (close_after) close(fd);
     --fsync_jobs_pending_;
-  }
+  });
 }
 
 // ---- the incremental file and the manifest -----------------------------------------------------
@@ -256,7 +222,7 @@ void Aof::DeleteHistoryFiles() {
   if (manifest_.history.empty() || server_.config().aof_disable_auto_gc) return;
   for (const AofFileInfo& f : manifest_.history) {
     EMBER_LOG_NOTICE("Removing the history file {} in the background", f.name);
-    PostJob({-1, false, DirPath(f.name)});
+    background_.Submit([path = DirPath(f.name)] { unlink(path.c_str()); });
   }
   manifest_.history.clear();
   WriteAofManifestFile(dirname(), filename(), manifest_.Format());

@@ -14,16 +14,14 @@
 #include <sys/types.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
+#include "common/background_worker.h"
 #include "persistence/aof_manifest.h"
 #include "server/command_stream.h"
 #include "server/forked_child.h"
@@ -104,6 +102,8 @@ class Aof {
   int64_t base_size() const { return rewrite_base_size_; }
   size_t buffer_length() const { return buf_.size(); }
   int pending_bio_fsync() const { return fsync_jobs_pending_.load(); }
+  // See BackgroundWorker::ParkForFork.
+  [[nodiscard]] std::unique_lock<std::mutex> ParkForFork() { return background_.ParkForFork(); }
 
  private:
   enum class State { kOff, kOn, kWaitRewrite };
@@ -126,9 +126,6 @@ class Aof {
   bool RewriteLimited();
   void Flush(bool force);
   void PostFsync(int fd, bool close_after);
-  struct FsyncJob;
-  void PostJob(FsyncJob job);
-  void FsyncThread();
   bool OpenNewIncr();
   std::string TempIncrName() const;  // "temp-appendonly.aof.incr"
   bool StartRewrite();
@@ -167,16 +164,7 @@ class Aof {
 
   // Background jobs: fsync (everysec), fsync and close (the old file after a switch), unlink
   // (history files: deleting a large file can take a while).
-  struct FsyncJob {
-    int fd = -1;
-    bool close_after = false;
-    std::string unlink_path;
-  };
-  std::thread fsync_thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<FsyncJob> jobs_;
-  bool stop_thread_ = false;
+  BackgroundWorker background_;
   std::atomic<int> fsync_jobs_pending_{0};
   std::atomic<int> fsync_errno_{0};  // of the last background fsync (0: it succeeded)
   bool fsync_failed_ = false;         // the cron saw a failed background fsync

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/memory.h"
+#include "db/lazy_free.h"
 #include "ds/hash_table.h"
 #include "server/server.h"
 
@@ -23,7 +24,18 @@ bool ForkedChild::Start(Server& server, std::string_view what, const std::functi
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) pipe_fds[0] = pipe_fds[1] = -1;
   const int64_t fork_start = MonotonicUs();
+#if defined(__SANITIZE_ADDRESS__)
+  // glibc's malloc locks its arenas around fork(), GCC 12's ASan allocator does not: had a
+  // background thread been inside it, the child would wait forever for that lock. Sanitizer
+  // builds fork with the background threads parked (which may wait for a running job).
+  std::unique_lock<std::mutex> parked_lazy_free = LazyFree::Global().ParkForFork();
+  std::unique_lock<std::mutex> parked_aof = server.aof().ParkForFork();
+#endif
   const pid_t pid = fork();
+#if defined(__SANITIZE_ADDRESS__)
+  parked_aof.unlock();
+  parked_lazy_free.unlock();
+#endif
   if (pid == 0) {
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
