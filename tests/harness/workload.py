@@ -1,5 +1,6 @@
 """Seeded random workloads over every data type for the randomized replication and persistence
-tests (tests/interop/test_random_replication.py, test_rdb_interop.py, tests/integration/test_aof.py):
+tests (tests/interop/test_random_replication.py, test_rdb_interop.py, tests/integration/test_aof.py,
+tests/compat/test_random_mixed.py):
 commands whose result is random (SPOP, scripts writing what SRANDMEMBER chose), effects that
 differ from the command (pops, INCRBYFLOAT, SORT ... STORE, expiry), MULTI/EXEC, scripts,
 SELECT/MOVE/SWAPDB across databases, and commands that fail."""
@@ -14,17 +15,23 @@ KEYS = LISTS + HASHES + SETS + ZSETS + STRINGS
 VALUES = ["a", "b", "c", "1", "2", "-7", "3.5", "", "longer-value-" + "v" * 20, "10"]
 SCORES = ["0", "1", "-2.5", "3", "1e3", "+inf", "-inf"]
 
-SCRIPTS = [
-    # Its effect depends on a random choice: replicas must get the chosen value.
-    ("local v = redis.call('SRANDMEMBER', KEYS[1]) "
-     "if v then redis.call('SET', KEYS[2], v) end return v", 2),
-    ("redis.call('INCRBYFLOAT', KEYS[1], '1.25') return redis.call('SPOP', KEYS[2])", 2),
-    ("local n = redis.call('RPUSH', KEYS[1], ARGV[1]) "
-     "redis.call('ZADD', KEYS[2], n, ARGV[1]) return n", 2),
+# Scripts of two keys (a list or set, then a string or sorted set) and one argument.
+DETERMINISTIC_SCRIPTS = [
+    "local n = redis.call('RPUSH', KEYS[1], ARGV[1]) redis.call('ZADD', KEYS[2], n, ARGV[1]) "
+    "return n",
+    "local t = redis.call('TYPE', KEYS[1]).ok "
+    "if t == 'list' then return redis.call('LRANGE', KEYS[1], 0, -1) end "
+    "return {t, redis.pcall('INCR', KEYS[2])}",
+]
+RANDOM_SCRIPTS = [
+    # Their effects depend on a random choice: replicas must get the chosen value.
+    "local v = redis.call('SRANDMEMBER', KEYS[1]) if v then redis.call('SET', KEYS[2], v) end "
+    "return v",
+    "redis.call('INCRBYFLOAT', KEYS[1], '1.25') return redis.call('SPOP', KEYS[2])",
 ]
 
 
-def _command(rng: random.Random, short_ttls: bool) -> list[str]:
+def _command(rng: random.Random, short_ttls: bool, deterministic: bool) -> list[str]:
     l, l2 = rng.choice(LISTS), rng.choice(LISTS)
     h, s, s2 = rng.choice(HASHES), rng.choice(SETS), rng.choice(SETS)
     z, z2, x = rng.choice(ZSETS), rng.choice(ZSETS), rng.choice(STRINGS)
@@ -44,7 +51,8 @@ def _command(rng: random.Random, short_ttls: bool) -> list[str]:
         lambda: ["HINCRBY", h, "n", "3"], lambda: ["HINCRBYFLOAT", h, "f", "0.1"],
         lambda: ["HSETNX", h, v, v2],
         lambda: ["SADD", s, v, v2, str(rng.randrange(100))], lambda: ["SREM", s, v],
-        lambda: ["SPOP", s], lambda: ["SPOP", s, rng.choice(["2", "5"])],
+        lambda: ["SPOP", s] if not deterministic else ["SCARD", s],
+        lambda: ["SPOP", s, rng.choice(["2", "5"])] if not deterministic else ["SISMEMBER", s, v],
         lambda: ["SMOVE", s, s2, v], lambda: ["SINTERSTORE", s, s2, rng.choice(SETS)],
         lambda: ["SUNIONSTORE", s, s2, rng.choice(SETS)], lambda: ["SDIFFSTORE", s, s2, s],
         lambda: ["ZADD", z, rng.choice(SCORES), v, rng.choice(SCORES), v2],
@@ -65,29 +73,31 @@ def _command(rng: random.Random, short_ttls: bool) -> list[str]:
         lambda: ["RENAME", k, k2], lambda: ["COPY", k, k2, "REPLACE"],
         lambda: ["MOVE", k, "1"], lambda: ["SORT", rng.choice(LISTS + SETS), "ALPHA", "STORE", l],
         lambda: ["SELECT", rng.choice(["0", "0", "1"])],
-        lambda: ["EVAL", *_script(rng)],
+        lambda: ["EVAL", *_script(rng, deterministic)],
     ]
     return rng.choice(choices)()
 
 
-def _script(rng: random.Random) -> list[str]:
-    body, nkeys = rng.choice(SCRIPTS)
-    keys = {0: [], 2: [rng.choice(SETS + LISTS), rng.choice(STRINGS + ZSETS)]}[nkeys]
-    return [body, str(nkeys), *keys, rng.choice(VALUES)]
+def _script(rng: random.Random, deterministic: bool) -> list[str]:
+    body = rng.choice(DETERMINISTIC_SCRIPTS + ([] if deterministic else RANDOM_SCRIPTS))
+    return [body, "2", rng.choice(SETS + LISTS), rng.choice(STRINGS + ZSETS), rng.choice(VALUES)]
 
 
-def random_workload(rng: random.Random, n: int, short_ttls: bool = True) -> list[list[str]]:
+def random_workload(rng: random.Random, n: int, short_ttls: bool = True,
+                    deterministic: bool = False) -> list[list[str]]:
     """About n commands over every data type, some of them failing (WRONGTYPE and friends),
     with MULTI/EXEC blocks, scripts and moves between databases 0 and 1; ends in database 0.
-    With short_ttls, keys get millisecond TTLs and expire during the run."""
+    With short_ttls, keys get millisecond TTLs and expire during the run. A deterministic
+    workload leaves out what picks at random (SPOP, SRANDMEMBER), so that two servers given
+    it end up with the same data and give the same replies."""
     cmds: list[list[str]] = []
     while len(cmds) < n:
         r = rng.random()
         if r < 0.05:
-            block = [_command(rng, short_ttls) for _ in range(rng.randint(1, 4))]
+            block = [_command(rng, short_ttls, deterministic) for _ in range(rng.randint(1, 4))]
             cmds += [["MULTI"], *block, ["EXEC"]]
         elif r < 0.06:
             cmds.append(["SWAPDB", "0", "1"])
         else:
-            cmds.append(_command(rng, short_ttls))
+            cmds.append(_command(rng, short_ttls, deterministic))
     return cmds + [["SELECT", "0"]]
