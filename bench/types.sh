@@ -74,6 +74,10 @@ throughput() {
         for port in $EMBER_PORT $REDIS_PORT; do redis-cli -p "$port" flushall >/dev/null; done
         read -r erps ecpu < <(measure "$EMBER_PORT" "$EPID" "$test" "$pipe")
         read -r rrps rcpu < <(measure "$REDIS_PORT" "$RPID" "$test" "$pipe")
+        if [ -z "$erps" ] || [ -z "$rrps" ]; then
+          echo "redis-benchmark $test -P $pipe failed (ember: '$erps', redis: '$rrps')" >&2
+          exit 1
+        fi
         echo "$erps" >>"$WORK/e"; echo "$rrps" >>"$WORK/r"
         echo "$erps / $rrps" | bc -l >>"$WORK/ratio"
         # Both runs send the same requests, so the CPU-per-request ratio is rcpu / ecpu.

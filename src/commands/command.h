@@ -247,9 +247,9 @@ class ServerServices {
   virtual ~ServerServices() = default;
   // Upper bound of a string value (proto-max-bulk-len).
   virtual int64_t max_string_len() const = 0;
-  // A replica never deletes expired keys itself and refuses writes from normal clients.
+  // A replica leaves expiry to its master and refuses writes from normal clients, unless
+  // writable (replica-read-only no): then its clients' writes delete the expired keys they meet.
   virtual bool is_replica() const = 0;
-  // replica-read-only: a writable replica deletes the expired keys its clients write to.
   virtual bool replica_read_only() const { return true; }
   // After FLUSHALL emptied the keyspace: persistence resets its snapshot (Redis saves an empty
   // RDB when save points are configured).

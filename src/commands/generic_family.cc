@@ -34,8 +34,8 @@ namespace {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-// Whether a lookup may delete a logically expired key (a master does; a replica only hides it).
-// Same rule as CommandContext::LookupRead/LookupWrite, for lookups in other databases.
+// Whether a read lookup may delete a logically expired key (a master does; a replica only hides
+// it): CommandContext::Lookup's rule for reads, for the lookups below that must not touch.
 bool MayDeleteExpired(CommandContext& ctx) { return !ctx.services().is_replica(); }
 
 // Redis's expireIfNeeded without touching the key: true when `key` is logically expired, in

@@ -207,6 +207,7 @@ int64_t Database::GetExpire(const KeyEntry* e) {
 }
 
 void Database::SetExpire(KeyEntry* e, int64_t when_ms) {
+  if (expire_set_listener_ && *expire_set_listener_) (*expire_set_listener_)(index_, e->key());
   if (e->has_expire) {
     ExpireEntry* x = expires_.Find(e->key());
     if (x) {

@@ -116,6 +116,10 @@ class Database {
   // unless notify-keyspace-events has n.
   using NewKeyListener = std::function<void(int db_index, std::string_view key)>;
 
+  // Called when a key is given a TTL (SetExpire): a writable replica remembers the TTLs its own
+  // clients set (server/replica_own_expires.h).
+  using ExpireSetListener = std::function<void(int db_index, std::string_view key)>;
+
   explicit Database(int index) : index_(index) {}
   ~Database();
   Database(const Database&) = delete;
@@ -131,8 +135,8 @@ class Database {
   // Raw lookup: no expiry check, no LRU update.
   KeyEntry* FindRaw(std::string_view key) { return keys_.Find(key); }
 
-  // Lookup honouring expiry at `now_ms`. When `delete_expired` is set (a master) an expired key
-  // is deleted and reported; otherwise it is only hidden.
+  // Lookup honouring expiry at `now_ms`. When `delete_expired` is set an expired key is deleted
+  // and reported; otherwise it is only hidden (CommandContext::Lookup decides which).
   KeyEntry* Find(std::string_view key, int64_t now_ms, bool delete_expired);
 
   // Inserts a new key. REQUIRES: the key is absent (FindRaw returned null).
@@ -198,6 +202,7 @@ class Database {
   void set_expiry_listener(ExpiryListener* l) { expiry_listener_ = l; }
   void set_key_added_listener(KeyAddedListener* l) { key_added_listener_ = l; }
   void set_new_key_listener(NewKeyListener* l) { new_key_listener_ = l; }
+  void set_expire_set_listener(ExpireSetListener* l) { expire_set_listener_ = l; }
 
   // Memory held by the tables themselves.
   size_t OverheadBytes() const { return keys_.bucket_bytes() + expires_.bucket_bytes(); }
@@ -213,6 +218,7 @@ class Database {
   ExpiryListener* expiry_listener_ = nullptr;
   KeyAddedListener* key_added_listener_ = nullptr;
   NewKeyListener* new_key_listener_ = nullptr;
+  ExpireSetListener* expire_set_listener_ = nullptr;
 };
 
 }  // namespace ember

@@ -9,6 +9,7 @@ Keyspace::Keyspace(int num_dbs) {
     db.set_expiry_listener(&expiry_listener_);
     db.set_key_added_listener(&key_added_listener_);
     db.set_new_key_listener(&new_key_listener_);
+    db.set_expire_set_listener(&expire_set_listener_);
   }
 }
 

@@ -44,6 +44,10 @@ class Keyspace {
   void set_new_key_listener(Database::NewKeyListener listener) {
     new_key_listener_ = std::move(listener);
   }
+  // Every database reports keys given a TTL here; an empty listener turns the reports off.
+  void set_expire_set_listener(Database::ExpireSetListener listener) {
+    expire_set_listener_ = std::move(listener);
+  }
   // Called after SWAPDB a b: keys clients block on may have appeared in either database.
   void set_swap_listener(std::function<void(int a, int b)> listener) {
     swap_listener_ = std::move(listener);
@@ -60,6 +64,7 @@ class Keyspace {
   Database::ExpiryListener expiry_listener_;
   Database::KeyAddedListener key_added_listener_;
   Database::NewKeyListener new_key_listener_;
+  Database::ExpireSetListener expire_set_listener_;
   std::function<void(int, int)> swap_listener_;
   KeyspaceStats stats_;
   std::mt19937_64 rng_{std::random_device{}()};

@@ -57,9 +57,9 @@ class LazyFree {
   LazyFree() = default;
 
   LazyFreeSettings settings_;
-  BackgroundWorker worker_;
   std::atomic<size_t> pending_{0};
   std::atomic<uint64_t> freed_{0};
+  BackgroundWorker worker_;  // last: its destructor runs the jobs still queued, which count above
 };
 
 // The cost of freeing a value, as Redis's lazyfreeGetFreeEffort.

@@ -162,12 +162,13 @@ class Aof {
   int64_t next_limited_rewrite_ = 0;
   int limited_delay_minutes_ = 0;
 
-  // Background jobs: fsync (everysec), fsync and close (the old file after a switch), unlink
-  // (history files: deleting a large file can take a while).
-  BackgroundWorker background_;
   std::atomic<int> fsync_jobs_pending_{0};
   std::atomic<int> fsync_errno_{0};  // of the last background fsync (0: it succeeded)
   bool fsync_failed_ = false;         // the cron saw a failed background fsync
+  // Background jobs: fsync (everysec), fsync and close (the old file after a switch), unlink
+  // (history files: deleting a large file can take a while). Last: its destructor runs the jobs
+  // still queued, which use the members above.
+  BackgroundWorker background_;
 };
 
 }  // namespace ember

@@ -128,7 +128,6 @@ void DebugPopulate(CommandContext& ctx) {
     return ctx.reply().Error("ERR value is out of range, must be positive");
   }
   std::string prefix = ctx.argc() >= 4 ? std::string(ctx.arg(3)) : std::string("key");
-  Database& db = ctx.db();
   for (int64_t j = 0; j < keys; ++j) {
     // Redis formats into a 128-byte buffer: very long prefixes are cut.
     std::string key = fmt::format("{}:{}", prefix, j);
@@ -140,7 +139,7 @@ void DebugPopulate(CommandContext& ctx) {
       val.resize(static_cast<size_t>(valsize), '\0');
     }
     Encoding enc = val.size() <= Value::kEmbStrMax ? Encoding::kEmbStr : Encoding::kRaw;
-    db.Insert(key, Value::FromBytes(val, enc));
+    ctx.AddNewKey(key, Value::FromBytes(val, enc));  // a replica may hide an expired one
   }
   ctx.reply().Ok();
 }

@@ -27,7 +27,7 @@ bool ForkedChild::Start(Server& server, std::string_view what, const std::functi
 #if defined(__SANITIZE_ADDRESS__)
   // glibc's malloc locks its arenas around fork(), GCC 12's ASan allocator does not: had a
   // background thread been inside it, the child would wait forever for that lock. Sanitizer
-  // builds fork with the background threads parked (which may wait for a running job).
+  // builds fork with the background threads parked (after their queued jobs ran).
   std::unique_lock<std::mutex> parked_lazy_free = LazyFree::Global().ParkForFork();
   std::unique_lock<std::mutex> parked_aof = server.aof().ParkForFork();
 #endif

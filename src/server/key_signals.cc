@@ -15,6 +15,7 @@ void Server::SignalModifiedKey(int db, std::string_view key, bool exists, uint64
 void Server::SignalDataSetReplaced() {
   watched_keys_.TouchAll();
   tracking_.InvalidateAll();
+  replica_own_expires_.Clear();  // their keys went with the old data set
 }
 
 namespace {

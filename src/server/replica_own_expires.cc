@@ -1,32 +1,23 @@
 #include "server/replica_own_expires.h"
 
+#include <iterator>
+
 #include "common/clock.h"
 
 namespace ember {
 
-namespace {
-
-bool HasExpire(Database& db, std::string_view key) {
-  const KeyEntry* e = db.FindRaw(key);
-  return e && e->has_expire;
+void ReplicaOwnExpires::Remember(int db, std::string_view key) {
+  if (db < 0 || db > 63) return;  // as Redis: the bitmap has 64 databases
+  keys_[std::string(key)] |= uint64_t{1} << db;
 }
 
-}  // namespace
-
-void ReplicaOwnExpires::RememberIfVolatile(Keyspace& keyspace, std::string_view key) {
-  for (int i = 0; i < keyspace.num_dbs(); ++i) {
-    if (HasExpire(keyspace.db(i), key)) {
-      keys_.emplace(key);
-      return;
-    }
-  }
-}
-
-std::string ReplicaOwnExpires::RandomKey(std::mt19937_64& rng) const {
-  // A random non-empty bucket (the set is never empty here), then its first key.
+ReplicaOwnExpires::Entries::iterator ReplicaOwnExpires::RandomEntry(std::mt19937_64& rng) {
+  // A random non-empty bucket (the map is never empty here), then a random entry of it.
   size_t bucket = rng() % keys_.bucket_count();
   while (keys_.bucket_size(bucket) == 0) bucket = (bucket + 1) % keys_.bucket_count();
-  return *keys_.begin(bucket);
+  auto entry = keys_.begin(bucket);
+  std::advance(entry, static_cast<long>(rng() % keys_.bucket_size(bucket)));
+  return keys_.find(entry->first);
 }
 
 void ReplicaOwnExpires::ExpireStep(Keyspace& keyspace, int64_t now_ms, std::mt19937_64& rng) {
@@ -35,17 +26,26 @@ void ReplicaOwnExpires::ExpireStep(Keyspace& keyspace, int64_t now_ms, std::mt19
   const int64_t start_us = MonotonicUs();
   int alive = 0;
   for (int sampled = 1; !keys_.empty(); ++sampled) {
-    const std::string key = RandomKey(rng);
-    bool ttl_left = false;
-    for (int i = 0; i < keyspace.num_dbs(); ++i) {
-      if (!HasExpire(keyspace.db(i), key)) continue;
-      // Find deletes the key if its time has come; it stays when it has not.
-      if (keyspace.db(i).Find(key, now_ms, /*delete_expired=*/true)) ttl_left = true;
+    auto it = RandomEntry(rng);
+    uint64_t still_volatile = 0;
+    for (int i = 0; i < keyspace.num_dbs() && i < 64; ++i) {
+      if (!(it->second >> i & 1)) continue;
+      Database& db = keyspace.db(i);
+      const KeyEntry* e = db.FindRaw(it->first);
+      if (!e || !e->has_expire) continue;
+      if (db.IsExpired(e, now_ms)) {
+        db.Find(it->first, now_ms, /*delete_expired=*/true);  // deletes and reports it
+      } else {
+        still_volatile |= uint64_t{1} << i;
+      }
     }
-    if (!ttl_left) {
-      keys_.erase(key);
-    } else if (++alive > kMaxAlive) {
-      break;
+    if (still_volatile == 0) {
+      keys_.erase(it);
+      // The bucket array never shrinks by itself, and sampling walks it.
+      if (keys_.bucket_count() > 64 && keys_.size() * 8 < keys_.bucket_count()) keys_.rehash(0);
+    } else {
+      it->second = still_volatile;
+      if (++alive > kMaxAlive) break;
     }
     if (sampled % 64 == 0 && MonotonicUs() - start_us > 1000) break;
   }

@@ -115,6 +115,9 @@ int Server::Configure(int argc, char** argv) {
     Propagate(db_index, effects, {});
   });
 
+  keyspace_->set_expire_set_listener([this](int db_index, std::string_view key) {
+    if (sets_own_expires_) replica_own_expires_.Remember(db_index, key);
+  });
   keyspace_->set_key_added_listener(
       [this](int db_index, std::string_view key) { blocked_.SignalKeyAdded(db_index, key); });
   keyspace_->set_swap_listener([this](int a, int b) { blocked_.SignalDbsSwapped(a, b); });
@@ -834,7 +837,12 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   const std::vector<bool> present_before =
       signals_keys ? WrittenKeysPresent(spec, args, db_before) : std::vector<bool>();
   const int64_t start = call_start_us_ ? std::exchange(call_start_us_, 0) : FastMonotonicUs();
+  // TTLs a writable replica's own clients set are its to expire (ReplicaOwnExpires). Scripts and
+  // EXEC call back in here: the flag is the innermost command's.
+  const bool outer_sets_own_expires = std::exchange(
+      sets_own_expires_, !conn.is_master_link && is_replica() && !config_.replica_read_only);
   spec.handler(ctx);
+  sets_own_expires_ = outer_sets_own_expires;
   const int64_t end = FastMonotonicUs();
   // Never negative, should the TSC read on another core be a hair behind.
   const int64_t duration = std::max<int64_t>(end - start, 0);
@@ -928,11 +936,6 @@ void Server::CallCommand(Connection& conn, const CommandSpec& spec,
   if ((ctx.dirty() > 0 || !ctx.effects().empty()) && !ctx.propagation_prevented()) {
     Propagate(db_before, ctx.effects(), args, ctx.replicas_only());
     ThrottleWriter(conn);
-  }
-  if (ctx.dirty() > 0 && !conn.is_master_link && is_replica() && !config_.replica_read_only) {
-    for (const KeyRef& k : ExtractKeys(spec, args)) {
-      replica_own_expires_.RememberIfVolatile(*keyspace_, args[k.index]);
-    }
   }
 }
 
@@ -1238,6 +1241,7 @@ void Server::Cron() {
 }
 
 void Server::AfterFlushAll() {
+  replica_own_expires_.Clear();  // as Redis's emptyData
   snapshots_.KillChild();
   if (!config_.save.empty()) snapshots_.SaveInForeground();
 }

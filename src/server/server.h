@@ -411,6 +411,7 @@ class Server : public ServerServices {
   bool pause_writes_only_ = false;
   int expire_db_cursor_ = 0;
   ReplicaOwnExpires replica_own_expires_;  // TTLs set by a writable replica's clients
+  bool sets_own_expires_ = false;          // the running command is one of theirs
   Snapshots snapshots_{*this};
   Aof aof_{*this};
   MetricsEndpoint metrics_{*this};  // the Prometheus endpoint (metrics-port)

@@ -120,7 +120,7 @@ def random_seeds(default: list[int]) -> list[int]:
     if not spec:
         return default
     seeds: list[int] = []
-    for part in spec.split(","):
+    for part in filter(None, spec.replace(" ", "").split(",")):
         lo, _, hi = part.partition("-")
         seeds.extend(range(int(lo), int(hi or lo) + 1))
     return seeds

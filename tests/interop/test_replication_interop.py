@@ -293,20 +293,22 @@ def test_writable_replica_expires_the_ttls_its_clients_set(node, kind):
     assert call(master, "DEBUG", "SET-ACTIVE-EXPIRE", "0") == S("OK")
     make_replica(replica, master)
     wait_link_up(replica)
-    assert call(master, "SET", "from-master", "v", "PX", "100") == S("OK")
+    assert call(master, "SET", "from-master", "v", "PX", "1000") == S("OK")
+    assert call(master, "SET", "counter", "1", "PX", "1000") == S("OK")
     wait_in_sync(master, replica)
     c = replica.raw()
-    assert c.call("SET", "own", "v", "PX", "100") == S("OK")
+    assert c.call("INCR", "counter") == I(2)  # keeps the master's TTL: still the master's key
+    assert c.call("SET", "own", "v", "PX", "1000") == S("OK")
     assert c.call("SET", "moved", "v") == S("OK")
-    assert c.call("EVAL", "return redis.call('PEXPIRE', KEYS[1], 100)", "1", "moved") == I(1)
+    assert c.call("EVAL", "return redis.call('PEXPIRE', KEYS[1], 1000)", "1", "moved") == I(1)
     assert c.call("MOVE", "moved", "3") == I(1)
     assert c.call("SET", "kept", "v", "EX", "1000") == S("OK")
-    assert c.call("SET", "persisted", "v", "PX", "100") == S("OK")
+    assert c.call("SET", "persisted", "v", "PX", "1000") == S("OK")
     assert c.call("SET", "persisted", "v2") == S("OK")  # no TTL any more
-    assert c.call("DBSIZE") == I(4)
-    wait_for(lambda: c.call("DBSIZE") == I(3), timeout=5,
+    assert c.call("DBSIZE") == I(5)
+    wait_for(lambda: c.call("DBSIZE") == I(4), timeout=8,
              message="the replica deleted the expired keys its clients wrote")
-    # "from-master" is hidden, not deleted
+    # "from-master" and "counter" are hidden, not deleted
     assert sorted(k.value for k in c.call("KEYS", "*").value) == [b"kept", b"persisted"]
     assert c.call("SELECT", "3") == S("OK")
     wait_for(lambda: c.call("DBSIZE") == I(0), timeout=5, message="the key moved to db 3")
