@@ -116,7 +116,8 @@ int Server::Configure(int argc, char** argv) {
   });
 
   keyspace_->set_expire_set_listener([this](int db_index, std::string_view key) {
-    if (sets_own_expires_) replica_own_expires_.Remember(db_index, key);
+    // Not what a load brings in (DEBUG RELOAD): Redis's loader sets TTLs without a client.
+    if (sets_own_expires_ && !snapshots_.loading()) replica_own_expires_.Remember(db_index, key);
   });
   keyspace_->set_key_added_listener(
       [this](int db_index, std::string_view key) { blocked_.SignalKeyAdded(db_index, key); });
