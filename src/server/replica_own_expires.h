@@ -18,7 +18,7 @@ class ReplicaOwnExpires {
  public:
   // A client's command gave `key` in database `db` a TTL.
   void Remember(int db, std::string_view key);
-  void Clear() { keys_.clear(); }
+  void Clear() { keys_ = Entries(); }  // also gives back the bucket array
   size_t size() const { return keys_.size(); }
 
   // Samples remembered keys and deletes their expired instances through the usual expiry path

@@ -1210,7 +1210,7 @@ void Server::Cron() {
     }
   }
   // A master expires every key itself.
-  if (!is_replica()) replica_own_expires_.Clear();
+  if (!is_replica() && replica_own_expires_.size() > 0) replica_own_expires_.Clear();
   if (config_.maxmemory > 0) evictor_.PerformEvictions();
   // Incremental rehashing: about 1 ms of work per database per cron tick; none while a forked
   // child shares our pages (moving entries would copy them).
